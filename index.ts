@@ -1,0 +1,60 @@
+/**
+ * The package entry point ('weir'): the DataStream API, state descriptors,
+ * connectors and errors, with the actor runtime installed as the default
+ * executor. The test kit is at 'weir/testing'.
+ */
+import { ActorExecutor } from './actors/ActorExecutor';
+import { setDefaultExecutor } from './lib/api/PipelineExecutor';
+
+setDefaultExecutor(new ActorExecutor());
+
+export { StreamExecutionEnvironment, DEFAULT_JOB_NAME } from './lib/api/StreamExecutionEnvironment';
+export { DataStream, SingleOutputStreamOperator, DataStreamSink } from './lib/api/DataStream';
+export { KeyedStream, type KeyedAggregate } from './lib/api/KeyedStream';
+export type { EnvironmentOptions } from './lib/api/EnvironmentConfig';
+export type { JobClient, JobResult, JobStatus, OperatorResult } from './lib/api/JobClient';
+export { operatorResult } from './lib/api/JobClient';
+export type { PipelineExecutor } from './lib/api/PipelineExecutor';
+export type {
+  Collector,
+  FilterFunction,
+  FlatMapFunction,
+  KeyedProcessContext,
+  KeyedProcessFunction,
+  KeySelector,
+  MapFunction,
+  ProcessContext,
+  ProcessFunction,
+  ReduceFunction,
+  RichFunction,
+  RuntimeContext,
+} from './lib/api/functions';
+export {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+  type AggregateFunction,
+} from './lib/state/StateDescriptor';
+export type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './lib/state/KeyedState';
+export type { Key } from './lib/state/KeyGroup';
+export type { Source, SourceReader, SourceSplit, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './lib/connectors/Source';
+export type { Sink, SinkWriter, SinkFunction, SinkInitContext, OperatorCoordinator } from './lib/connectors/Sink';
+export { CollectionSource } from './lib/connectors/CollectionSource';
+export { GeneratorSource } from './lib/connectors/GeneratorSource';
+export { PrintSink } from './lib/connectors/PrintSink';
+export { CollectSink } from './lib/connectors/CollectSink';
+export { ActorExecutor } from './actors/ActorExecutor';
+export type { Clock } from './lib/time/Clock';
+export {
+  WeirError,
+  GraphValidationError,
+  ConfigurationError,
+  UserFunctionError,
+  InvalidKeyError,
+  StateAccessError,
+  CorruptStateError,
+  JobCancelledError,
+  JobExecutionError,
+} from './lib/errors';

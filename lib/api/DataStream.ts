@@ -1,0 +1,248 @@
+/**
+ * DataStream: a stream of records and the operations on it (Flink's
+ * DataStream). Operations that create an operator return a
+ * SingleOutputStreamOperator, on which uid(), name(), setParallelism() and
+ * chaining hints apply; sinks return a DataStreamSink.
+ *
+ * Records are passed between operators by reference (no copy, as Flink with
+ * object reuse): functions must not mutate the records they receive.
+ */
+import { GraphValidationError } from '../errors';
+import { CollectSink } from '../connectors/CollectSink';
+import { PrintSink, type LineWriter } from '../connectors/PrintSink';
+import { toSink, type Sink, type SinkFunction } from '../connectors/Sink';
+import type { PartitionerSpec } from '../operators/partitioners';
+import { ProcessOperator } from '../operators/ProcessOperator';
+import { SinkWriterOperator } from '../operators/SinkWriterOperator';
+import { StreamFilter } from '../operators/StreamFilter';
+import { StreamFlatMap } from '../operators/StreamFlatMap';
+import { StreamMap } from '../operators/StreamMap';
+import type { OperatorFactory } from '../operators/StreamOperator';
+import type { Key } from '../state/KeyGroup';
+import type { FilterFunction, FlatMapFunction, KeySelector, MapFunction, ProcessFunction } from './functions';
+import { KeyedStream } from './KeyedStream';
+import type { StreamExecutionEnvironment } from './StreamExecutionEnvironment';
+import type { Transformation } from './Transformation';
+
+export class DataStream<T> {
+  constructor(
+    readonly env: StreamExecutionEnvironment,
+    /** @internal */ readonly transformation: Transformation,
+  ) {}
+
+  map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {
+    requireFunction(fn, 'map');
+    return this.transform('Map', () => new StreamMap(fn));
+  }
+
+  filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
+    requireFunction(fn, 'filter');
+    return this.transform('Filter', () => new StreamFilter(fn));
+  }
+
+  flatMap<O>(fn: FlatMapFunction<T, O>): SingleOutputStreamOperator<O> {
+    requireFunction(fn, 'flatMap');
+    return this.transform('Flat Map', () => new StreamFlatMap(fn));
+  }
+
+  process<O>(fn: ProcessFunction<T, O>): SingleOutputStreamOperator<O> {
+    if (fn == null || typeof fn.processElement !== 'function') {
+      throw new GraphValidationError('INVALID_ARGUMENT', 'process() needs an object with processElement(value, ctx, out)');
+    }
+    return this.transform('Process', () => new ProcessOperator(fn));
+  }
+
+  /**
+   * Partitions by key: records with equal keys go to the same subtask, and
+   * keyed state after this is scoped per key. A key is a string, number,
+   * boolean, bigint or an array of those; a field name selects that field.
+   */
+  keyBy<K extends Key>(key: KeySelector<T, K> | (keyof T & (string | number))): KeyedStream<T, K> {
+    let selector: KeySelector<T, K>;
+    if (typeof key === 'function') selector = key;
+    else if (typeof key === 'string' || typeof key === 'number') {
+      const field = key;
+      selector = (v: T) => (v as Record<string | number, unknown>)[field] as K;
+    } else {
+      throw new GraphValidationError(
+        'MISSING_KEY_SELECTOR',
+        'keyBy() needs a key selector function or a field name',
+        this.transformation.name,
+      );
+    }
+    return new KeyedStream<T, K>(this.env, this.partition({ kind: 'hash', keySelector: selector }, 'Hash'), selector);
+  }
+
+  /** Round-robin over all downstream subtasks. */
+  rebalance(): DataStream<T> {
+    return new DataStream(this.env, this.partition({ kind: 'rebalance' }, 'Rebalance'));
+  }
+
+  /** Uniformly random downstream subtask. */
+  shuffle(): DataStream<T> {
+    return new DataStream(this.env, this.partition({ kind: 'shuffle' }, 'Shuffle'));
+  }
+
+  /** Every record to every downstream subtask. */
+  broadcast(): DataStream<T> {
+    return new DataStream(this.env, this.partition({ kind: 'broadcast' }, 'Broadcast'));
+  }
+
+  /** Subtask i to subtask i; requires equal parallelism. */
+  forward(): DataStream<T> {
+    return new DataStream(this.env, this.partition({ kind: 'forward' }, 'Forward'));
+  }
+
+  /** Merges streams of the same type into one. */
+  union(...others: DataStream<T>[]): DataStream<T> {
+    for (const o of others) {
+      if (!(o instanceof DataStream) || o.env !== this.env) {
+        throw new GraphValidationError('INVALID_ARGUMENT', 'union() needs streams of the same environment', this.transformation.name);
+      }
+    }
+    const t = this.env.addTransformation({
+      kind: 'union',
+      inputs: [this.transformation, ...others.map((o) => o.transformation)],
+      name: 'Union',
+      uid: undefined,
+      parallelism: undefined,
+      maxParallelism: undefined,
+      chaining: 'always',
+    });
+    return new DataStream(this.env, t);
+  }
+
+  sinkTo(sink: Sink<T> | SinkFunction<T>, name = 'Sink'): DataStreamSink<T> {
+    const s = toSink(sink);
+    const t = this.env.addTransformation({
+      kind: 'sink',
+      input: this.transformation,
+      sink: s,
+      operatorFactory: () => new SinkWriterOperator(s),
+      name: `Sink: ${name}`,
+      uid: undefined,
+      parallelism: undefined,
+      maxParallelism: undefined,
+      chaining: 'always',
+    });
+    this.env.addSink(t);
+    return new DataStreamSink(t);
+  }
+
+  /** Prints each record on a line; "n> " prefixes show the subtask when parallelism > 1. */
+  print(identifier?: string, out?: LineWriter): DataStreamSink<T> {
+    return this.sinkTo(new PrintSink<T>(identifier, out), 'Print to Std. Out');
+  }
+
+  /** Runs the job and returns this stream's records (per-subtask order kept). */
+  async executeAndCollect(jobName = 'Collect'): Promise<T[]> {
+    const sink = this.sinkTo(new CollectSink<T>(), 'Collect').setParallelism(1);
+    const uid = sink.transformation.uid ?? `collect-${sink.transformation.id}`;
+    sink.uid(uid);
+    const result = await this.env.execute(jobName);
+    return result.sinkResults[uid] as T[];
+  }
+
+  /** @internal Adds a one-input operator after this stream. */
+  transform<O>(name: string, factory: OperatorFactory, stateKeySelector?: KeySelector<any>): SingleOutputStreamOperator<O> {
+    const t = this.env.addTransformation({
+      kind: 'one-input',
+      input: this.transformation,
+      operatorFactory: factory,
+      stateKeySelector,
+      name,
+      uid: undefined,
+      parallelism: undefined,
+      maxParallelism: undefined,
+      chaining: 'always',
+    });
+    return new SingleOutputStreamOperator<O>(this.env, t);
+  }
+
+  private partition(partitioner: PartitionerSpec, name: string): Transformation {
+    return this.env.addTransformation({
+      kind: 'partition',
+      input: this.transformation,
+      partitioner,
+      name,
+      uid: undefined,
+      parallelism: undefined,
+      maxParallelism: undefined,
+      chaining: 'always',
+    });
+  }
+}
+
+/** Settings shared by operators and sinks. */
+function configure(t: Transformation, what: 'uid' | 'name' | 'parallelism' | 'maxParallelism', v: unknown): void {
+  switch (what) {
+    case 'uid':
+    case 'name':
+      if (typeof v !== 'string' || v.length === 0) {
+        throw new GraphValidationError('INVALID_ARGUMENT', `${what} must be a non-empty string`, t.name);
+      }
+      t[what] = v;
+      return;
+    case 'parallelism':
+    case 'maxParallelism':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+        throw new GraphValidationError('INVALID_PARALLELISM', `${what} must be a positive integer, got ${String(v)}`, t.name);
+      }
+      t[what] = v;
+  }
+}
+
+export class SingleOutputStreamOperator<T> extends DataStream<T> {
+  /** A stable id for the operator's state in checkpoints and savepoints. */
+  uid(uid: string): this {
+    configure(this.transformation, 'uid', uid);
+    return this;
+  }
+  name(name: string): this {
+    configure(this.transformation, 'name', name);
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    configure(this.transformation, 'parallelism', parallelism);
+    return this;
+  }
+  setMaxParallelism(maxParallelism: number): this {
+    configure(this.transformation, 'maxParallelism', maxParallelism);
+    return this;
+  }
+  /** Never fuse this operator with its neighbours. */
+  disableChaining(): this {
+    this.transformation.chaining = 'never';
+    return this;
+  }
+  /** Begin a new chain at this operator. */
+  startNewChain(): this {
+    this.transformation.chaining = 'head';
+    return this;
+  }
+}
+
+export class DataStreamSink<T> {
+  constructor(/** @internal */ readonly transformation: Transformation) {}
+  uid(uid: string): this {
+    configure(this.transformation, 'uid', uid);
+    return this;
+  }
+  name(name: string): this {
+    configure(this.transformation, 'name', name);
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    configure(this.transformation, 'parallelism', parallelism);
+    return this;
+  }
+  disableChaining(): this {
+    this.transformation.chaining = 'never';
+    return this;
+  }
+  declare readonly __type?: T;
+}
+
+function requireFunction(fn: unknown, op: string): void {
+  if (typeof fn !== 'function') throw new GraphValidationError('INVALID_ARGUMENT', `${op}() needs a function`);
+}

@@ -1,0 +1,82 @@
+/**
+ * Options of a StreamExecutionEnvironment, validated once at create() with a
+ * ConfigurationError naming the bad option. Defaults follow Flink where
+ * Flink has one (maxParallelism 128, buffer timeout 100 ms).
+ */
+import { ConfigurationError } from '../errors';
+import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/KeyGroup';
+import { systemClock, type Clock } from '../time/Clock';
+import type { PipelineExecutor } from './PipelineExecutor';
+import type { ChannelProbe } from '../testing/ChannelProbe';
+
+export interface EnvironmentOptions {
+  /** Default parallelism of operators (1). */
+  parallelism?: number;
+  /** Number of key groups, the upper bound of any keyed operator's parallelism (128). */
+  maxParallelism?: number;
+  /** Longest a partly filled frame waits before it is sent, in ms; 0 sends after each unit of work (100). */
+  bufferTimeoutMs?: number;
+  /** Records per frame (512). */
+  frameSize?: number;
+  /** Frames a producer may have in flight per channel (8). */
+  channelCredits?: number;
+  /** Input frames (or source polls) a subtask handles before yielding the event loop (8). */
+  buffersPerRun?: number;
+  /** A nact actor (or system) under which the engine spawns its actors; default: a system of its own per job. */
+  parent?: unknown;
+  /** Processing-time clock (system clock). */
+  clock?: Clock;
+  /** Randomness for shuffle/rebalance (Math.random). */
+  random?: () => number;
+  /** Runs jobs; the package entry point installs the actor runtime. */
+  executor?: PipelineExecutor;
+  /** Observes every buffer sent and processed (tests of the bounded-mailbox invariant). */
+  channelProbe?: ChannelProbe;
+}
+
+export interface EnvironmentConfig {
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly bufferTimeoutMs: number;
+  readonly frameSize: number;
+  readonly channelCredits: number;
+  readonly buffersPerRun: number;
+  readonly parent: unknown;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly executor: PipelineExecutor | undefined;
+  readonly channelProbe: ChannelProbe | undefined;
+}
+
+export function resolveConfig(o: EnvironmentOptions = {}): EnvironmentConfig {
+  if (typeof o !== 'object' || o === null) throw new ConfigurationError('options', 'must be an object');
+  const maxParallelism = int('maxParallelism', o.maxParallelism ?? DEFAULT_MAX_PARALLELISM, 1, UPPER_BOUND_MAX_PARALLELISM);
+  const parallelism = int('parallelism', o.parallelism ?? 1, 1, UPPER_BOUND_MAX_PARALLELISM);
+  if (parallelism > maxParallelism) {
+    throw new ConfigurationError('parallelism', `${parallelism} is greater than maxParallelism ${maxParallelism}`);
+  }
+  if (o.clock !== undefined && (typeof o.clock.now !== 'function' || typeof o.clock.setTimer !== 'function')) {
+    throw new ConfigurationError('clock', 'must have now() and setTimer()');
+  }
+  if (o.random !== undefined && typeof o.random !== 'function') throw new ConfigurationError('random', 'must be a function');
+  return {
+    parallelism,
+    maxParallelism,
+    bufferTimeoutMs: int('bufferTimeoutMs', o.bufferTimeoutMs ?? 100, 0, 3_600_000),
+    frameSize: int('frameSize', o.frameSize ?? 512, 1, 1 << 20),
+    channelCredits: int('channelCredits', o.channelCredits ?? 8, 1, 1 << 16),
+    buffersPerRun: int('buffersPerRun', o.buffersPerRun ?? 8, 1, 1 << 16),
+    parent: o.parent,
+    clock: o.clock ?? systemClock,
+    random: o.random ?? Math.random,
+    executor: o.executor,
+    channelProbe: o.channelProbe,
+  };
+}
+
+function int(option: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigurationError(option, `must be an integer in ${min}..${max}, got ${String(v)}`);
+  }
+  return v;
+}

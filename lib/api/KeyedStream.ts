@@ -1,0 +1,127 @@
+/**
+ * KeyedStream: a stream partitioned by key (Flink's KeyedStream). Operators
+ * after keyBy run keyed: their state is scoped to the key of the record.
+ *
+ *   stream.keyBy((o) => o.user).sum('amount')       // running sum per user
+ *   stream.keyBy((o) => o.user).sum((o) => o.amount) // { key, value } per user
+ *   stream.keyBy((o) => o.user).process(new Fraud()) // keyed state in process
+ */
+import { GraphValidationError } from '../errors';
+import { byAggregator, fieldAggregator, max, min, sum, type NumericField } from '../operators/aggregations';
+import { KeyedProcessOperator } from '../operators/KeyedProcessOperator';
+import { StreamFilter } from '../operators/StreamFilter';
+import { StreamFlatMap } from '../operators/StreamFlatMap';
+import { StreamGroupedReduce } from '../operators/StreamGroupedReduce';
+import { StreamMap } from '../operators/StreamMap';
+import type { OperatorFactory } from '../operators/StreamOperator';
+import type { Key } from '../state/KeyGroup';
+import { DataStream, SingleOutputStreamOperator } from './DataStream';
+import type {
+  FilterFunction,
+  FlatMapFunction,
+  KeyedProcessFunction,
+  KeySelector,
+  MapFunction,
+  ReduceFunction,
+} from './functions';
+import type { StreamExecutionEnvironment } from './StreamExecutionEnvironment';
+import type { Transformation } from './Transformation';
+
+/** What a selector-based aggregation emits. */
+export interface KeyedAggregate<K> {
+  readonly key: K;
+  readonly value: number;
+}
+
+type Aggregate<T, K> = NumericField<T> | ((value: T) => number) | undefined;
+
+export class KeyedStream<T, K extends Key> {
+  private readonly stream: DataStream<T>;
+
+  constructor(
+    readonly env: StreamExecutionEnvironment,
+    /** @internal the hash-partition transformation */ readonly transformation: Transformation,
+    readonly keySelector: KeySelector<T, K>,
+  ) {
+    this.stream = new DataStream<T>(env, transformation);
+  }
+
+  process<O>(fn: KeyedProcessFunction<K, T, O>): SingleOutputStreamOperator<O> {
+    if (fn == null || typeof fn.processElement !== 'function') {
+      throw new GraphValidationError('INVALID_ARGUMENT', 'process() needs an object with processElement(value, ctx, out)');
+    }
+    return this.keyed('Keyed Process', () => new KeyedProcessOperator(this.keySelector, fn));
+  }
+
+  /** Emits the running reduction of each key for every record. Do not mutate the arguments. */
+  reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
+    if (typeof fn !== 'function') throw new GraphValidationError('INVALID_ARGUMENT', 'reduce() needs a function');
+    return this.keyed('Keyed Reduce', () => new StreamGroupedReduce<T, T>(this.keySelector, fn));
+  }
+
+  /** Running sum per key: of a field (record with the field replaced), of the records themselves (numbers), or of a selector ({ key, value }). */
+  sum(field?: NumericField<T>): SingleOutputStreamOperator<T>;
+  sum(selector: (value: T) => number): SingleOutputStreamOperator<KeyedAggregate<K>>;
+  sum(by?: Aggregate<T, K>): SingleOutputStreamOperator<any> {
+    return this.aggregate('Sum', by, sum);
+  }
+
+  min(field?: NumericField<T>): SingleOutputStreamOperator<T>;
+  min(selector: (value: T) => number): SingleOutputStreamOperator<KeyedAggregate<K>>;
+  min(by?: Aggregate<T, K>): SingleOutputStreamOperator<any> {
+    return this.aggregate('Min', by, min);
+  }
+
+  max(field?: NumericField<T>): SingleOutputStreamOperator<T>;
+  max(selector: (value: T) => number): SingleOutputStreamOperator<KeyedAggregate<K>>;
+  max(by?: Aggregate<T, K>): SingleOutputStreamOperator<any> {
+    return this.aggregate('Max', by, max);
+  }
+
+  /** The record with the smallest value of the field so far (the first on ties). */
+  minBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.keyed('Keyed MinBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c < cur)));
+  }
+
+  /** The record with the largest value of the field so far (the first on ties). */
+  maxBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.keyed('Keyed MaxBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c > cur)));
+  }
+
+  map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {
+    return this.stream.map(fn);
+  }
+
+  filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
+    return this.stream.filter(fn);
+  }
+
+  flatMap<O>(fn: FlatMapFunction<T, O>): SingleOutputStreamOperator<O> {
+    return this.stream.flatMap(fn);
+  }
+
+  private aggregate(name: string, by: Aggregate<T, K>, combine: (a: number, b: number) => number): SingleOutputStreamOperator<any> {
+    const key = this.keySelector;
+    if (by === undefined) {
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, number>(key, combine as ReduceFunction<number>, (v) => checkNumber(v)));
+    }
+    if (typeof by === 'function') {
+      const select = by;
+      const reduce: ReduceFunction<KeyedAggregate<K>> = (a, b) => ({ key: a.key, value: combine(a.value, b.value) });
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, KeyedAggregate<K>>(key, reduce, (v, k) => ({ key: k as K, value: checkNumber(select(v)) })));
+    }
+    if (typeof by === 'string' || typeof by === 'number') {
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, T>(key, fieldAggregator(by, combine)));
+    }
+    throw new GraphValidationError('INVALID_ARGUMENT', `${name.toLowerCase()}() needs a field name, a selector or nothing`);
+  }
+
+  private keyed<O>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<O> {
+    return this.stream.transform<O>(name, factory, this.keySelector);
+  }
+}
+
+function checkNumber(v: unknown): number {
+  if (typeof v !== 'number') throw new TypeError(`aggregated value must be a number, got ${typeof v}`);
+  return v;
+}

@@ -1,0 +1,112 @@
+/**
+ * The entry of every Weir program (Flink's StreamExecutionEnvironment):
+ * holds the configuration, creates sources, records the transformations a
+ * program builds, and submits the job graph to the executor.
+ *
+ *   const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+ *   env.fromCollection(['a b', 'b'])
+ *     .flatMap((line, out) => line.split(' ').forEach((w) => out.collect(w)))
+ *     .keyBy((w) => w)
+ *     .process(new CountWords())
+ *     .print();
+ *   await env.execute('word count');
+ */
+import { CollectionSource } from '../connectors/CollectionSource';
+import { GeneratorSource, type GeneratorFunction, type GeneratorOptions } from '../connectors/GeneratorSource';
+import type { Source } from '../connectors/Source';
+import { createJobGraph, type JobGraph } from '../graph/JobGraph';
+import { generateStreamGraph, type StreamGraph } from '../graph/StreamGraph';
+import { SingleOutputStreamOperator } from './DataStream';
+import { resolveConfig, type EnvironmentConfig, type EnvironmentOptions } from './EnvironmentConfig';
+import type { JobClient, JobResult } from './JobClient';
+import { getExecutor } from './PipelineExecutor';
+import type { Transformation } from './Transformation';
+
+export const DEFAULT_JOB_NAME = 'Weir Streaming Job';
+
+type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+export class StreamExecutionEnvironment {
+  readonly config: EnvironmentConfig;
+  private sinks: Transformation[] = [];
+  private nextId = 1;
+
+  private constructor(options: EnvironmentOptions) {
+    this.config = resolveConfig(options);
+  }
+
+  static create(options: EnvironmentOptions = {}): StreamExecutionEnvironment {
+    return new StreamExecutionEnvironment(options);
+  }
+
+  get parallelism(): number {
+    return this.config.parallelism;
+  }
+
+  /** A bounded, non-parallel source over the given items. */
+  fromCollection<T>(items: Iterable<T>, name = 'Collection Source'): SingleOutputStreamOperator<T> {
+    if (items == null || typeof (items as Iterable<T>)[Symbol.iterator] !== 'function') {
+      throw new TypeError('fromCollection() needs an iterable');
+    }
+    return this.fromSource(new CollectionSource([...items]), name);
+  }
+
+  /** Record i is fn(i), for `count` records or forever; deterministic, so replayable from any offset. */
+  fromGenerator<T>(
+    count: number | 'unbounded',
+    fn: GeneratorFunction<T>,
+    options: GeneratorOptions = {},
+    name = 'Generator Source',
+  ): SingleOutputStreamOperator<T> {
+    return this.fromSource(new GeneratorSource(count, fn, options), name);
+  }
+
+  fromSource<T>(source: Source<T, any>, name = 'Source'): SingleOutputStreamOperator<T> {
+    if (source == null || typeof source.createReader !== 'function' || typeof source.createSplits !== 'function') {
+      throw new TypeError('fromSource() needs a Source (createSplits and createReader)');
+    }
+    const t = this.addTransformation({
+      kind: 'source',
+      source,
+      name: `Source: ${name}`,
+      uid: undefined,
+      parallelism: undefined,
+      maxParallelism: undefined,
+      chaining: 'head',
+    });
+    return new SingleOutputStreamOperator<T>(this, t);
+  }
+
+  /** @internal Registers a transformation, giving it the next id of this environment. */
+  addTransformation<T extends Distribute<Transformation>>(t: T): T & { id: number } {
+    return Object.assign(t, { id: this.nextId++ });
+  }
+
+  /** @internal */
+  addSink(t: Transformation): void {
+    this.sinks.push(t);
+  }
+
+  /** The logical graph of the sinks added so far (does not clear them). */
+  getStreamGraph(jobName = DEFAULT_JOB_NAME): StreamGraph {
+    return generateStreamGraph(jobName, this.sinks, this.config);
+  }
+
+  /** The chained job graph of the sinks added so far (does not clear them). */
+  getJobGraph(jobName = DEFAULT_JOB_NAME): JobGraph {
+    return createJobGraph(this.getStreamGraph(jobName));
+  }
+
+  /** Submits the job and returns at once. The sinks are cleared, so the environment can build the next job. */
+  executeAsync(jobName = DEFAULT_JOB_NAME): JobClient {
+    const jobGraph = this.getJobGraph(jobName);
+    const executor = getExecutor(this.config);
+    this.sinks = [];
+    return executor.execute(jobGraph, this.config);
+  }
+
+  /** Runs the job to its end (bounded sources) and returns its result. */
+  async execute(jobName = DEFAULT_JOB_NAME): Promise<JobResult> {
+    return this.executeAsync(jobName).result();
+  }
+}

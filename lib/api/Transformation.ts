@@ -1,0 +1,61 @@
+/**
+ * Transformations: what the DataStream API records as a program is written
+ * (Flink's Transformation classes). Sources, one-input operators and sinks
+ * become stream nodes; partition and union transformations are virtual and
+ * become edge properties when the StreamGraph is generated.
+ */
+import type { Source } from '../connectors/Source';
+import type { Sink } from '../connectors/Sink';
+import type { PartitionerSpec } from '../operators/partitioners';
+import type { OperatorFactory } from '../operators/StreamOperator';
+import type { KeySelector } from './functions';
+
+export type ChainingStrategy = 'always' | 'head' | 'never';
+
+interface Base {
+  readonly id: number;
+  name: string;
+  uid: string | undefined;
+  /** Explicit parallelism; undefined means the environment's default. */
+  parallelism: number | undefined;
+  maxParallelism: number | undefined;
+  chaining: ChainingStrategy;
+}
+
+export interface SourceTransformation extends Base {
+  readonly kind: 'source';
+  readonly source: Source<any, any>;
+}
+
+export interface OneInputTransformation extends Base {
+  readonly kind: 'one-input';
+  readonly input: Transformation;
+  readonly operatorFactory: OperatorFactory;
+  /** Set on keyed operators: the key their state is scoped to. */
+  readonly stateKeySelector: KeySelector<any> | undefined;
+}
+
+export interface SinkTransformation extends Base {
+  readonly kind: 'sink';
+  readonly input: Transformation;
+  readonly sink: Sink<any>;
+  readonly operatorFactory: OperatorFactory;
+}
+
+export interface PartitionTransformation extends Base {
+  readonly kind: 'partition';
+  readonly input: Transformation;
+  readonly partitioner: PartitionerSpec;
+}
+
+export interface UnionTransformation extends Base {
+  readonly kind: 'union';
+  readonly inputs: readonly Transformation[];
+}
+
+export type Transformation =
+  | SourceTransformation
+  | OneInputTransformation
+  | SinkTransformation
+  | PartitionTransformation
+  | UnionTransformation;

@@ -1,0 +1,59 @@
+/**
+ * The source contract (Flink's FLIP-27 Source, simplified): a source splits
+ * its input into splits; each source subtask runs a SourceReader over the
+ * splits assigned to it. A split is plain data that carries its own position,
+ * so `snapshotState()` — the splits with their current offsets — is all a
+ * checkpoint needs to rewind the reader, at the same or another parallelism.
+ *
+ *   pollNext(output)  emits a small batch (up to `ctx.batchSizeHint` records)
+ *                     and says whether more is available now, nothing is
+ *                     available yet (then `isAvailable()` resolves when it is),
+ *                     or the input has ended.
+ */
+import type { Clock } from '../time/Clock';
+
+export type Boundedness = 'BOUNDED' | 'CONTINUOUS_UNBOUNDED';
+export type InputStatus = 'MORE_AVAILABLE' | 'NOTHING_AVAILABLE' | 'END_OF_INPUT';
+
+export interface SourceSplit {
+  readonly splitId: string;
+}
+
+export interface ReaderOutput<T> {
+  collect(value: T, timestamp?: number): void;
+}
+
+export interface SourceReaderContext {
+  readonly indexOfSubtask: number;
+  readonly parallelism: number;
+  /** How many records one pollNext call should emit at most. */
+  readonly batchSizeHint: number;
+  readonly clock: Clock;
+}
+
+export interface SourceReader<T, S extends SourceSplit> {
+  addSplits(splits: readonly S[]): void;
+  pollNext(output: ReaderOutput<T>): InputStatus;
+  /** Resolves when pollNext may have data again (after NOTHING_AVAILABLE). */
+  isAvailable(): Promise<void>;
+  /** The assigned splits with their current positions. Must be plain, encodable data. */
+  snapshotState(checkpointId: number): S[];
+  notifyCheckpointComplete?(checkpointId: number): void;
+  close?(): void | Promise<void>;
+}
+
+export interface Source<T, S extends SourceSplit = SourceSplit> {
+  readonly boundedness: Boundedness;
+  /** 1 for a source that cannot run in parallel; undefined for no limit. */
+  readonly maxParallelism?: number;
+  /** The splits of a fresh start at the given parallelism. */
+  createSplits(parallelism: number): S[];
+  createReader(ctx: SourceReaderContext): SourceReader<T, S>;
+}
+
+/** Which of `splits` subtask `index` of `parallelism` reads: round-robin by position. */
+export function assignSplits<S>(splits: readonly S[], index: number, parallelism: number): S[] {
+  return splits.filter((_, i) => i % parallelism === index);
+}
+
+export const alwaysAvailable: Promise<void> = Promise.resolve();

@@ -1,0 +1,148 @@
+/**
+ * Typed errors. Every failure a user can meet is one of these classes with a
+ * stable `code`, so callers match on `instanceof` or `code`, never on message
+ * text. Messages name what was wrong and where (operator, subtask, record).
+ */
+
+export abstract class WeirError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export type GraphErrorCode =
+  | 'NO_SINKS'
+  | 'CYCLE'
+  | 'UID_COLLISION'
+  | 'INVALID_PARALLELISM'
+  | 'PARALLELISM_ABOVE_MAX'
+  | 'NON_PARALLEL_SOURCE'
+  | 'FORWARD_PARALLELISM_MISMATCH'
+  | 'MISSING_KEY_SELECTOR'
+  | 'INVALID_ARGUMENT'
+  | 'UNKNOWN_NODE';
+
+/** The job graph a program built is not runnable. Thrown before any actor starts. */
+export class GraphValidationError extends WeirError {
+  readonly code: GraphErrorCode;
+  /** The operator (name, or uid when set) the problem is about, if any. */
+  readonly operator: string | undefined;
+  constructor(code: GraphErrorCode, message: string, operator?: string) {
+    super(operator === undefined ? message : `${message} (operator '${operator}')`);
+    this.code = code;
+    this.operator = operator;
+  }
+}
+
+/** A configuration value is out of range or of the wrong type. */
+export class ConfigurationError extends WeirError {
+  readonly code = 'INVALID_CONFIGURATION';
+  constructor(readonly option: string, message: string) {
+    super(`invalid configuration '${option}': ${message}`);
+  }
+}
+
+/** Where in a running job something happened. */
+export interface OperatorLocation {
+  readonly operator: string;
+  readonly uid: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+}
+
+/**
+ * User code (a map function, key selector, process function, source reader or
+ * sink writer) threw. `position` is the 1-based index of the record the
+ * operator was processing within its subtask; 0 when it failed outside a
+ * record (open, close, end of input).
+ */
+export class UserFunctionError extends WeirError {
+  readonly code = 'USER_FUNCTION_FAILED';
+  constructor(
+    readonly location: OperatorLocation,
+    readonly position: number,
+    readonly phase: 'open' | 'process' | 'end-input' | 'close' | 'poll' | 'partition',
+    cause: unknown,
+    readonly record?: unknown,
+  ) {
+    super(
+      `${phase === 'process' ? 'processing' : phase} failed in operator '${location.operator}' ` +
+        `(uid ${location.uid}), subtask ${location.subtaskIndex + 1}/${location.parallelism}` +
+        (position > 0 ? `, record #${position}` : '') +
+        (record !== undefined ? ` ${preview(record)}` : '') +
+        `: ${describe(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** A key selector returned something that cannot be a key. */
+export class InvalidKeyError extends WeirError {
+  readonly code = 'INVALID_KEY';
+  constructor(readonly key: unknown) {
+    super(
+      `key ${preview(key)} is not valid: keys must be strings, finite numbers, booleans, ` +
+        `bigints, or arrays of those`,
+    );
+  }
+}
+
+/** Keyed state was used where no key is set (outside a keyed stream). */
+export class StateAccessError extends WeirError {
+  readonly code = 'STATE_ACCESS';
+}
+
+/** A snapshot or checkpoint file could not be read back. */
+export class CorruptStateError extends WeirError {
+  readonly code = 'CORRUPT_STATE';
+}
+
+/** The job ended because it was cancelled. */
+export class JobCancelledError extends WeirError {
+  readonly code = 'JOB_CANCELLED';
+  constructor(readonly jobName: string) {
+    super(`job '${jobName}' was cancelled`);
+  }
+}
+
+/** The job failed; `cause` is the first failure. */
+export class JobExecutionError extends WeirError {
+  readonly code = 'JOB_FAILED';
+  constructor(readonly jobName: string, cause: unknown) {
+    super(`job '${jobName}' failed: ${describe(cause)}`, { cause });
+  }
+}
+
+/** An actor ingress refused records because its producer ignored back-pressure. */
+export class IngressOverflowError extends WeirError {
+  readonly code = 'INGRESS_OVERFLOW';
+}
+
+export function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return preview(e);
+}
+
+export function preview(v: unknown, max = 120): string {
+  let s: string;
+  try {
+    s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = String(v);
+  }
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** Wraps a failure of user code once; an error already wrapped further down a chain passes through. */
+export function asUserFunctionError(
+  e: unknown,
+  location: OperatorLocation,
+  position: number,
+  phase: UserFunctionError['phase'],
+  record?: unknown,
+): UserFunctionError {
+  if (e instanceof UserFunctionError) return e;
+  return new UserFunctionError(location, position, phase, e, record);
+}

@@ -1,0 +1,221 @@
+/**
+ * The logical graph (Flink's StreamGraph): one node per source, operator and
+ * sink, edges carrying their partitioner. Generated from the transformations
+ * a program recorded; partition and union transformations dissolve into
+ * edges. `validateStreamGraph` rejects graphs that cannot run, with a
+ * GraphValidationError naming the operator.
+ *
+ * Default partitioning follows Flink: forward between operators of equal
+ * parallelism, rebalance otherwise; an explicit forward() across a change of
+ * parallelism is an error.
+ */
+import { GraphValidationError } from '../errors';
+import type { Source } from '../connectors/Source';
+import type { Sink } from '../connectors/Sink';
+import type { PartitionerSpec } from '../operators/partitioners';
+import type { OperatorFactory } from '../operators/StreamOperator';
+import { UPPER_BOUND_MAX_PARALLELISM } from '../state/KeyGroup';
+import type { KeySelector } from '../api/functions';
+import type { ChainingStrategy, Transformation } from '../api/Transformation';
+
+export interface StreamNode {
+  readonly id: number;
+  readonly name: string;
+  readonly uid: string;
+  readonly kind: 'source' | 'operator' | 'sink';
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly chaining: ChainingStrategy;
+  readonly source?: Source<any, any>;
+  readonly sink?: Sink<any>;
+  readonly operatorFactory?: OperatorFactory;
+  readonly stateKeySelector?: KeySelector<any>;
+  readonly inEdges: StreamEdge[];
+  readonly outEdges: StreamEdge[];
+}
+
+export interface StreamEdge {
+  readonly sourceId: number;
+  readonly targetId: number;
+  readonly partitioner: PartitionerSpec;
+  /** True when the program asked for this partitioning (forward() included). */
+  readonly explicit: boolean;
+}
+
+export interface StreamGraph {
+  readonly jobName: string;
+  /** Nodes in topological order (sources first). */
+  readonly nodes: readonly StreamNode[];
+}
+
+export interface StreamGraphDefaults {
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+}
+
+export function generateStreamGraph(
+  jobName: string,
+  sinks: readonly Transformation[],
+  defaults: StreamGraphDefaults,
+): StreamGraph {
+  if (sinks.length === 0) {
+    throw new GraphValidationError('NO_SINKS', 'no sinks defined: add sinkTo(), print() or executeAndCollect() to the job');
+  }
+  const nodes = new Map<number, StreamNode>();
+  const visiting = new Set<number>();
+
+  type Upstream = { nodeId: number; partitioner: PartitionerSpec | undefined };
+
+  const resolve = (t: Transformation): Upstream[] => {
+    if (visiting.has(t.id)) throw new GraphValidationError('CYCLE', 'the job graph has a cycle', label(t));
+    switch (t.kind) {
+      case 'partition': {
+        visiting.add(t.id);
+        const ups = resolve(t.input).map((u) => ({ nodeId: u.nodeId, partitioner: t.partitioner }));
+        visiting.delete(t.id);
+        return ups;
+      }
+      case 'union': {
+        visiting.add(t.id);
+        const ups = t.inputs.flatMap(resolve);
+        visiting.delete(t.id);
+        return ups;
+      }
+      default:
+        return [{ nodeId: transform(t).id, partitioner: undefined }];
+    }
+  };
+
+  const transform = (t: Exclude<Transformation, { kind: 'partition' | 'union' }>): StreamNode => {
+    const existing = nodes.get(t.id);
+    if (existing) return existing;
+    visiting.add(t.id);
+    const inputs = t.kind === 'source' ? [] : resolve(t.input);
+    visiting.delete(t.id);
+    const parallelism = t.parallelism ?? (t.kind === 'source' && t.source.maxParallelism === 1 ? 1 : defaults.parallelism);
+    const node: StreamNode = {
+      id: t.id,
+      name: t.name,
+      uid: t.uid ?? `${t.name.replace(/\s+/g, '_')}_${t.id}`,
+      kind: t.kind === 'one-input' ? 'operator' : t.kind,
+      parallelism,
+      maxParallelism: t.maxParallelism ?? defaults.maxParallelism,
+      chaining: t.chaining,
+      source: t.kind === 'source' ? t.source : undefined,
+      sink: t.kind === 'sink' ? t.sink : undefined,
+      operatorFactory: t.kind === 'source' ? undefined : t.operatorFactory,
+      stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : undefined,
+      inEdges: [],
+      outEdges: [],
+    };
+    for (const u of inputs) {
+      const upstream = nodes.get(u.nodeId)!;
+      const partitioner: PartitionerSpec =
+        u.partitioner ?? (upstream.parallelism === parallelism ? { kind: 'forward' } : { kind: 'rebalance' });
+      const edge: StreamEdge = { sourceId: u.nodeId, targetId: node.id, partitioner, explicit: u.partitioner !== undefined };
+      upstream.outEdges.push(edge);
+      node.inEdges.push(edge);
+    }
+    nodes.set(t.id, node);
+    return node;
+  };
+
+  for (const s of sinks) {
+    if (s.kind !== 'sink') throw new GraphValidationError('INVALID_ARGUMENT', `transformation ${label(s)} is not a sink`);
+    transform(s);
+  }
+  const graph: StreamGraph = { jobName, nodes: topologicalOrder([...nodes.values()]) };
+  validateStreamGraph(graph);
+  return graph;
+}
+
+/** Kahn's algorithm; throws CYCLE when some nodes never become ready. */
+export function topologicalOrder(nodes: readonly StreamNode[]): StreamNode[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const indegree = new Map(nodes.map((n) => [n.id, n.inEdges.length]));
+  const ready = nodes.filter((n) => n.inEdges.length === 0).sort((a, b) => a.id - b.id);
+  const out: StreamNode[] = [];
+  while (ready.length > 0) {
+    const n = ready.shift()!;
+    out.push(n);
+    for (const e of n.outEdges) {
+      const d = indegree.get(e.targetId)! - 1;
+      indegree.set(e.targetId, d);
+      if (d === 0) ready.push(byId.get(e.targetId)!);
+    }
+  }
+  if (out.length !== nodes.length) {
+    const stuck = nodes.find((n) => !out.includes(n))!;
+    throw new GraphValidationError('CYCLE', 'the job graph has a cycle', stuck.name);
+  }
+  return out;
+}
+
+export function validateStreamGraph(graph: StreamGraph): void {
+  const uids = new Map<string, StreamNode>();
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  topologicalOrder(graph.nodes);
+  if (!graph.nodes.some((n) => n.kind === 'sink')) {
+    throw new GraphValidationError('NO_SINKS', 'no sinks defined: add sinkTo(), print() or executeAndCollect() to the job');
+  }
+  for (const n of graph.nodes) {
+    const other = uids.get(n.uid);
+    if (other) {
+      throw new GraphValidationError(
+        'UID_COLLISION',
+        `uid '${n.uid}' is used by both '${other.name}' and '${n.name}'; uids must be unique within a job`,
+        n.name,
+      );
+    }
+    uids.set(n.uid, n);
+    if (!Number.isInteger(n.parallelism) || n.parallelism < 1) {
+      throw new GraphValidationError('INVALID_PARALLELISM', `parallelism must be a positive integer, got ${n.parallelism}`, n.name);
+    }
+    if (!Number.isInteger(n.maxParallelism) || n.maxParallelism < 1 || n.maxParallelism > UPPER_BOUND_MAX_PARALLELISM) {
+      throw new GraphValidationError(
+        'INVALID_PARALLELISM',
+        `maxParallelism must be an integer in 1..${UPPER_BOUND_MAX_PARALLELISM}, got ${n.maxParallelism}`,
+        n.name,
+      );
+    }
+    if (n.parallelism > n.maxParallelism) {
+      throw new GraphValidationError(
+        'PARALLELISM_ABOVE_MAX',
+        `parallelism ${n.parallelism} is greater than maxParallelism ${n.maxParallelism}`,
+        n.name,
+      );
+    }
+    if (n.kind === 'source') {
+      const limit = n.source?.maxParallelism;
+      if (limit !== undefined && n.parallelism > limit) {
+        throw new GraphValidationError(
+          'NON_PARALLEL_SOURCE',
+          `this source supports parallelism up to ${limit}, got ${n.parallelism}`,
+          n.name,
+        );
+      }
+      if (n.inEdges.length > 0) throw new GraphValidationError('INVALID_ARGUMENT', 'a source cannot have inputs', n.name);
+    } else if (n.inEdges.length === 0) {
+      throw new GraphValidationError('INVALID_ARGUMENT', 'an operator or sink needs at least one input', n.name);
+    }
+    for (const e of n.inEdges) {
+      const up = byId.get(e.sourceId);
+      if (up === undefined) throw new GraphValidationError('UNKNOWN_NODE', `input ${e.sourceId} does not exist`, n.name);
+      if (e.partitioner.kind === 'forward' && up.parallelism !== n.parallelism) {
+        throw new GraphValidationError(
+          'FORWARD_PARALLELISM_MISMATCH',
+          `forward partitioning from '${up.name}' (parallelism ${up.parallelism}) to '${n.name}' ` +
+            `(parallelism ${n.parallelism}) would change parallelism; use rebalance() or keyBy()`,
+          n.name,
+        );
+      }
+      if (n.stateKeySelector !== undefined && e.partitioner.kind !== 'hash') {
+        throw new GraphValidationError('MISSING_KEY_SELECTOR', 'a keyed operator must be fed by keyBy()', n.name);
+      }
+    }
+  }
+}
+
+function label(t: Transformation): string {
+  return t.uid ?? t.name;
+}

@@ -1,0 +1,66 @@
+/**
+ * The head of a source chain: runs the source's reader over its assigned
+ * splits and emits what it polls into the chain. Reader failures become
+ * UserFunctionErrors naming the source subtask.
+ */
+import { asUserFunctionError, type OperatorLocation } from '../errors';
+import type { InputStatus, Source, SourceReader, SourceSplit } from '../connectors/Source';
+import type { Clock } from '../time/Clock';
+import type { Output } from './StreamOperator';
+
+export class SourceOperator<T> {
+  recordsOut = 0;
+  private reader!: SourceReader<T, SourceSplit>;
+  private output!: Output<T>;
+  private readonly readerOutput = {
+    collect: (value: T, timestamp?: number) => {
+      this.recordsOut++;
+      this.output.collect(value, timestamp);
+    },
+  };
+
+  constructor(
+    private readonly source: Source<T, SourceSplit>,
+    readonly location: OperatorLocation,
+  ) {}
+
+  open(output: Output<T>, splits: readonly SourceSplit[], clock: Clock, batchSizeHint: number): void {
+    this.output = output;
+    try {
+      this.reader = this.source.createReader({
+        indexOfSubtask: this.location.subtaskIndex,
+        parallelism: this.location.parallelism,
+        batchSizeHint,
+        clock,
+      });
+      this.reader.addSplits(splits);
+    } catch (e) {
+      throw asUserFunctionError(e, this.location, 0, 'open');
+    }
+  }
+
+  /** Polls one batch. */
+  emitNext(): InputStatus {
+    try {
+      return this.reader.pollNext(this.readerOutput);
+    } catch (e) {
+      throw asUserFunctionError(e, this.location, this.recordsOut + 1, 'poll');
+    }
+  }
+
+  isAvailable(): Promise<void> {
+    return this.reader.isAvailable();
+  }
+
+  snapshotState(checkpointId: number): SourceSplit[] {
+    return this.reader.snapshotState(checkpointId);
+  }
+
+  close(): void | Promise<void> {
+    try {
+      return this.reader?.close?.();
+    } catch (e) {
+      throw asUserFunctionError(e, this.location, 0, 'close');
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/** filter: keeps the records the predicate accepts. */
+import type { FilterFunction } from '../api/functions';
+import { AbstractStreamOperator } from './StreamOperator';
+
+export class StreamFilter<T> extends AbstractStreamOperator<T, T> {
+  constructor(private readonly fn: FilterFunction<T>) {
+    super();
+  }
+  processElement(value: T, timestamp: number | undefined): void {
+    if (this.fn(value)) this.output.collect(value, timestamp);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * reduce on a keyed stream (Flink's StreamGroupedReduceOperator): keeps one
+ * reduced value per key in ValueState and emits the updated value for every
+ * record. sum/min/max/minBy/maxBy are reduce functions over it.
+ */
+import type { KeySelector, ReduceFunction } from '../api/functions';
+import type { ValueState } from '../state/KeyedState';
+import { normalizeKey, type Key } from '../state/KeyGroup';
+import { ValueStateDescriptor } from '../state/StateDescriptor';
+import { AbstractStreamOperator, type OperatorContext, type Output } from './StreamOperator';
+import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
+
+export const REDUCE_STATE_NAME = '_op_state';
+
+export class StreamGroupedReduce<I, T> extends AbstractStreamOperator<I, T> {
+  private backend!: HeapKeyedStateBackend;
+  private state!: ValueState<T>;
+
+  /** `prepare` turns an input record into the reduced type (identity when absent). */
+  constructor(
+    private readonly keySelector: KeySelector<I, Key>,
+    private readonly reduce: ReduceFunction<T>,
+    private readonly prepare?: (value: I, key: Key) => T,
+  ) {
+    super();
+  }
+  override open(ctx: OperatorContext, output: Output<T>): void {
+    super.open(ctx, output);
+    this.backend = ctx.keyedStateBackend!;
+    this.state = this.backend.getState(new ValueStateDescriptor<T>(REDUCE_STATE_NAME)) as ValueState<T>;
+  }
+  processElement(input: I, timestamp: number | undefined): void {
+    const key = this.keySelector(input);
+    this.backend.setCurrentKey(normalizeKey(key));
+    const value = this.prepare === undefined ? (input as unknown as T) : this.prepare(input, key);
+    const current = this.state.value();
+    const next = current === undefined ? value : this.reduce(current, value);
+    this.state.update(next);
+    this.output.collect(next, timestamp);
+  }
+}

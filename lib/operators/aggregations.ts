@@ -1,0 +1,44 @@
+/**
+ * The built-in keyed aggregations as reduce functions (Flink's
+ * SumAggregator / ComparableAggregator). A field aggregation keeps the other
+ * fields of the first record of the key and replaces the field; minBy/maxBy
+ * keep the whole record holding the extreme value (the first one on ties).
+ * Records are copied, never mutated. Fields may be object properties or
+ * array (tuple) positions.
+ */
+import type { ReduceFunction } from '../api/functions';
+
+export type NumericField<T> = keyof T & (string | number);
+
+export function fieldAggregator<T>(field: NumericField<T>, combine: (a: number, b: number) => number): ReduceFunction<T> {
+  return (acc, value) => {
+    const a = numberAt(acc, field);
+    const b = numberAt(value, field);
+    return withField(acc, field, combine(a, b));
+  };
+}
+
+export function byAggregator<T>(field: NumericField<T>, better: (candidate: number, current: number) => boolean): ReduceFunction<T> {
+  return (acc, value) => (better(numberAt(value, field), numberAt(acc, field)) ? value : acc);
+}
+
+export const sum = (a: number, b: number) => a + b;
+export const min = (a: number, b: number) => (b < a ? b : a);
+export const max = (a: number, b: number) => (b > a ? b : a);
+
+function numberAt<T>(record: T, field: NumericField<T>): number {
+  const v = (record as Record<string | number, unknown>)[field];
+  if (typeof v !== 'number') {
+    throw new TypeError(`field '${String(field)}' is ${v === undefined ? 'missing' : `not a number (${typeof v})`}`);
+  }
+  return v;
+}
+
+function withField<T>(record: T, field: NumericField<T>, value: number): T {
+  if (Array.isArray(record)) {
+    const copy = record.slice();
+    copy[field as number] = value;
+    return copy as T;
+  }
+  return { ...record, [field]: value };
+}

@@ -1,0 +1,193 @@
+/**
+ * The heap keyed-state backend of one keyed operator subtask.
+ *
+ * Holds one CopyOnWriteStateMap per registered state. `snapshot()` is the
+ * synchronous part of a checkpoint: O(number of states), independent of the
+ * number of keys, and the snapshot never changes afterwards. `write()` on the
+ * snapshot is the asynchronous part: it serialises entries grouped by key
+ * group (yielding to the event loop every few thousand entries) into a
+ * KeyedStateHandle. `restore()` takes any set of handles — from the same or a
+ * different parallelism — and keeps the key groups of this backend's range.
+ */
+import { StateAccessError, CorruptStateError } from '../errors';
+import { decodeState, encodeState } from './codec';
+import { CopyOnWriteStateMap, type StateMapSnapshot } from './CopyOnWriteStateMap';
+import { assignToKeyGroup, KeyGroupRange, type StateKey } from './KeyGroup';
+import {
+  HeapAggregatingState,
+  HeapListState,
+  HeapMapState,
+  HeapReducingState,
+  HeapValueState,
+  type KeyContext,
+} from './KeyedState';
+import type { StateDescriptor, StateKind } from './StateDescriptor';
+
+/** Serialised keyed state of one subtask: one encoded block per non-empty key group. */
+export interface KeyedStateHandle {
+  readonly keyGroupRange: { readonly start: number; readonly end: number };
+  readonly states: readonly { readonly name: string; readonly kind: StateKind }[];
+  /** Encoded `[stateIndex, key, value][]` per key group. */
+  readonly keyGroups: readonly { readonly keyGroup: number; readonly bytes: Uint8Array }[];
+}
+
+export interface KeyedStateSnapshot {
+  /** Serialises the snapshot; may be called once. Releases the snapshot when done. */
+  write(): Promise<KeyedStateHandle>;
+  /** Drops the snapshot without writing it. */
+  release(): void;
+}
+
+type Table = CopyOnWriteStateMap<StateKey, unknown>;
+
+interface Registered {
+  readonly name: string;
+  readonly kind: StateKind;
+  readonly table: Table;
+  state?: unknown;
+}
+
+const YIELD_EVERY = 4096;
+
+export class HeapKeyedStateBackend implements KeyContext {
+  private key: StateKey | undefined;
+  private readonly states = new Map<string, Registered>();
+
+  constructor(
+    readonly maxParallelism: number,
+    readonly keyGroupRange: KeyGroupRange,
+  ) {}
+
+  setCurrentKey(key: StateKey): void {
+    this.key = key;
+  }
+
+  currentKey(): StateKey {
+    if (this.key === undefined) throw new StateAccessError('keyed state accessed with no current key');
+    return this.key;
+  }
+
+  /** The state object for a descriptor; the same object on every call with the same name. */
+  getState(descriptor: StateDescriptor): unknown {
+    let r = this.states.get(descriptor.name);
+    if (r === undefined) {
+      r = { name: descriptor.name, kind: descriptor.kind, table: new CopyOnWriteStateMap() };
+      this.states.set(descriptor.name, r);
+    } else if (r.kind !== descriptor.kind) {
+      throw new StateAccessError(
+        `state '${descriptor.name}' is registered as ${r.kind} state and cannot be used as ${descriptor.kind} state`,
+      );
+    }
+    if (r.state === undefined) r.state = createState(this, r.table, descriptor);
+    return r.state;
+  }
+
+  /** Keys with a value in the named state (live view; do not write while iterating). */
+  *keys(stateName: string): IterableIterator<StateKey> {
+    const r = this.states.get(stateName);
+    if (r) for (const [k] of r.table.entries()) yield k;
+  }
+
+  /** Number of keys in the named state. */
+  size(stateName: string): number {
+    return this.states.get(stateName)?.table.size ?? 0;
+  }
+
+  /** O(number of states): pins every table. */
+  snapshot(): KeyedStateSnapshot {
+    const registered = [...this.states.values()];
+    const snaps = registered.map((r) => r.table.snapshot());
+    const release = () => snaps.forEach((s) => s.release());
+    return {
+      release,
+      write: async () => {
+        try {
+          return await writeHandle(registered, snaps, this.keyGroupRange, this.maxParallelism);
+        } finally {
+          release();
+        }
+      },
+    };
+  }
+
+  /** Loads the entries of this backend's key groups from any number of handles. */
+  restore(handles: readonly KeyedStateHandle[]): void {
+    for (const h of handles) {
+      const overlap = this.keyGroupRange.intersection(KeyGroupRange.of(h.keyGroupRange.start, h.keyGroupRange.end));
+      if (overlap.size === 0) continue;
+      const tables = h.states.map((s) => this.tableFor(s.name, s.kind));
+      for (const g of h.keyGroups) {
+        if (!overlap.contains(g.keyGroup)) continue;
+        const entries = decodeState<[number, StateKey, unknown][]>(g.bytes, `key group ${g.keyGroup}`);
+        if (!Array.isArray(entries)) throw new CorruptStateError(`key group ${g.keyGroup}: not an entry list`);
+        for (const [i, k, v] of entries) {
+          const table = tables[i];
+          if (table === undefined) throw new CorruptStateError(`key group ${g.keyGroup}: unknown state index ${i}`);
+          if (assignToKeyGroup(k, this.maxParallelism) !== g.keyGroup) {
+            throw new CorruptStateError(`key group ${g.keyGroup}: key ${String(k)} belongs to another key group`);
+          }
+          table.set(k, v);
+        }
+      }
+    }
+  }
+
+  private tableFor(name: string, kind: StateKind): Table {
+    let r = this.states.get(name);
+    if (r === undefined) {
+      r = { name, kind, table: new CopyOnWriteStateMap() };
+      this.states.set(name, r);
+    } else if (r.kind !== kind) {
+      throw new CorruptStateError(`state '${name}' was checkpointed as ${kind} state but is registered as ${r.kind}`);
+    }
+    return r.table;
+  }
+}
+
+function createState(keys: KeyContext, table: Table, d: StateDescriptor): unknown {
+  switch (d.kind) {
+    case 'value':
+      return new HeapValueState(keys, table, d);
+    case 'list':
+      return new HeapListState(keys, table, d);
+    case 'map':
+      return new HeapMapState(keys, table, d);
+    case 'reducing':
+      return new HeapReducingState(keys, table, d);
+    case 'aggregating':
+      return new HeapAggregatingState(keys, table, d);
+  }
+}
+
+async function writeHandle(
+  registered: readonly Registered[],
+  snaps: readonly StateMapSnapshot<StateKey, unknown>[],
+  range: KeyGroupRange,
+  maxParallelism: number,
+): Promise<KeyedStateHandle> {
+  const groups = new Map<number, [number, StateKey, unknown][]>();
+  let n = 0;
+  for (let i = 0; i < snaps.length; i++) {
+    for (const [k, v] of snaps[i].entries()) {
+      const g = assignToKeyGroup(k, maxParallelism);
+      let list = groups.get(g);
+      if (list === undefined) groups.set(g, (list = []));
+      list.push([i, k, v]);
+      if (++n % YIELD_EVERY === 0) await yieldToEventLoop();
+    }
+  }
+  const keyGroups: { keyGroup: number; bytes: Uint8Array }[] = [];
+  for (const g of [...groups.keys()].sort((a, b) => a - b)) {
+    keyGroups.push({ keyGroup: g, bytes: encodeState(groups.get(g)) });
+    if (keyGroups.length % 16 === 0) await yieldToEventLoop();
+  }
+  return {
+    keyGroupRange: { start: range.start, end: range.end },
+    states: registered.map((r) => ({ name: r.name, kind: r.kind })),
+    keyGroups,
+  };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
