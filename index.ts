@@ -58,3 +58,6 @@ export {
   JobCancelledError,
   JobExecutionError,
 } from './lib/errors';
+export { ActorSource, pushTo, type IngressMsg, type IngressReply } from './actors/ActorSource';
+export { ActorSink } from './actors/ActorSink';
+export { IngressOverflowError } from './lib/errors';

@@ -9,14 +9,12 @@ import type { Clock } from '../time/Clock';
 import type { Output } from './StreamOperator';
 
 export class SourceOperator<T> {
+  /** Counted by the chain's output wrapper. */
   recordsOut = 0;
   private reader!: SourceReader<T, SourceSplit>;
   private output!: Output<T>;
   private readonly readerOutput = {
-    collect: (value: T, timestamp?: number) => {
-      this.recordsOut++;
-      this.output.collect(value, timestamp);
-    },
+    collect: (value: T, timestamp?: number) => this.output.collect(value, timestamp),
   };
 
   constructor(
