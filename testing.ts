@@ -5,3 +5,4 @@
 export { ManualClock } from './lib/testing/ManualClock';
 export { seededRandom } from './lib/testing/random';
 export { MailboxProbe, type ChannelProbe } from './lib/testing/ChannelProbe';
+export { TestSource, type TestSourcePace } from './lib/testing/TestSource';

@@ -5,5 +5,5 @@
  */
 import fc from 'fast-check';
 
-const numRuns = Number(process.env.FC_NUM_RUNS ?? (process.env.CI ? 40 : 25));
+const numRuns = Number(process.env.FC_NUM_RUNS ?? (process.env.CI ? 100 : 50));
 fc.configureGlobal({ numRuns, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) });
