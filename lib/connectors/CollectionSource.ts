@@ -15,7 +15,7 @@ export class CollectionSource<T> implements Source<T, CollectionSplit> {
 
   constructor(private readonly items: readonly T[]) {}
 
-  createSplits(): CollectionSplit[] {
+  createSplits(_parallelism?: number): CollectionSplit[] {
     return [{ splitId: 'collection', offset: 0 }];
   }
 

@@ -3,9 +3,9 @@
  * state reads and writes that key's entry) and runs a KeyedProcessFunction.
  */
 import { copyFunctionObject, type Collector, type KeyedProcessContext, type KeyedProcessFunction, type KeySelector } from '../api/functions';
-import { normalizeKey, type Key } from '../state/KeyGroup';
-import { AbstractStreamOperator, type OperatorContext, type Output } from './StreamOperator';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
+import { normalizeKey, type Key } from '../state/KeyGroup';
+import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export class KeyedProcessOperator<K extends Key, I, O>
   extends AbstractStreamOperator<I, O>
@@ -20,22 +20,27 @@ export class KeyedProcessOperator<K extends Key, I, O>
     super();
     this.fn = copyFunctionObject(fn);
   }
-  override open(ctx: OperatorContext, output: Output<O>): void {
-    super.open(ctx, output);
+  override open(ctx: OperatorContext, next: Input<O>): void {
+    super.open(ctx, next);
     this.backend = ctx.keyedStateBackend!;
     this.fn.open?.(ctx.runtimeContext);
   }
   processElement(value: I, timestamp: number | undefined): void {
-    this.key = this.keySelector(value);
-    this.backend.setCurrentKey(normalizeKey(this.key));
+    this.recordsIn++;
     this.timestamp = timestamp;
-    this.fn.processElement(value, this, this);
+    try {
+      this.key = this.keySelector(value);
+      this.backend.setCurrentKey(normalizeKey(this.key));
+      this.fn.processElement(value, this, this);
+    } catch (e) {
+      throw this.userError(e, value);
+    }
   }
   getCurrentKey(): K {
     return this.key;
   }
   collect(value: O): void {
-    this.output.collect(value, this.timestamp);
+    this.next.processElement(value, this.timestamp);
   }
   override close(): void {
     this.fn.close?.();

@@ -1,23 +1,25 @@
 /**
  * The operators of one subtask, fused into calls (Flink's OperatorChain).
  *
- * Each chain member is wrapped so that it counts its records in and out and
- * turns a throw from user code into one UserFunctionError naming the
- * operator, the subtask and the record's position — the innermost operator
- * that failed, not the head of the chain. A member's output goes to its
- * chained successors and to the record writers of its network edges.
+ * Every member's `next` is the Input of what follows it: a chained operator
+ * directly (no wrapper on the per-record path), the record writer of a
+ * network edge, or a fan-out over several. Records out of a member are the
+ * records into its first target, so counting happens once, at the input.
+ * Lifecycle calls (open, endInput, close) are attributed to the member that
+ * failed.
  */
 import { asUserFunctionError, type OperatorLocation } from '../errors';
+import type { ReaderOutput } from '../connectors/Source';
 import type { JobVertex } from '../graph/JobGraph';
 import type { StreamNode } from '../graph/StreamGraph';
 import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { KeyGroupRange } from '../state/KeyGroup';
 import type { Clock } from '../time/Clock';
+import type { OutputChannel } from '../transport/OutputChannel';
 import { BROADCAST, type ChannelSelector } from './partitioners';
 import { SourceOperator } from './SourceOperator';
-import type { OneInputStreamOperator, OperatorContext, Output } from './StreamOperator';
+import type { CountingInput, Input, OneInputStreamOperator, OperatorContext } from './StreamOperator';
 import { createRuntimeContext } from './StreamingRuntimeContext';
-import type { OutputChannel } from '../transport/OutputChannel';
 
 export interface OperatorMetrics {
   readonly nodeId: number;
@@ -27,51 +29,9 @@ export interface OperatorMetrics {
   readonly recordsOut: number;
 }
 
-/** A chain member: the Output its predecessor writes into. */
-export class ChainedOperator implements Output<unknown> {
-  recordsIn = 0;
-  recordsOut = 0;
-  constructor(
-    readonly node: StreamNode,
-    readonly operator: OneInputStreamOperator<unknown, unknown>,
-    readonly location: OperatorLocation,
-    readonly keyedStateBackend: HeapKeyedStateBackend | undefined,
-  ) {}
-
-  collect(value: unknown, timestamp: number | undefined): void {
-    this.recordsIn++;
-    try {
-      this.operator.processElement(value, timestamp);
-    } catch (e) {
-      throw asUserFunctionError(e, this.location, this.recordsIn, 'process', value);
-    }
-  }
-}
-
-/** Counts a member's output and passes it on. */
-class CountingOutput implements Output<unknown> {
-  constructor(private readonly owner: { recordsOut: number }, private readonly target: Output<unknown>) {}
-  collect(value: unknown, timestamp: number | undefined): void {
-    this.owner.recordsOut++;
-    this.target.collect(value, timestamp);
-  }
-}
-
-class FanOutOutput implements Output<unknown> {
-  constructor(private readonly targets: readonly Output<unknown>[]) {}
-  collect(value: unknown, timestamp: number | undefined): void {
-    for (const t of this.targets) t.collect(value, timestamp);
-  }
-}
-
-const NO_OUTPUT: Output<unknown> = {
-  collect() {
-    throw new Error('a sink has no output');
-  },
-};
-
 /** Routes a member's records into the channels of one network edge. */
-export class RecordWriterOutput implements Output<unknown> {
+export class RecordWriterOutput implements CountingInput<unknown> {
+  recordsIn = 0;
   constructor(
     readonly edgeId: number,
     private readonly channels: readonly OutputChannel[],
@@ -79,7 +39,8 @@ export class RecordWriterOutput implements Output<unknown> {
     private readonly location: OperatorLocation,
   ) {}
 
-  collect(value: unknown, timestamp: number | undefined): void {
+  processElement(value: unknown, timestamp: number | undefined): void {
+    this.recordsIn++;
     let c: number;
     try {
       c = this.selector(value);
@@ -91,19 +52,49 @@ export class RecordWriterOutput implements Output<unknown> {
   }
 }
 
+class FanOut implements Input<unknown> {
+  constructor(private readonly targets: readonly Input<unknown>[]) {}
+  processElement(value: unknown, timestamp: number | undefined): void {
+    for (const t of this.targets) t.processElement(value, timestamp);
+  }
+}
+
+/** What a source reader writes into: the chain's first Input. */
+class SourceOutput implements ReaderOutput<unknown> {
+  constructor(private readonly next: Input<unknown>) {}
+  collect(value: unknown, timestamp?: number): void {
+    this.next.processElement(value, timestamp);
+  }
+}
+
+const NO_OUTPUT: Input<unknown> = {
+  processElement() {
+    throw new Error('a sink has no output');
+  },
+};
+
 export interface ChainServices {
   readonly clock: Clock;
   defer(work: Promise<unknown>): void;
   sendOperatorEvent(operatorUid: string, event: unknown): void;
 }
 
+interface Member {
+  readonly node: StreamNode;
+  readonly operator: OneInputStreamOperator<unknown, unknown>;
+  readonly location: OperatorLocation;
+  readonly keyedStateBackend: HeapKeyedStateBackend | undefined;
+  readonly targets: readonly CountingInput<unknown>[];
+}
+
 export class OperatorChain {
   /** Present when the chain starts with a source. */
   readonly source: SourceOperator<unknown> | undefined;
   /** Where a non-source chain takes its input. */
-  readonly head: Output<unknown>;
+  readonly head: Input<unknown>;
   /** Chain members other than the source, in topological order. */
-  readonly operators: ChainedOperator[] = [];
+  readonly members: readonly Member[];
+  private readonly sourceTargets: readonly CountingInput<unknown>[] = [];
 
   constructor(
     readonly vertex: JobVertex,
@@ -111,53 +102,33 @@ export class OperatorChain {
     writersByNode: ReadonlyMap<number, readonly RecordWriterOutput[]>,
     private readonly services: ChainServices,
   ) {
-    const members = new Map<number, ChainedOperator>();
-    const inChain = new Set(vertex.nodes.map((n) => n.id));
-    const outputOf = (node: StreamNode, owner: { recordsOut: number }): Output<unknown> => {
-      const targets: Output<unknown>[] = [
-        ...node.outEdges.filter((e) => inChain.has(e.targetId)).map((e) => members.get(e.targetId)!),
-        ...(writersByNode.get(node.id) ?? []),
-      ];
-      if (targets.length === 0) return NO_OUTPUT;
-      return new CountingOutput(owner, targets.length === 1 ? targets[0] : new FanOutOutput(targets));
-    };
-    // Build tail first so every member's successors exist when it is wired.
-    let source: SourceOperator<unknown> | undefined;
-    const outputs = new Map<ChainedOperator, Output<unknown>>();
-    for (const node of [...vertex.nodes].reverse()) {
-      const location = this.locationOf(node);
+    const operators = new Map<number, OneInputStreamOperator<unknown, unknown>>();
+    for (const node of vertex.nodes) if (node.kind !== 'source') operators.set(node.id, node.operatorFactory!());
+    const targetsOf = (node: StreamNode): CountingInput<unknown>[] => [
+      ...node.outEdges.flatMap((e) => operators.get(e.targetId) ?? []),
+      ...(writersByNode.get(node.id) ?? []),
+    ];
+    const members: Member[] = [];
+    for (const node of vertex.nodes) {
+      const location: OperatorLocation = { operator: node.name, uid: node.uid, subtaskIndex, parallelism: node.parallelism };
       if (node.kind === 'source') {
-        source = new SourceOperator(node.source!, location);
-        this.sourceOutput = outputOf(node, source);
+        this.sourceTargets = targetsOf(node);
+        this.source = new SourceOperator(node.source!, location, () => received(this.sourceTargets));
         continue;
       }
-      const backend =
+      const keyedStateBackend =
         node.stateKeySelector === undefined
           ? undefined
-          : new HeapKeyedStateBackend(
-              node.maxParallelism,
-              KeyGroupRange.forOperator(node.maxParallelism, node.parallelism, subtaskIndex),
-            );
-      const member = new ChainedOperator(node, node.operatorFactory!(), location, backend);
-      members.set(node.id, member);
-      outputs.set(member, outputOf(node, member));
-      this.operators.unshift(member);
+          : new HeapKeyedStateBackend(node.maxParallelism, KeyGroupRange.forOperator(node.maxParallelism, node.parallelism, subtaskIndex));
+      members.push({ node, operator: operators.get(node.id)!, location, keyedStateBackend, targets: targetsOf(node) });
     }
-    this.source = source;
-    this.head = this.operators[0] ?? NO_OUTPUT;
-    this.memberOutputs = outputs;
-  }
-
-  private sourceOutput: Output<unknown> | undefined;
-  private readonly memberOutputs: Map<ChainedOperator, Output<unknown>>;
-
-  private locationOf(node: StreamNode): OperatorLocation {
-    return { operator: node.name, uid: node.uid, subtaskIndex: this.subtaskIndex, parallelism: node.parallelism };
+    this.members = members;
+    this.head = members[0]?.operator ?? NO_OUTPUT;
   }
 
   /** Opens members tail first, so each is ready before its predecessor can emit. */
   open(sourceSplits: readonly unknown[], batchSizeHint: number): void {
-    for (const m of [...this.operators].reverse()) {
+    for (const m of [...this.members].reverse()) {
       const ctx: OperatorContext = {
         location: m.location,
         maxParallelism: m.node.maxParallelism,
@@ -167,36 +138,20 @@ export class OperatorChain {
         defer: (w) => this.services.defer(w),
         sendOperatorEvent: (e) => this.services.sendOperatorEvent(m.location.uid, e),
       };
-      try {
-        m.operator.open(ctx, this.memberOutputs.get(m)!);
-      } catch (e) {
-        throw asUserFunctionError(e, m.location, 0, 'open');
-      }
+      this.lifecycle(m, 'open', () => m.operator.open(ctx, inputOf(m.targets)));
     }
-    this.source?.open(this.sourceOutput!, sourceSplits as never, this.services.clock, batchSizeHint);
+    this.source?.open(new SourceOutput(inputOf(this.sourceTargets)), sourceSplits as never, this.services.clock, batchSizeHint);
   }
 
   /** End of bounded input, propagated head to tail. */
   endInput(): void {
-    for (const m of this.operators) {
-      try {
-        m.operator.endInput();
-      } catch (e) {
-        throw asUserFunctionError(e, m.location, 0, 'end-input');
-      }
-    }
+    for (const m of this.members) this.lifecycle(m, 'end-input', () => m.operator.endInput());
   }
 
   close(): void {
     const r = this.source?.close();
     if (r !== undefined) this.services.defer(Promise.resolve(r));
-    for (const m of this.operators) {
-      try {
-        m.operator.close();
-      } catch (e) {
-        throw asUserFunctionError(e, m.location, 0, 'close');
-      }
-    }
+    for (const m of this.members) this.lifecycle(m, 'close', () => m.operator.close());
   }
 
   metrics(): OperatorMetrics[] {
@@ -205,9 +160,26 @@ export class OperatorChain {
       const n = this.vertex.nodes[0];
       out.push({ nodeId: n.id, uid: n.uid, name: n.name, recordsIn: 0, recordsOut: this.source.recordsOut });
     }
-    for (const m of this.operators) {
-      out.push({ nodeId: m.node.id, uid: m.node.uid, name: m.node.name, recordsIn: m.recordsIn, recordsOut: m.recordsOut });
+    for (const m of this.members) {
+      out.push({ nodeId: m.node.id, uid: m.node.uid, name: m.node.name, recordsIn: m.operator.recordsIn, recordsOut: received(m.targets) });
     }
     return out;
   }
+
+  private lifecycle(m: Member, phase: 'open' | 'end-input' | 'close', fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      throw asUserFunctionError(e, m.location, 0, phase);
+    }
+  }
+}
+
+function inputOf(targets: readonly Input<unknown>[]): Input<unknown> {
+  return targets.length === 0 ? NO_OUTPUT : targets.length === 1 ? targets[0] : new FanOut(targets);
+}
+
+/** Records a member emitted: every target receives each one, so the first target's count. */
+function received(targets: readonly CountingInput<unknown>[]): number {
+  return targets.length > 0 ? targets[0].recordsIn : 0;
 }

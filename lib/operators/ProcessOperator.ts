@@ -1,6 +1,6 @@
 /** process on a non-keyed stream: runs a ProcessFunction with open/close. */
 import { copyFunctionObject, type Collector, type ProcessContext, type ProcessFunction } from '../api/functions';
-import { AbstractStreamOperator, type OperatorContext, type Output } from './StreamOperator';
+import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implements Collector<O>, ProcessContext {
   private readonly fn: ProcessFunction<I, O>;
@@ -10,16 +10,21 @@ export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implemen
     super();
     this.fn = copyFunctionObject(fn);
   }
-  override open(ctx: OperatorContext, output: Output<O>): void {
-    super.open(ctx, output);
+  override open(ctx: OperatorContext, next: Input<O>): void {
+    super.open(ctx, next);
     this.fn.open?.(ctx.runtimeContext);
   }
   processElement(value: I, timestamp: number | undefined): void {
+    this.recordsIn++;
     this.timestamp = timestamp;
-    this.fn.processElement(value, this, this);
+    try {
+      this.fn.processElement(value, this, this);
+    } catch (e) {
+      throw this.userError(e, value);
+    }
   }
   collect(value: O): void {
-    this.output.collect(value, this.timestamp);
+    this.next.processElement(value, this.timestamp);
   }
   override close(): void {
     this.fn.close?.();

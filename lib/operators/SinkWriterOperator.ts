@@ -1,9 +1,10 @@
 /**
  * The operator at the end of a sinkTo(): hands records to the sink's writer,
- * deferring the task on writes that return a promise.
+ * deferring the task on writes that return a promise. A rejected write fails
+ * the job like a throw, attributed to the sink and the record.
  */
 import type { Sink, SinkWriter } from '../connectors/Sink';
-import { AbstractStreamOperator, type OperatorContext, type Output } from './StreamOperator';
+import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export class SinkWriterOperator<T> extends AbstractStreamOperator<T, never> {
   private writer!: SinkWriter<T>;
@@ -12,8 +13,8 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<T, never> {
   constructor(private readonly sink: Sink<T>) {
     super();
   }
-  override open(ctx: OperatorContext, output: Output<never>): void {
-    super.open(ctx, output);
+  override open(ctx: OperatorContext, next: Input<never>): void {
+    super.open(ctx, next);
     this.writer = this.sink.createWriter({
       indexOfSubtask: ctx.location.subtaskIndex,
       parallelism: ctx.location.parallelism,
@@ -23,9 +24,22 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<T, never> {
     });
   }
   processElement(value: T, timestamp: number | undefined): void {
+    this.recordsIn++;
     this.writeCtx.timestamp = timestamp;
-    const r = this.writer.write(value, this.writeCtx);
-    if (isPromiseLike(r)) this.ctx.defer(r);
+    let r: unknown;
+    try {
+      r = this.writer.write(value, this.writeCtx);
+    } catch (e) {
+      throw this.userError(e, value);
+    }
+    if (isPromiseLike(r)) {
+      const position = this.recordsIn;
+      this.ctx.defer(
+        r.then(undefined, (e: unknown) => {
+          throw this.userError(e, value, position);
+        }),
+      );
+    }
   }
   override endInput(): void {
     const r = this.writer.flush?.(true);

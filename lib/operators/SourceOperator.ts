@@ -4,25 +4,25 @@
  * UserFunctionErrors naming the source subtask.
  */
 import { asUserFunctionError, type OperatorLocation } from '../errors';
-import type { InputStatus, Source, SourceReader, SourceSplit } from '../connectors/Source';
+import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../connectors/Source';
 import type { Clock } from '../time/Clock';
-import type { Output } from './StreamOperator';
 
 export class SourceOperator<T> {
-  /** Counted by the chain's output wrapper. */
-  recordsOut = 0;
   private reader!: SourceReader<T, SourceSplit>;
-  private output!: Output<T>;
-  private readonly readerOutput = {
-    collect: (value: T, timestamp?: number) => this.output.collect(value, timestamp),
-  };
+  private output!: ReaderOutput<T>;
 
   constructor(
     private readonly source: Source<T, SourceSplit>,
     readonly location: OperatorLocation,
+    /** Records emitted so far (counted by what the source feeds). */
+    private readonly emitted: () => number,
   ) {}
 
-  open(output: Output<T>, splits: readonly SourceSplit[], clock: Clock, batchSizeHint: number): void {
+  get recordsOut(): number {
+    return this.emitted();
+  }
+
+  open(output: ReaderOutput<T>, splits: readonly SourceSplit[], clock: Clock, batchSizeHint: number): void {
     this.output = output;
     try {
       this.reader = this.source.createReader({
@@ -40,7 +40,7 @@ export class SourceOperator<T> {
   /** Polls one batch. */
   emitNext(): InputStatus {
     try {
-      return this.reader.pollNext(this.readerOutput);
+      return this.reader.pollNext(this.output);
     } catch (e) {
       throw asUserFunctionError(e, this.location, this.recordsOut + 1, 'poll');
     }

@@ -7,6 +7,13 @@ export class StreamFilter<T> extends AbstractStreamOperator<T, T> {
     super();
   }
   processElement(value: T, timestamp: number | undefined): void {
-    if (this.fn(value)) this.output.collect(value, timestamp);
+    this.recordsIn++;
+    let keep: boolean;
+    try {
+      keep = this.fn(value);
+    } catch (e) {
+      throw this.userError(e, value);
+    }
+    if (keep) this.next.processElement(value, timestamp);
   }
 }

@@ -9,10 +9,15 @@ export class StreamFlatMap<I, O> extends AbstractStreamOperator<I, O> implements
     super();
   }
   processElement(value: I, timestamp: number | undefined): void {
+    this.recordsIn++;
     this.timestamp = timestamp;
-    this.fn(value, this);
+    try {
+      this.fn(value, this);
+    } catch (e) {
+      throw this.userError(e, value);
+    }
   }
   collect(value: O): void {
-    this.output.collect(value, this.timestamp);
+    this.next.processElement(value, this.timestamp);
   }
 }

@@ -4,11 +4,11 @@
  * record. sum/min/max/minBy/maxBy are reduce functions over it.
  */
 import type { KeySelector, ReduceFunction } from '../api/functions';
+import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import type { ValueState } from '../state/KeyedState';
 import { normalizeKey, type Key } from '../state/KeyGroup';
 import { ValueStateDescriptor } from '../state/StateDescriptor';
-import { AbstractStreamOperator, type OperatorContext, type Output } from './StreamOperator';
-import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
+import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export const REDUCE_STATE_NAME = '_op_state';
 
@@ -24,18 +24,24 @@ export class StreamGroupedReduce<I, T> extends AbstractStreamOperator<I, T> {
   ) {
     super();
   }
-  override open(ctx: OperatorContext, output: Output<T>): void {
-    super.open(ctx, output);
+  override open(ctx: OperatorContext, next: Input<T>): void {
+    super.open(ctx, next);
     this.backend = ctx.keyedStateBackend!;
     this.state = this.backend.getState(new ValueStateDescriptor<T>(REDUCE_STATE_NAME)) as ValueState<T>;
   }
   processElement(input: I, timestamp: number | undefined): void {
-    const key = this.keySelector(input);
-    this.backend.setCurrentKey(normalizeKey(key));
-    const value = this.prepare === undefined ? (input as unknown as T) : this.prepare(input, key);
-    const current = this.state.value();
-    const next = current === undefined ? value : this.reduce(current, value);
+    this.recordsIn++;
+    let next: T;
+    try {
+      const key = this.keySelector(input);
+      this.backend.setCurrentKey(normalizeKey(key));
+      const value = this.prepare === undefined ? (input as unknown as T) : this.prepare(input, key);
+      const current = this.state.value();
+      next = current === undefined ? value : this.reduce(current, value);
+    } catch (e) {
+      throw this.userError(e, input);
+    }
     this.state.update(next);
-    this.output.collect(next, timestamp);
+    this.next.processElement(next, timestamp);
   }
 }

@@ -7,6 +7,13 @@ export class StreamMap<I, O> extends AbstractStreamOperator<I, O> {
     super();
   }
   processElement(value: I, timestamp: number | undefined): void {
-    this.output.collect(this.fn(value), timestamp);
+    this.recordsIn++;
+    let out: O;
+    try {
+      out = this.fn(value);
+    } catch (e) {
+      throw this.userError(e, value);
+    }
+    this.next.processElement(out, timestamp);
   }
 }

@@ -1,17 +1,30 @@
 /**
  * The operator contract every transformation is built on (Flink's
- * OneInputStreamOperator): records arrive one at a time with an optional
- * event timestamp and leave through an Output. Operators are synchronous;
- * async work (a sink's write) is handed to the task with `ctx.defer`, and the
- * task waits for it before feeding the next input.
+ * OneInputStreamOperator and Input): records arrive through
+ * `processElement` with an optional event timestamp and go on to `next`,
+ * the Input of whatever follows — the next chained operator (a plain call),
+ * a network writer, or several of those.
+ *
+ * Each operator counts the records it takes and turns a throw from user code
+ * into one UserFunctionError naming itself, the subtask and the record's
+ * position; it wraps only its own user calls, so a failure further down the
+ * chain keeps its own attribution. Operators are synchronous; async work (a
+ * sink's write) is handed to the task with `ctx.defer`, and the task waits
+ * for it before feeding the next input.
  */
-import type { OperatorLocation } from '../errors';
+import { asUserFunctionError, type OperatorLocation, type UserFunctionError } from '../errors';
 import type { RuntimeContext } from '../api/functions';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import type { Clock } from '../time/Clock';
 
-export interface Output<T> {
-  collect(value: T, timestamp: number | undefined): void;
+/** Something records can be pushed into. */
+export interface Input<T> {
+  processElement(value: T, timestamp: number | undefined): void;
+}
+
+/** An Input that counts what it took; a member's records out are its first target's records in. */
+export interface CountingInput<T> extends Input<T> {
+  readonly recordsIn: number;
 }
 
 export interface OperatorContext {
@@ -27,9 +40,8 @@ export interface OperatorContext {
   sendOperatorEvent(event: unknown): void;
 }
 
-export interface OneInputStreamOperator<I, O> {
-  open(ctx: OperatorContext, output: Output<O>): void;
-  processElement(value: I, timestamp: number | undefined): void;
+export interface OneInputStreamOperator<I, O> extends CountingInput<I> {
+  open(ctx: OperatorContext, next: Input<O>): void;
   /** Bounded input is exhausted: emit what is buffered. */
   endInput(): void;
   close(): void;
@@ -37,14 +49,15 @@ export interface OneInputStreamOperator<I, O> {
 
 export type OperatorFactory = () => OneInputStreamOperator<any, any>;
 
-/** Base class holding the output and context; subclasses implement processElement. */
+/** Base class: holds the context and the next Input, counts input, attributes failures. */
 export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOperator<I, O> {
-  protected output!: Output<O>;
+  recordsIn = 0;
+  protected next!: Input<O>;
   protected ctx!: OperatorContext;
 
-  open(ctx: OperatorContext, output: Output<O>): void {
+  open(ctx: OperatorContext, next: Input<O>): void {
     this.ctx = ctx;
-    this.output = output;
+    this.next = next;
   }
 
   abstract processElement(value: I, timestamp: number | undefined): void;
@@ -52,4 +65,9 @@ export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOper
   endInput(): void {}
 
   close(): void {}
+
+  /** The error to throw when user code failed on the current record. */
+  protected userError(e: unknown, record: unknown, position = this.recordsIn): UserFunctionError {
+    return asUserFunctionError(e, this.ctx.location, position, 'process', record);
+  }
 }

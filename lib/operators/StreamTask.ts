@@ -183,8 +183,8 @@ export class StreamTask {
       case 'records': {
         const head = this.chain.head;
         const { values, timestamps } = buffer;
-        if (timestamps === undefined) for (let i = 0; i < values.length; i++) head.collect(values[i], undefined);
-        else for (let i = 0; i < values.length; i++) head.collect(values[i], timestamps[i]);
+        if (timestamps === undefined) for (let i = 0; i < values.length; i++) head.processElement(values[i], undefined);
+        else for (let i = 0; i < values.length; i++) head.processElement(values[i], timestamps[i]);
         break;
       }
       case 'end-of-partition':

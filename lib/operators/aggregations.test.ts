@@ -1,0 +1,233 @@
+/**
+ * Built-in keyed aggregations: sum/min/max on a field keep the other fields of
+ * the key's first record and never mutate inputs; tuple (array) fields;
+ * minBy/maxBy keep the first record on ties; a missing or non-number field
+ * throws TypeError. Checked on the reduce functions and on the operators that
+ * KeyedStream.sum/min/max/minBy/maxBy build (driven directly, no runtime).
+ */
+import { StreamExecutionEnvironment } from '../api/StreamExecutionEnvironment';
+import type { KeyedStream } from '../api/KeyedStream';
+import type { SingleOutputStreamOperator } from '../api/DataStream';
+import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
+import { KeyGroupRange } from '../state/KeyGroup';
+import { ManualClock } from '../testing/ManualClock';
+import { createRuntimeContext } from './StreamingRuntimeContext';
+import { byAggregator, fieldAggregator, max, min, sum } from './aggregations';
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** Builds the keyed operator a KeyedStream method creates and feeds it records; returns what it emits. */
+function runKeyed<T, O>(input: T[], build: (ks: KeyedStream<T, any>) => SingleOutputStreamOperator<O>, key: (v: T) => any): O[] {
+  const env = StreamExecutionEnvironment.create();
+  build(env.fromCollection(input).keyBy(key)).sinkTo(() => {});
+  const node = env.getStreamGraph().nodes[1];
+  expect(node.stateKeySelector).toBeDefined();
+  const op = node.operatorFactory!();
+  const location = { operator: node.name, uid: node.uid, subtaskIndex: 0, parallelism: 1 };
+  const backend = new HeapKeyedStateBackend(128, KeyGroupRange.forOperator(128, 1, 0));
+  const out: O[] = [];
+  op.open(
+    {
+      location,
+      maxParallelism: 128,
+      clock: new ManualClock(),
+      keyedStateBackend: backend,
+      runtimeContext: createRuntimeContext(location, 128, backend),
+      defer: () => {
+        throw new Error('unexpected defer');
+      },
+      sendOperatorEvent: () => {},
+    },
+    { collect: (v: O) => out.push(v) },
+  );
+  for (const r of input) op.processElement(r, undefined);
+  return out;
+}
+
+describe('combine functions', () => {
+  test('sum, min, max', () => {
+    expect(sum(2, 3)).toBe(5);
+    expect(min(2, 3)).toBe(2);
+    expect(min(3, 2)).toBe(2);
+    expect(max(2, 3)).toBe(3);
+    expect(max(3, 2)).toBe(3);
+    expect(min(-1, -5)).toBe(-5);
+    expect(max(-1, -5)).toBe(-1);
+  });
+});
+
+describe('fieldAggregator', () => {
+  test('sum on an object field keeps the other fields of the accumulated (first) record', () => {
+    const f = fieldAggregator<{ k: string; v: number; tag: string }>('v', sum);
+    const a = deepFreeze({ k: 'a', v: 1, tag: 'first' });
+    const b = deepFreeze({ k: 'a', v: 2, tag: 'second' });
+    const r = f(a, b);
+    expect(r).toEqual({ k: 'a', v: 3, tag: 'first' });
+    expect(r).not.toBe(a);
+    expect(r).not.toBe(b);
+    // inputs untouched
+    expect(a).toEqual({ k: 'a', v: 1, tag: 'first' });
+    expect(b).toEqual({ k: 'a', v: 2, tag: 'second' });
+  });
+
+  test('min and max on a field', () => {
+    const lo = fieldAggregator<{ v: number; n: string }>('v', min);
+    const hi = fieldAggregator<{ v: number; n: string }>('v', max);
+    const a = deepFreeze({ v: 5, n: 'a' });
+    const b = deepFreeze({ v: 2, n: 'b' });
+    expect(lo(a, b)).toEqual({ v: 2, n: 'a' });
+    expect(hi(a, b)).toEqual({ v: 5, n: 'a' });
+    expect(hi(b, a)).toEqual({ v: 5, n: 'b' });
+  });
+
+  test('tuple (array) fields: a new array of the same shape with the position replaced', () => {
+    const f = fieldAggregator<[string, number, number]>(1, sum);
+    const a = deepFreeze(['k', 10, 100] as [string, number, number]);
+    const b = deepFreeze(['k', 5, 200] as [string, number, number]);
+    const r = f(a, b);
+    expect(Array.isArray(r)).toBe(true);
+    expect(r).toEqual(['k', 15, 100]);
+    expect(r).toHaveLength(3);
+    expect(a).toEqual(['k', 10, 100]);
+    const m = fieldAggregator<[string, number, number]>(2, max)(a, b);
+    expect(m).toEqual(['k', 10, 200]);
+  });
+
+  test('a missing field throws TypeError naming it', () => {
+    const f = fieldAggregator<any>('v', sum);
+    expect(() => f({ v: 1 }, { w: 2 })).toThrow(TypeError);
+    expect(() => f({ v: 1 }, { w: 2 })).toThrow(/'v'.*missing/);
+    expect(() => f({}, { v: 2 })).toThrow(TypeError);
+    expect(() => fieldAggregator<any>(3, sum)([1, 2], [1, 2])).toThrow(TypeError);
+  });
+
+  test('a non-number field throws TypeError', () => {
+    const f = fieldAggregator<any>('v', sum);
+    expect(() => f({ v: 1 }, { v: '2' })).toThrow(TypeError);
+    expect(() => f({ v: 1 }, { v: '2' })).toThrow(/not a number \(string\)/);
+    expect(() => f({ v: 1n }, { v: 2 })).toThrow(TypeError);
+    expect(() => f({ v: null }, { v: 2 })).toThrow(TypeError);
+  });
+});
+
+describe('byAggregator (minBy / maxBy)', () => {
+  const minBy = byAggregator<{ v: number; id: string }>('v', (c, cur) => c < cur);
+  const maxBy = byAggregator<{ v: number; id: string }>('v', (c, cur) => c > cur);
+
+  test('returns the whole record holding the extreme, by identity, without copying or mutating', () => {
+    const a = deepFreeze({ v: 3, id: 'a' });
+    const b = deepFreeze({ v: 1, id: 'b' });
+    expect(minBy(a, b)).toBe(b);
+    expect(maxBy(a, b)).toBe(a);
+  });
+
+  test('first record wins on ties', () => {
+    const a = deepFreeze({ v: 2, id: 'a' });
+    const b = deepFreeze({ v: 2, id: 'b' });
+    expect(minBy(a, b)).toBe(a);
+    expect(maxBy(a, b)).toBe(a);
+  });
+
+  test('missing or non-number field throws TypeError', () => {
+    expect(() => minBy({ v: 1, id: 'a' }, { id: 'b' } as any)).toThrow(TypeError);
+    expect(() => maxBy({ v: 'x', id: 'a' } as any, { v: 1, id: 'b' })).toThrow(TypeError);
+  });
+});
+
+describe('KeyedStream aggregation operators', () => {
+  type Ev = { k: string; v: number; note: string };
+  const events: Ev[] = deepFreeze([
+    { k: 'a', v: 3, note: 'a1' },
+    { k: 'b', v: 10, note: 'b1' },
+    { k: 'a', v: 1, note: 'a2' },
+    { k: 'a', v: 5, note: 'a3' },
+    { k: 'b', v: 10, note: 'b2' },
+    { k: 'a', v: 1, note: 'a4' },
+  ]);
+  const snapshot = JSON.stringify(events);
+
+  afterEach(() => expect(JSON.stringify(events)).toBe(snapshot));
+
+  test("sum('v') emits the running sum per key with the first record's other fields", () => {
+    expect(runKeyed(events, (ks) => ks.sum('v'), (e) => e.k)).toEqual([
+      { k: 'a', v: 3, note: 'a1' },
+      { k: 'b', v: 10, note: 'b1' },
+      { k: 'a', v: 4, note: 'a1' },
+      { k: 'a', v: 9, note: 'a1' },
+      { k: 'b', v: 20, note: 'b1' },
+      { k: 'a', v: 10, note: 'a1' },
+    ]);
+  });
+
+  test("min('v') and max('v') replace only the field", () => {
+    expect(runKeyed(events, (ks) => ks.min('v'), (e) => e.k).map((e) => [e.v, e.note])).toEqual([
+      [3, 'a1'],
+      [10, 'b1'],
+      [1, 'a1'],
+      [1, 'a1'],
+      [10, 'b1'],
+      [1, 'a1'],
+    ]);
+    expect(runKeyed(events, (ks) => ks.max('v'), (e) => e.k).map((e) => [e.v, e.note])).toEqual([
+      [3, 'a1'],
+      [10, 'b1'],
+      [3, 'a1'],
+      [5, 'a1'],
+      [10, 'b1'],
+      [5, 'a1'],
+    ]);
+  });
+
+  test("minBy('v') / maxBy('v') keep the whole record, the first one on ties", () => {
+    expect(runKeyed(events, (ks) => ks.minBy('v'), (e) => e.k).map((e) => e.note)).toEqual(['a1', 'b1', 'a2', 'a2', 'b1', 'a2']);
+    expect(runKeyed(events, (ks) => ks.maxBy('v'), (e) => e.k).map((e) => e.note)).toEqual(['a1', 'b1', 'a1', 'a3', 'b1', 'a3']);
+  });
+
+  test('sum on a tuple position', () => {
+    const tuples = deepFreeze([
+      ['x', 1, 'first'],
+      ['x', 2, 'second'],
+      ['y', 7, 'y'],
+      ['x', 3, 'third'],
+    ] as [string, number, string][]);
+    expect(runKeyed(tuples, (ks) => ks.sum(1), (t) => t[0])).toEqual([
+      ['x', 1, 'first'],
+      ['x', 3, 'first'],
+      ['y', 7, 'y'],
+      ['x', 6, 'first'],
+    ]);
+  });
+
+  test('sum() of numbers and sum(selector) → { key, value }', () => {
+    expect(runKeyed([1, 2, 3, 4, 5], (ks) => ks.sum(), (n) => n % 2)).toEqual([1, 2, 4, 6, 9]);
+    expect(runKeyed(events, (ks) => ks.max((e: Ev) => e.v * 2), (e) => e.k)).toEqual([
+      { key: 'a', value: 6 },
+      { key: 'b', value: 20 },
+      { key: 'a', value: 6 },
+      { key: 'a', value: 10 },
+      { key: 'b', value: 20 },
+      { key: 'a', value: 10 },
+    ]);
+  });
+
+  test('a missing or non-number field fails with TypeError in the operator', () => {
+    const bad = [{ k: 'a', v: 1 }, { k: 'a' }] as any[];
+    expect(() => runKeyed(bad, (ks) => ks.sum('v'), (e) => e.k)).toThrow(TypeError);
+    expect(() => runKeyed(['1', '2'], (ks) => ks.sum(), () => 'k')).toThrow(TypeError);
+    expect(() => runKeyed([{ k: 'a', v: 'x' }] as any[], (ks) => ks.sum((e: any) => e.v), (e: any) => e.k)).toThrow(TypeError);
+  });
+
+  test("the first record of a key is checked too: sum('v') on { v: '5' } throws instead of emitting it", () => {
+    // sum() and sum(selector) check every record, the first included; sum(field) must not let a
+    // non-number field through just because it is the first record of its key.
+    const bad = [{ k: 'a', v: '5' }] as any[];
+    expect(() => runKeyed(bad, (ks) => ks.sum('v'), (e) => e.k)).toThrow(TypeError);
+    expect(() => runKeyed([{ k: 'a' }] as any[], (ks) => ks.max('v'), (e) => e.k)).toThrow(TypeError);
+  });
+});
