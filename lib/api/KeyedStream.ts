@@ -7,7 +7,7 @@
  *   stream.keyBy((o) => o.user).process(new Fraud()) // keyed state in process
  */
 import { GraphValidationError } from '../errors';
-import { byAggregator, fieldAggregator, max, min, sum, type NumericField } from '../operators/aggregations';
+import { byAggregator, fieldAggregator, max, min, numberAt, sum, type NumericField } from '../operators/aggregations';
 import { KeyedProcessOperator } from '../operators/KeyedProcessOperator';
 import { StreamFilter } from '../operators/StreamFilter';
 import { StreamFlatMap } from '../operators/StreamFlatMap';
@@ -80,12 +80,14 @@ export class KeyedStream<T, K extends Key> {
 
   /** The record with the smallest value of the field so far (the first on ties). */
   minBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
-    return this.keyed('Keyed MinBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c < cur)));
+    const checked = (v: T) => (numberAt(v, field), v);
+    return this.keyed('Keyed MinBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c < cur), checked));
   }
 
   /** The record with the largest value of the field so far (the first on ties). */
   maxBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
-    return this.keyed('Keyed MaxBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c > cur)));
+    const checked = (v: T) => (numberAt(v, field), v);
+    return this.keyed('Keyed MaxBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c > cur), checked));
   }
 
   map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {
@@ -111,7 +113,9 @@ export class KeyedStream<T, K extends Key> {
       return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, KeyedAggregate<K>>(key, reduce, (v, k) => ({ key: k as K, value: checkNumber(select(v)) })));
     }
     if (typeof by === 'string' || typeof by === 'number') {
-      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, T>(key, fieldAggregator(by, combine)));
+      // Checks every record's field, the first of each key included.
+      const checked = (v: T) => (numberAt(v, by), v);
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, T>(key, fieldAggregator(by, combine), checked));
     }
     throw new GraphValidationError('INVALID_ARGUMENT', `${name.toLowerCase()}() needs a field name, a selector or nothing`);
   }

@@ -97,7 +97,7 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
   }
 }
 
-/** A token bucket on an injected clock; holds at most one second of permits. */
+/** A token bucket on an injected clock; holds one second of permits (at least one permit). */
 export class RateLimiter {
   private tokens = 0;
   private last: number;
@@ -110,7 +110,7 @@ export class RateLimiter {
   /** Takes up to `n` permits; returns how many were granted. */
   acquire(n: number): number {
     const now = this.clock.now();
-    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) * this.perSecond) / 1000);
+    this.tokens = Math.min(Math.max(1, this.perSecond), this.tokens + ((now - this.last) * this.perSecond) / 1000);
     this.last = now;
     const granted = Math.min(n, Math.floor(this.tokens));
     this.tokens -= granted;

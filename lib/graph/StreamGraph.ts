@@ -154,6 +154,12 @@ export function topologicalOrder(nodes: readonly StreamNode[]): StreamNode[] {
 export function validateStreamGraph(graph: StreamGraph): void {
   const uids = new Map<string, StreamNode>();
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  for (const n of graph.nodes) {
+    for (const e of [...n.inEdges, ...n.outEdges]) {
+      const missing = [e.sourceId, e.targetId].find((id) => !byId.has(id));
+      if (missing !== undefined) throw new GraphValidationError('UNKNOWN_NODE', `edge to or from unknown node ${missing}`, n.name);
+    }
+  }
   topologicalOrder(graph.nodes);
   if (!graph.nodes.some((n) => n.kind === 'sink')) {
     throw new GraphValidationError('NO_SINKS', 'no sinks defined: add sinkTo(), print() or executeAndCollect() to the job');
@@ -199,8 +205,7 @@ export function validateStreamGraph(graph: StreamGraph): void {
       throw new GraphValidationError('INVALID_ARGUMENT', 'an operator or sink needs at least one input', n.name);
     }
     for (const e of n.inEdges) {
-      const up = byId.get(e.sourceId);
-      if (up === undefined) throw new GraphValidationError('UNKNOWN_NODE', `input ${e.sourceId} does not exist`, n.name);
+      const up = byId.get(e.sourceId)!;
       if (e.partitioner.kind === 'forward' && up.parallelism !== n.parallelism) {
         throw new GraphValidationError(
           'FORWARD_PARALLELISM_MISMATCH',

@@ -26,7 +26,8 @@ export const sum = (a: number, b: number) => a + b;
 export const min = (a: number, b: number) => (b < a ? b : a);
 export const max = (a: number, b: number) => (b > a ? b : a);
 
-function numberAt<T>(record: T, field: NumericField<T>): number {
+/** The numeric value of a field; a TypeError when missing or not a number. */
+export function numberAt<T>(record: T, field: NumericField<T>): number {
   const v = (record as Record<string | number, unknown>)[field];
   if (typeof v !== 'number') {
     throw new TypeError(`field '${String(field)}' is ${v === undefined ? 'missing' : `not a number (${typeof v})`}`);

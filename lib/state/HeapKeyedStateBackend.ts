@@ -120,7 +120,11 @@ export class HeapKeyedStateBackend implements KeyContext {
         if (!overlap.contains(g.keyGroup)) continue;
         const entries = decodeState<[number, StateKey, unknown][]>(g.bytes, `key group ${g.keyGroup}`);
         if (!Array.isArray(entries)) throw new CorruptStateError(`key group ${g.keyGroup}: not an entry list`);
-        for (const [i, k, v] of entries) {
+        for (const entry of entries) {
+          if (!Array.isArray(entry) || entry.length !== 3) {
+            throw new CorruptStateError(`key group ${g.keyGroup}: entry is not an [index, key, value] triple`);
+          }
+          const [i, k, v] = entry as [number, StateKey, unknown];
           const table = tables[i];
           if (table === undefined) throw new CorruptStateError(`key group ${g.keyGroup}: unknown state index ${i}`);
           if (assignToKeyGroup(k, this.maxParallelism) !== g.keyGroup) {

@@ -199,9 +199,14 @@ describe('keyHashCode equals Java hashCode', () => {
     expect(keyHashCode(key)).toBe(expected);
   });
 
+  // any UTF-16 code units, lone surrogates included (Java hashes code units too)
+  const utf16String = fc
+    .array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 })
+    .map((units) => String.fromCharCode(...units));
+
   test('property: string hash equals the Java formula s[0]*31^(n-1) + ... mod 2^32', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => {
+      fc.property(utf16String, (s) => {
         let h = 0n;
         for (let i = 0; i < s.length; i++) h = (h * 31n + BigInt(s.charCodeAt(i))) & 0xffffffffn;
         expect(keyHashCode(s)).toBe(Number(BigInt.asIntN(32, h)));
@@ -334,38 +339,49 @@ describe('KeyGroupRange', () => {
       .chain((max) => fc.tuple(fc.constant(max), fc.integer({ min: 1, max: Math.min(max, 300) })));
     fc.assert(
       fc.property(pair, ([max, p]) => {
+        const problems: string[] = [];
         let next = 0;
         for (let i = 0; i < p; i++) {
           const range = KeyGroupRange.forOperator(max, p, i);
-          expect(range.start).toBe(next);
-          expect(range.end).toBeGreaterThanOrEqual(range.start); // p <= max: never empty
-          expect(range.size).toBe(range.end - range.start + 1);
-          expect(operatorIndexForKeyGroup(max, p, range.start)).toBe(i);
-          expect(operatorIndexForKeyGroup(max, p, range.end)).toBe(i);
+          if (range.start !== next) problems.push(`op ${i}: start ${range.start}, expected ${next}`);
+          if (range.end < range.start) problems.push(`op ${i}: empty range ${range}`); // p <= max: never empty
+          if (range.size !== range.end - range.start + 1) problems.push(`op ${i}: size ${range.size}`);
+          for (const g of [range.start, range.end, (range.start + range.end) >> 1]) {
+            const o = operatorIndexForKeyGroup(max, p, g);
+            if (o !== i) problems.push(`op ${i}: operatorIndexForKeyGroup(${max}, ${p}, ${g}) = ${o}`);
+          }
+          if (range.start > 0 && operatorIndexForKeyGroup(max, p, range.start - 1) !== i - 1) {
+            problems.push(`op ${i}: key group ${range.start - 1} not owned by op ${i - 1}`);
+          }
           next = range.end + 1;
         }
-        expect(next).toBe(max);
+        if (next !== max) problems.push(`ranges end at ${next - 1}, expected ${max - 1}`);
+        expect(problems).toEqual([]);
       }),
     );
   });
 
   test('exhaustive small cases: every key group g of range i maps back to exactly i', () => {
+    let pairs = 0;
     for (let max = 1; max <= 40; max++) {
       for (let p = 1; p <= max; p++) {
+        pairs++;
         const owner = new Array<number>(max).fill(-1);
         for (let i = 0; i < p; i++) {
           for (const g of KeyGroupRange.forOperator(max, p, i)) {
-            expect(owner[g]).toBe(-1);
+            if (owner[g] !== -1) throw new Error(`max=${max} p=${p}: key group ${g} in ranges ${owner[g]} and ${i}`);
             owner[g] = i;
           }
         }
         for (let g = 0; g < max; g++) {
+          if (owner[g] === -1) throw new Error(`max=${max} p=${p}: key group ${g} in no range`);
           if (owner[g] !== operatorIndexForKeyGroup(max, p, g)) {
             throw new Error(`max=${max} p=${p} g=${g}: range owner ${owner[g]}, operatorIndexForKeyGroup ${operatorIndexForKeyGroup(max, p, g)}`);
           }
         }
       }
     }
+    expect(pairs).toBe(820);
   });
 
   test('size, contains, intersection, iteration, toString', () => {

@@ -28,6 +28,8 @@ const COMPOSITE_PREFIX = '\u0000k';
 export function normalizeKey(key: unknown): StateKey {
   switch (typeof key) {
     case 'string':
+      if (key.startsWith(COMPOSITE_PREFIX)) throw new InvalidKeyError(key); // reserved for composite keys
+      return key;
     case 'boolean':
     case 'bigint':
       return key;

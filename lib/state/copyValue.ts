@@ -24,6 +24,11 @@ export function copyValue<T>(v: T): T {
   if (v instanceof Date) return new Date(v.getTime()) as T;
   if (ArrayBuffer.isView(v)) return (v as unknown as { slice(): T }).slice();
   const out = Object.create(Object.getPrototypeOf(v)) as Record<string, unknown>;
-  for (const k of Object.keys(v)) out[k] = copyValue((v as Record<string, unknown>)[k]);
+  for (const k of Object.keys(v)) {
+    const x = copyValue((v as Record<string, unknown>)[k]);
+    // An own "__proto__" key (JSON.parse makes them) is data; plain assignment would set the prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
+    else out[k] = x;
+  }
   return out as T;
 }

@@ -23,6 +23,8 @@ interface ChannelState {
   outstanding: number;
   /** Processed and not yet credited back. */
   due: number;
+  /** End of partition received (maybe not yet processed): nothing may follow it. */
+  ended: boolean;
   finished: boolean;
   blocked: boolean;
 }
@@ -47,6 +49,7 @@ export class InputGate {
       head: 0,
       outstanding: 0,
       due: 0,
+      ended: false,
       finished: false,
       blocked: false,
     }));
@@ -74,10 +77,12 @@ export class InputGate {
   receive(channel: number, buffer: ChannelBuffer): void {
     const c = this.channels[channel];
     if (c === undefined) throw new ChannelProtocolError(`buffer for unknown input channel ${channel}`);
-    if (c.finished) throw new ChannelProtocolError(`buffer on input channel ${channel} after its end of partition`);
-    if (++c.outstanding > this.credits) {
+    if (c.ended) throw new ChannelProtocolError(`buffer on input channel ${channel} after its end of partition`);
+    if (c.outstanding + 1 > this.credits) {
       throw new ChannelProtocolError(`input channel ${channel} received more buffers than its ${this.credits} credits`);
     }
+    c.outstanding++;
+    if (buffer.kind === 'end-of-partition') c.ended = true;
     c.queue.push(buffer);
     if (++this.queued > this.maxQueued) this.maxQueued = this.queued;
   }
