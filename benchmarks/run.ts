@@ -8,8 +8,9 @@ import * as chained from './chained.bench';
 import { fmtRate, type CaseResult } from './harness';
 import * as keyedSum from './keyedSum.bench';
 import * as snapshot from './snapshot.bench';
+import * as stateMap from './stateMap.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot, stateMap };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();
