@@ -1,27 +1,51 @@
 /**
  * The job master actor (Flink's JobMaster): deploys one subtask actor per
- * execution vertex as its children, hosts the sinks' operator coordinators,
- * collects the subtasks' end-of-job metrics, and ends the job: finished when
- * every subtask finished, failed when a subtask's failure reaches it through
- * supervision, cancelled on request. Whatever the end, every subtask actor is
- * stopped (leaves first: nact's stop(parent) does not stop descendants).
+ * execution vertex as its children, drives checkpoints through the pure
+ * CheckpointCoordinator, hosts the sinks' operator coordinators, recovers
+ * from failures and ends the job.
+ *
+ * - Checkpoints: a timer triggers barrier n at the running sources; acks
+ *   come back with state handles; when all are in, the metadata is written
+ *   and every subtask hears notify-complete (sinks commit then). Declines and
+ *   timeouts abort with a reason; too many failures fail over the job.
+ * - Failures reach it through supervision (a crashed subtask escalates). It
+ *   stops every subtask (leaves first: nact's stop(parent) does not stop
+ *   descendants), asks the restart strategy, and after the delay redeploys
+ *   the whole job from the latest completed checkpoint (falling back to an
+ *   older one if a file is corrupt); sources rewind to their offsets.
+ * - The end: when every subtask finished, their final states form the last
+ *   checkpoint; once written, subtasks commit and close, and the job is
+ *   FINISHED. Cancel stops everything at once.
  */
 import { spawn, stop, type Ref } from 'nact';
 import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
-import type { JobClient, JobResult, JobStatus, OperatorResult } from '../lib/api/JobClient';
-import { JobCancelledError, JobExecutionError } from '../lib/errors';
+import type { CheckpointStats, JobClient, JobResult, JobStatus, OperatorResult, RestartRecord } from '../lib/api/JobClient';
+import { loadCheckpoint, savepointLocation } from '../lib/checkpoint/CheckpointLoader';
+import { CheckpointCoordinator, type PendingCheckpoint, type SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
+import {
+  FileSystemCheckpointStorage,
+  MemoryCheckpointStorage,
+  type CheckpointMetadata,
+  type CheckpointStorage,
+} from '../lib/checkpoint/CheckpointStorage';
+import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
-import { createExecutionGraph, type SubtaskId } from '../lib/graph/ExecutionGraph';
+import { describe, JobCancelledError, JobExecutionError } from '../lib/errors';
+import { createExecutionGraph, type ExecutionGraph, type SubtaskId } from '../lib/graph/ExecutionGraph';
 import type { JobGraph } from '../lib/graph/JobGraph';
+import type { JobDocuments } from '../lib/monitoring/JobDocuments';
 import type { SubtaskMetrics } from '../lib/operators/StreamTask';
-import { subtaskActorName, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
+import { RestartBackoff, RestartStrategies } from '../lib/recovery/RestartStrategies';
+import type { TimerHandle } from '../lib/time/Clock';
+import { attemptOfActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
 import { spawnSubtask } from './SubtaskActor';
 
 export interface JobMasterOptions {
   readonly parent: Ref<any>;
   readonly jobGraph: JobGraph;
   readonly config: EnvironmentConfig;
+  readonly documents: JobDocuments;
   /** Called once, after every actor of the job was stopped. */
   readonly onTerminated?: () => void;
 }
@@ -37,12 +61,12 @@ export function startJob(options: JobMasterOptions): JobClient {
     },
     `job-${master.jobId}`,
     {
-      onCrash: (msg, err, ctx, child) => {
+      onCrash: (_msg, err, ctx, child) => {
         if (child !== undefined) {
           tell(ctx.self as TRef<JobMasterMsg>, { type: 'SubtaskFailed', subtask: (child as { name: string }).name, error: err });
           return ctx.stopChild;
         }
-        master.fail(err);
+        master.crashed(err);
         return ctx.resume;
       },
     },
@@ -52,104 +76,438 @@ export function startJob(options: JobMasterOptions): JobClient {
   return master.client;
 }
 
+interface CompletedCheckpoint {
+  readonly id: number;
+  readonly location: string;
+}
+
+interface SavepointRequest {
+  readonly terminate: boolean;
+  readonly reply: (result: { location: string } | { error: unknown }) => void;
+}
+
+const TERMINAL: readonly JobStatus[] = ['FINISHED', 'FAILED', 'CANCELED'];
+
 class JobMaster {
   readonly jobId = uuidv7();
   self!: TRef<JobMasterMsg>;
   readonly client: JobClient;
   private status: JobStatus = 'CREATED';
+  private attempt = 0;
   private readonly startedAt: number;
+  private readonly graph: ExecutionGraph;
+  private readonly storage: CheckpointStorage | undefined;
+  private readonly coordinator: CheckpointCoordinator;
+  private readonly backoff: RestartBackoff;
   private subtasks = new Map<string, TRef<SubtaskMsg>>();
-  private readonly finished = new Map<string, SubtaskMetrics>();
+  private finished = new Map<string, SubtaskMetrics>();
+  private closed = new Set<string>();
   private readonly coordinators = new Map<string, OperatorCoordinator>();
+  private readonly completed: CompletedCheckpoint[] = [];
+  private readonly stats = new Map<number, CheckpointStats>();
+  private readonly savepoints = new Map<number, SavepointRequest>();
+  private readonly restarts: RestartRecord[] = [];
+  /** Savepoint directory per checkpoint in flight (undefined: the job's storage). */
+  private readonly targets = new Map<number, string | undefined>();
+  /** Acks of checkpoints whose metadata is being written. */
+  private readonly pendingAcks = new Map<number, SubtaskAck[]>();
+  /** Id of the checkpoint made of every subtask's final state, once all finished. */
+  private isFinalCheckpoint: number | undefined;
+  private finalCheckpoint: string | undefined;
+  private stoppedWithSavepoint: string | undefined;
+  private tick: TimerHandle | undefined;
+  private restartTimer: TimerHandle | undefined;
   private readonly result: Promise<JobResult>;
   private settle!: { resolve: (r: JobResult) => void; reject: (e: unknown) => void };
   private readonly terminated: Promise<void>;
   private markTerminated!: () => void;
 
   constructor(private readonly options: JobMasterOptions) {
-    this.startedAt = options.config.clock.now();
-    this.result = new Promise<JobResult>((resolve, reject) => (this.settle = { resolve, reject }));
-    this.result.catch(() => {}); // callers observe it through client.result()
-    this.terminated = new Promise((resolve) => (this.markTerminated = resolve));
-    const name = options.jobGraph.jobName;
-    this.client = {
-      jobId: this.jobId,
-      jobName: name,
-      status: () => this.status,
-      result: () => this.result,
-      cancel: async () => {
-        if (this.status === 'CREATED' || this.status === 'RUNNING') tell(this.self, { type: 'CancelJob' });
-        await this.terminated;
-      },
-    };
-  }
-
-  handle(msg: JobMasterMsg): void {
-    switch (msg.type) {
-      case 'StartJob':
-        return this.deploy();
-      case 'SubtaskFinished':
-        return this.subtaskFinished(msg.subtask, msg.metrics);
-      case 'SubtaskFailed':
-        return this.fail(msg.error);
-      case 'OperatorEventSent': {
-        if (this.status !== 'RUNNING') return;
-        const c = this.coordinators.get(msg.operatorUid);
-        if (c === undefined) throw new Error(`operator event for '${msg.operatorUid}', which has no coordinator`);
-        c.handleEvent(msg.subtaskIndex, msg.event);
-        return;
-      }
-      case 'CancelJob':
-        if (this.status !== 'RUNNING' && this.status !== 'CREATED') return;
-        this.status = 'CANCELLING';
-        this.terminate('CANCELED', () => this.settle.reject(new JobCancelledError(this.options.jobGraph.jobName)));
-        return;
-    }
-  }
-
-  private deploy(): void {
-    const { jobGraph, config } = this.options;
-    const graph = createExecutionGraph(jobGraph);
+    const { config, jobGraph } = options;
+    this.startedAt = config.clock.now();
+    this.graph = createExecutionGraph(jobGraph);
+    this.storage = config.checkpoint ? (config.checkpointStorage ?? new MemoryCheckpointStorage()) : undefined;
+    const keys = this.graph.subtasks.map((s) => subtaskKey(s.id));
+    const sources = this.graph.subtasks.filter((s) => s.vertex.nodes[0].kind === 'source').map((s) => subtaskKey(s.id));
+    this.coordinator = new CheckpointCoordinator(
+      config.checkpoint ?? { intervalMs: Infinity, mode: 'exactly-once', timeoutMs: 600_000, minPauseMs: 0, maxConcurrent: 1, tolerableFailures: 0, retained: 1 },
+      keys,
+      sources,
+    );
+    const strategy = config.restartStrategy ?? (config.checkpoint ? RestartStrategies.exponentialDelay() : RestartStrategies.noRestart());
+    this.backoff = new RestartBackoff(strategy, config.random);
+    config.faults?.useClock(() => config.clock.now());
     for (const v of jobGraph.vertices) {
       for (const n of v.nodes) {
         const c = n.sink?.createCoordinator?.();
         if (c) this.coordinators.set(n.uid, c);
       }
     }
-    for (const ev of graph.subtasks) {
-      this.subtasks.set(subtaskActorName(ev), spawnSubtask(this.self, { descriptor: ev, config, jobMaster: this.self }));
-    }
-    const resolve = (id: SubtaskId) => {
-      const ref = this.subtasks.get(subtaskActorName(id));
-      if (ref === undefined) throw new Error(`no subtask ${subtaskActorName(id)}`);
-      return ref;
-    };
-    this.status = 'RUNNING';
-    for (const ref of this.subtasks.values()) tell(ref, { type: 'Deploy', resolve });
+    this.result = new Promise<JobResult>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.result.catch(() => {}); // callers observe it through client.result()
+    this.terminated = new Promise((resolve) => (this.markTerminated = resolve));
+    this.client = this.createClient();
+    this.publish((d) => d.createJob(this.jobId, jobGraph.jobName, this.startedAt));
   }
 
-  private subtaskFinished(id: SubtaskId, metrics: SubtaskMetrics): void {
+  private get now(): number {
+    return this.options.config.clock.now();
+  }
+
+  handle(msg: JobMasterMsg): void {
+    if (TERMINAL.includes(this.status)) {
+      if (msg.type === 'TriggerSavepoint') msg.reply({ error: new Error(`job is ${this.status}`) });
+      return;
+    }
+    switch (msg.type) {
+      case 'StartJob':
+        return this.start();
+      case 'RestoreLoaded':
+        if (msg.attempt === this.attempt + 1) this.deploy(msg.state);
+        return;
+      case 'RestoreFailed':
+        return this.giveUp(msg.error, 'no checkpoint could be restored');
+      case 'RestartJob':
+        if (msg.attempt === this.attempt + 1) this.loadLatest();
+        return;
+      case 'SubtaskFailed':
+        if (attemptOfActorName(msg.subtask) === this.attempt) this.failover(msg.error);
+        return;
+      case 'SubtaskFinished':
+        if (msg.attempt === this.attempt) this.subtaskFinished(msg.subtask, msg.ack, msg.metrics);
+        return;
+      case 'SubtaskClosed':
+        if (msg.attempt === this.attempt) this.subtaskClosed(msg.subtask);
+        return;
+      case 'AcknowledgeCheckpoint':
+        if (msg.attempt === this.attempt) this.completeIfDone(this.coordinator.acknowledge(msg.checkpointId, msg.ack));
+        return;
+      case 'DeclineCheckpoint':
+        if (msg.attempt === this.attempt) this.abortCheckpoint(msg.checkpointId, 'CHECKPOINT_DECLINED', `${msg.subtaskKey}: ${msg.reason}`);
+        return;
+      case 'CheckpointTick':
+        return this.onTick();
+      case 'CheckpointStored':
+        return this.checkpointStored(msg.checkpointId, msg.location);
+      case 'CheckpointStoreFailed':
+        return this.abortCheckpoint(msg.checkpointId, 'STORAGE_FAILURE', describe(msg.error));
+      case 'OperatorEventSent': {
+        if (msg.attempt !== this.attempt) return;
+        const c = this.coordinators.get(msg.operatorUid);
+        if (c === undefined) throw new Error(`operator event for '${msg.operatorUid}', which has no coordinator`);
+        c.handleEvent(msg.subtaskIndex, msg.event);
+        return;
+      }
+      case 'TriggerSavepoint':
+        return this.triggerSavepoint(msg.directory, { terminate: msg.terminate, reply: msg.reply });
+      case 'CancelJob':
+        this.status = 'CANCELLING';
+        return this.terminate('CANCELED', () => this.settle.reject(new JobCancelledError(this.options.jobGraph.jobName)));
+    }
+  }
+
+  /** The job master's own handler threw: an engine bug; fail the job rather than hang. */
+  crashed(error: unknown): void {
+    if (!TERMINAL.includes(this.status)) this.giveUp(error, 'the job master failed');
+  }
+
+  // ---- deployment ----------------------------------------------------------------------------
+
+  private start(): void {
+    const path = this.options.config.savepointPath;
+    if (path === undefined) return this.deploy(undefined);
+    const next = this.attempt + 1;
+    Promise.resolve()
+      .then(() => savepointLocation(path))
+      .then(({ storage, location }) => loadCheckpoint(storage, location))
+      .then(
+        ({ state }) => {
+          state.validate(this.operatorsByUid(), this.options.config.allowNonRestoredState);
+          this.coordinator.advancePast(state.checkpointId);
+          tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes: [] });
+        },
+        (error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error }),
+      );
+  }
+
+  private deploy(restore: RestoredState | undefined): void {
+    const { config } = this.options;
+    this.attempt++;
+    this.subtasks = new Map();
+    this.finished = new Map();
+    this.closed = new Set();
+    for (const ev of this.graph.subtasks) {
+      const ref = spawnSubtask(this.self, {
+        descriptor: ev,
+        config,
+        jobMaster: this.self,
+        jobId: this.jobId,
+        attempt: this.attempt,
+        restore,
+        storage: this.storage,
+      });
+      this.subtasks.set(subtaskKey(ev.id), ref);
+    }
+    const byKey = new Map(this.graph.subtasks.map((s) => [subtaskKey(s.id), s]));
+    const resolve = (id: SubtaskId) => {
+      const ref = this.subtasks.get(subtaskKey(id));
+      if (ref === undefined) throw new Error(`no subtask ${subtaskKey(id)}`);
+      return ref;
+    };
+    const identify = (id: SubtaskId) => ({ uids: byKey.get(subtaskKey(id))!.vertex.nodes.map((n) => n.uid), index: id.index });
+    this.setStatus('RUNNING');
+    for (const ref of this.subtasks.values()) tell(ref, { type: 'Deploy', resolve, identify });
+    this.scheduleTick();
+  }
+
+  private operatorsByUid(): Map<string, { maxParallelism: number; name: string }> {
+    const m = new Map<string, { maxParallelism: number; name: string }>();
+    for (const v of this.options.jobGraph.vertices) for (const n of v.nodes) m.set(n.uid, { maxParallelism: n.maxParallelism, name: n.name });
+    return m;
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------------
+
+  private scheduleTick(): void {
+    const cp = this.options.config.checkpoint;
+    if (cp === undefined || this.tick !== undefined) return;
+    this.tick = this.options.config.clock.setTimer(cp.intervalMs, () => {
+      this.tick = undefined;
+      tell(this.self, { type: 'CheckpointTick' });
+    });
+  }
+
+  private onTick(): void {
     if (this.status !== 'RUNNING') return;
-    this.finished.set(subtaskActorName(id), metrics);
-    if (this.finished.size < this.subtasks.size) return;
+    for (const p of this.coordinator.expired(this.now)) {
+      this.abortCheckpoint(p.id, 'CHECKPOINT_EXPIRED', `not complete after ${this.coordinator.config.timeoutMs} ms`);
+    }
+    if (this.status !== 'RUNNING') return;
+    const decision = this.coordinator.trigger(this.now);
+    if (decision.ok) this.startCheckpoint(decision.checkpoint, undefined);
+    this.scheduleTick();
+  }
+
+  private triggerSavepoint(directory: string, request: SavepointRequest): void {
+    if (this.status !== 'RUNNING') return request.reply({ error: new Error(`cannot take a savepoint while the job is ${this.status}`) });
+    const decision = this.coordinator.trigger(this.now, { savepoint: true, terminate: request.terminate });
+    if (!decision.ok) return request.reply({ error: new Error(`cannot take a savepoint: ${decision.reason}`) });
+    this.savepoints.set(decision.checkpoint.id, request);
+    this.startCheckpoint(decision.checkpoint, directory);
+  }
+
+  private startCheckpoint(p: PendingCheckpoint, target: string | undefined): void {
+    const barrier = { kind: 'barrier' as const, checkpointId: p.id, timestamp: p.timestamp, savepoint: p.savepoint, terminate: p.terminate, target };
+    this.targets.set(p.id, target);
+    this.record({ id: p.id, savepoint: p.savepoint, triggerTime: p.timestamp, state: 'IN_PROGRESS' });
+    for (const key of this.coordinator.runningSources()) tell(this.subtasks.get(key)!, { type: 'TriggerCheckpoint', barrier });
+    this.completeIfDone(p.notYetAcknowledged.size === 0 ? p : undefined);
+  }
+
+
+  private completeIfDone(p: PendingCheckpoint | undefined): void {
+    if (p === undefined) return;
+    const target = this.targets.get(p.id);
+    const storage = target !== undefined ? new FileSystemCheckpointStorage(target, { prefix: 'savepoint' }) : this.storage;
+    if (storage === undefined) return tell(this.self, { type: 'CheckpointStored', checkpointId: p.id, location: undefined });
+    const acks = [...p.acks.values()];
+    const metadata: CheckpointMetadata = {
+      version: 1,
+      jobName: this.options.jobGraph.jobName,
+      checkpointId: p.id,
+      timestamp: p.timestamp,
+      isSavepoint: p.savepoint,
+      operators: this.options.jobGraph.vertices.flatMap((v) =>
+        v.nodes.map((n) => ({ uid: n.uid, parallelism: n.parallelism, maxParallelism: n.maxParallelism })),
+      ),
+      subtasks: acks.filter((a) => a.handle).map((a) => ({ operatorUids: a.operatorUids, subtaskIndex: a.subtaskIndex, handle: a.handle! })),
+    };
+    storage.writeMetadata(metadata).then(
+      (location) => tell(this.self, { type: 'CheckpointStored', checkpointId: p.id, location }),
+      (error: unknown) => tell(this.self, { type: 'CheckpointStoreFailed', checkpointId: p.id, error }),
+    );
+    this.pendingAcks.set(p.id, acks);
+  }
+
+
+  private checkpointStored(id: number, location: string | undefined): void {
+    const acks = this.pendingAcks.get(id) ?? [];
+    this.pendingAcks.delete(id);
+    const stats = this.stats.get(id);
+    this.coordinator.completed(id, this.now);
+    this.targets.delete(id);
+    const completed: CheckpointStats = {
+      ...(stats ?? { id, savepoint: false, triggerTime: this.now }),
+      state: 'COMPLETED',
+      durationMs: this.now - (stats?.triggerTime ?? this.now),
+      alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
+      sizeBytes: acks.reduce((n, a) => n + (a.handle?.size ?? 0), 0),
+      location,
+    };
+    this.record(completed);
+    const request = this.savepoints.get(id);
+    this.savepoints.delete(id);
+    if (location !== undefined && !completed.savepoint) this.retain({ id, location });
+    if (this.coordinator.allFinished && this.isFinalCheckpoint === id) {
+      this.finalCheckpoint = location;
+      for (const ref of this.subtasks.values()) tell(ref, { type: 'CloseTask' });
+      return;
+    }
+    for (const ref of this.subtasks.values()) tell(ref, { type: 'NotifyCheckpointComplete', checkpointId: id });
+    if (request) {
+      request.reply({ location: location! });
+      if (request.terminate) {
+        this.stoppedWithSavepoint = location;
+        this.terminate('FINISHED', () => this.settle.resolve(this.buildResult()));
+      }
+    }
+  }
+
+
+  /** Keeps the newest `retained` completed checkpoints, discarding older ones from storage. */
+  private retain(c: CompletedCheckpoint): void {
+    this.completed.push(c);
+    const retained = this.coordinator.config.retained;
+    while (this.completed.length > retained) {
+      const old = this.completed.shift()!;
+      this.storage?.discard(old.id).catch(() => {});
+    }
+  }
+
+  private abortCheckpoint(id: number, reason: 'CHECKPOINT_EXPIRED' | 'CHECKPOINT_DECLINED' | 'STORAGE_FAILURE', detail: string): void {
+    const outcome = this.coordinator.fail(id, reason, detail);
+    if (outcome === undefined) return;
+    this.pendingAcks.delete(id);
+    this.targets.delete(id);
+    const stats = this.stats.get(id);
+    this.record({ ...(stats ?? { id, savepoint: false, triggerTime: this.now }), state: 'FAILED', failureReason: reason, durationMs: this.now - (stats?.triggerTime ?? this.now) });
+    for (const ref of this.subtasks.values()) tell(ref, { type: 'AbortCheckpoint', checkpointId: id });
+    const request = this.savepoints.get(id);
+    this.savepoints.delete(id);
+    request?.reply({ error: outcome.failure });
+    if (outcome.failJob) this.failover(outcome.failure);
+  }
+
+  private record(s: CheckpointStats): void {
+    const previous = this.stats.get(s.id);
+    this.stats.set(s.id, s);
+    if (previous === undefined) this.publish((d) => d.checkpointTriggered(this.jobId, s));
+    else if (s.state === 'COMPLETED') {
+      this.publish((d) =>
+        d.checkpointCompleted(this.jobId, s.id, { durationMs: s.durationMs ?? 0, alignmentMs: s.alignmentMs ?? 0, sizeBytes: s.sizeBytes ?? 0, location: s.location ?? '' }),
+      );
+    } else if (s.state === 'FAILED') {
+      this.publish((d) => d.checkpointFailed(this.jobId, s.id, { durationMs: s.durationMs ?? 0, failureReason: s.failureReason ?? 'UNKNOWN' }));
+    }
+  }
+
+  // ---- the end of a bounded job --------------------------------------------------------------
+
+  private subtaskFinished(id: SubtaskId, ack: SubtaskAck, metrics: SubtaskMetrics): void {
+    this.finished.set(subtaskKey(id), metrics);
+    for (const p of this.coordinator.subtaskFinished(ack)) this.completeIfDone(p);
+    if (!this.coordinator.allFinished || this.isFinalCheckpoint !== undefined) return;
+    const final = this.coordinator.finalCheckpoint(this.now);
+    this.isFinalCheckpoint = final.id;
+    this.record({ id: final.id, savepoint: false, triggerTime: final.timestamp, state: 'IN_PROGRESS' });
+    this.completeIfDone(final);
+  }
+
+  private subtaskClosed(id: SubtaskId): void {
+    this.closed.add(subtaskKey(id));
+    if (this.closed.size < this.subtasks.size) return;
     const result = this.buildResult();
     this.terminate('FINISHED', () => this.settle.resolve(result));
   }
 
-  /** The first failure fails the job; later ones (from the same cascade) are ignored. */
-  fail(error: unknown): void {
-    if (this.status !== 'RUNNING' && this.status !== 'CREATED') return;
-    this.terminate('FAILED', () => this.settle.reject(new JobExecutionError(this.options.jobGraph.jobName, error)));
+  // ---- failures ------------------------------------------------------------------------------
+
+  private failover(error: unknown): void {
+    if (this.status !== 'RUNNING') return;
+    this.stopSubtasks();
+    for (const id of this.coordinator.reset()) {
+      this.savepoints.get(id)?.reply({ error: new Error(`checkpoint ${id} was aborted: the job is failing over`) });
+      this.savepoints.delete(id);
+      const stats = this.stats.get(id);
+      if (stats) this.record({ ...stats, state: 'FAILED', failureReason: 'JOB_FAILOVER', durationMs: this.now - stats.triggerTime });
+    }
+    this.pendingAcks.clear();
+    this.targets.clear();
+    this.isFinalCheckpoint = undefined;
+    const decision = this.backoff.onFailure(this.now);
+    if (!decision.restart) return this.giveUp(error, decision.reason);
+    const record: RestartRecord = { at: this.now, attempt: this.attempt, cause: describe(error), delayMs: decision.delayMs };
+    this.restarts.push(record);
+    this.publish((d) => d.recordRestart(this.jobId, record.cause));
+    this.setStatus('RESTARTING');
+    const next = this.attempt + 1;
+    this.restartTimer = this.options.config.clock.setTimer(decision.delayMs, () => {
+      this.restartTimer = undefined;
+      tell(this.self, { type: 'RestartJob', attempt: next });
+    });
+  }
+
+  /** Loads the newest completed checkpoint that reads back intact; older ones are the fallback. */
+  private loadLatest(): void {
+    const next = this.attempt + 1;
+    const candidates = [...this.completed].reverse();
+    const storage = this.storage;
+    const notes: string[] = [];
+    const attemptLoad = async (): Promise<RestoredState | undefined> => {
+      if (storage === undefined || candidates.length === 0) return undefined;
+      let lastError: unknown;
+      for (const c of candidates) {
+        try {
+          return (await loadCheckpoint(storage, c.location)).state;
+        } catch (e) {
+          lastError = e;
+          notes.push(`checkpoint ${c.id} unusable: ${describe(e)}`);
+        }
+      }
+      throw lastError;
+    };
+    attemptLoad().then(
+      (state) => {
+        const last = this.restarts[this.restarts.length - 1];
+        if (last && state) this.restarts[this.restarts.length - 1] = { ...last, restoredCheckpoint: state.checkpointId };
+        tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes });
+      },
+      (error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error }),
+    );
+  }
+
+  private giveUp(error: unknown, reason: string): void {
+    this.terminate('FAILED', () => this.settle.reject(new JobExecutionError(this.options.jobGraph.jobName, error, this.restarts, reason)));
+  }
+
+  // ---- termination ---------------------------------------------------------------------------
+
+  private stopSubtasks(): void {
+    for (const ref of this.subtasks.values()) stop(ref);
+    this.subtasks = new Map();
   }
 
   private terminate(status: JobStatus, settle: () => void): void {
-    for (const ref of this.subtasks.values()) stop(ref);
-    this.subtasks = new Map();
+    this.tick?.cancel();
+    this.restartTimer?.cancel();
+    this.stopSubtasks();
+    for (const r of this.savepoints.values()) r.reply({ error: new Error(`the job ended (${status})`) });
+    this.savepoints.clear();
     stop(this.self);
-    this.status = status;
+    this.setStatus(status);
     this.options.onTerminated?.();
     this.markTerminated();
     settle();
+  }
+
+  private setStatus(status: JobStatus): void {
+    this.status = status;
+    this.publish((d) => d.setStatus(this.jobId, status, this.now));
+  }
+
+  /** Job documents are best-effort: a failing publication never affects the job. */
+  private publish(write: (d: JobDocuments) => Promise<void>): void {
+    write(this.options.documents).catch(() => {});
   }
 
   private buildResult(): JobResult {
@@ -181,6 +539,37 @@ class JobMaster {
       operators,
       subtasks,
       sinkResults,
+      checkpoints: [...this.stats.values()],
+      restarts: this.restarts,
+      faults: config.faults?.timeline.slice() ?? [],
+      finalCheckpoint: this.finalCheckpoint,
+      savepoint: this.stoppedWithSavepoint,
+    };
+  }
+
+  private createClient(): JobClient {
+    const savepoint = (directory: string, terminate: boolean) =>
+      new Promise<string>((resolve, reject) =>
+        tell(this.self, {
+          type: 'TriggerSavepoint',
+          directory,
+          terminate,
+          reply: (r) => ('location' in r ? resolve(r.location) : reject(r.error)),
+        }),
+      );
+    return {
+      jobId: this.jobId,
+      jobName: this.options.jobGraph.jobName,
+      documents: this.options.documents,
+      status: () => this.status,
+      result: () => this.result,
+      checkpoints: () => [...this.stats.values()],
+      triggerSavepoint: (dir) => savepoint(dir, false),
+      stopWithSavepoint: (dir) => savepoint(dir, true),
+      cancel: async () => {
+        if (!TERMINAL.includes(this.status)) tell(this.self, { type: 'CancelJob' });
+        await this.terminated;
+      },
     };
   }
 }

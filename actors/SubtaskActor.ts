@@ -1,34 +1,49 @@
 /**
  * The actor shell of one subtask: a nact actor that owns a StreamTask, feeds
- * it the buffers and credits it receives, and turns the task's run status
- * into messages to itself (continue later, resume when a wait ends) and to
- * its job master (finished). A throw from the task — user code, a protocol
- * violation — crashes the actor; its supervision policy escalates the
- * failure to the job master, which decides what happens to the job.
+ * it the buffers, credits and checkpoint commands it receives, persists the
+ * snapshots the task takes (asynchronously, while records keep flowing) and
+ * acknowledges them to the job master, and turns the task's run status into
+ * messages to itself (continue later, resume when a wait ends).
+ *
+ * A throw from the task — user code, a protocol violation, an injected
+ * fault — crashes the actor; its supervision policy escalates the failure to
+ * the job master, which decides what happens to the job.
  */
 import { spawn } from 'nact';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
+import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
+import { FileSystemCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
+import { encodeSubtaskState, type RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { ExecutionVertex, OutputChannelInfo, SubtaskId } from '../lib/graph/ExecutionGraph';
-import { StreamTask, type TaskEnvironment } from '../lib/operators/StreamTask';
+import { StreamTask, type TaskEnvironment, type TaskFaults, type TaskSnapshot } from '../lib/operators/StreamTask';
+import type { SubtaskIdentity } from '../lib/testing/FaultInjector';
 import type { TimerHandle } from '../lib/time/Clock';
 import type { ChannelBuffer } from '../lib/transport/ChannelBuffer';
-import { subtaskActorName, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
+import { subtaskActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
+
+/** Storage id under which subtasks keep their final states (regular checkpoints start at 1). */
+export const FINAL_STATES_ID = 0;
 
 export interface SubtaskDeps {
   readonly descriptor: ExecutionVertex;
   readonly config: EnvironmentConfig;
   readonly jobMaster: TRef<JobMasterMsg>;
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly restore: RestoredState | undefined;
+  /** Where checkpoints go; undefined when checkpointing is off. */
+  readonly storage: CheckpointStorage | undefined;
 }
 
 export function spawnSubtask(parent: TRef<JobMasterMsg>, deps: SubtaskDeps): TRef<SubtaskMsg> {
   const shell = new SubtaskShell(deps);
   const ref = spawn(
     parent,
-    (state: undefined, msg: SubtaskMsg) => {
-      shell.handle(msg);
+    async (state: undefined, msg: SubtaskMsg) => {
+      await shell.handle(msg);
       return state;
     },
-    subtaskActorName(deps.descriptor),
+    subtaskActorName(deps.descriptor.id, deps.attempt),
     {
       onCrash: (_msg, _err, ctx) => {
         shell.dispose();
@@ -46,15 +61,21 @@ class SubtaskShell {
   private task: StreamTask | undefined;
   private waiting = false;
   private continuePending = false;
+  private readonly timers = new Set<TimerHandle>();
   private flushTimer: TimerHandle | undefined;
   private done = false;
+  private readonly key: string;
+  private readonly identity: SubtaskIdentity;
 
-  constructor(private readonly deps: SubtaskDeps) {}
+  constructor(private readonly deps: SubtaskDeps) {
+    this.key = subtaskKey(deps.descriptor.id);
+    this.identity = { uids: deps.descriptor.vertex.nodes.map((n) => n.uid), index: deps.descriptor.id.index };
+  }
 
-  handle(msg: SubtaskMsg): void {
+  async handle(msg: SubtaskMsg): Promise<void> {
     switch (msg.type) {
       case 'Deploy':
-        this.deploy(msg.resolve);
+        this.deploy(msg);
         break;
       case 'DeliverBuffer':
         this.requireTask().receive(msg.channel, msg.buffer);
@@ -75,37 +96,92 @@ class SubtaskShell {
         this.waiting = false;
         if (msg.error !== undefined) throw msg.error;
         break;
+      case 'TriggerCheckpoint':
+        this.requireTask().triggerCheckpoint(msg.barrier);
+        break;
+      case 'NotifyCheckpointComplete':
+        await this.requireTask().notifyCheckpointComplete(msg.checkpointId);
+        break;
+      case 'AbortCheckpoint':
+        this.requireTask().abortCheckpoint(msg.checkpointId);
+        break;
+      case 'CloseTask':
+        await this.requireTask().close();
+        this.dispose();
+        tell(this.deps.jobMaster, { type: 'SubtaskClosed', attempt: this.deps.attempt, subtask: this.deps.descriptor.id });
+        return;
+      case 'Fail':
+        throw msg.error;
     }
     this.drive();
   }
 
-  private deploy(resolve: (id: SubtaskId) => TRef<SubtaskMsg>): void {
-    const { descriptor, config } = this.deps;
+  private deploy({ resolve, identify }: Extract<SubtaskMsg, { type: 'Deploy' }>): void {
+    const { descriptor, config, attempt, restore } = this.deps;
     const probe = config.channelProbe;
+    const faults = config.faults;
     const consumerRefs = new Map<OutputChannelInfo, TRef<SubtaskMsg>>();
     const self = descriptor.id;
+    const send = (to: SubtaskId, what: 'data' | 'credit', deliver: () => void) => {
+      const effect = faults?.onSend(this.identity, identify(to), what, attempt);
+      if (effect === undefined) deliver();
+      else if (typeof effect === 'number') this.after(effect, deliver);
+      else tell(resolve(to), { type: 'Fail', error: effect });
+    };
     const env: TaskEnvironment = {
       clock: config.clock,
       random: config.random,
       sendBuffer: (channel: OutputChannelInfo, buffer: ChannelBuffer) => {
         let ref = consumerRefs.get(channel);
         if (ref === undefined) consumerRefs.set(channel, (ref = resolve(channel.consumer)));
+        const target = ref;
         probe?.bufferSent(channel.consumer, channel.consumerChannel);
-        tell(ref, { type: 'DeliverBuffer', channel: channel.consumerChannel, buffer });
+        const deliver = () => tell(target, { type: 'DeliverBuffer', channel: channel.consumerChannel, buffer });
+        if (faults) send(channel.consumer, 'data', deliver);
+        else deliver();
       },
-      sendCredit: (channel, credits) =>
-        tell(resolve(channel.producer), { type: 'GrantCredit', channel: channel.producerChannel, credits }),
+      sendCredit: (channel, credits) => {
+        const deliver = () => tell(resolve(channel.producer), { type: 'GrantCredit', channel: channel.producerChannel, credits });
+        if (faults) send(channel.producer, 'credit', deliver);
+        else deliver();
+      },
       sendOperatorEvent: (operatorUid, event) =>
-        tell(this.deps.jobMaster, { type: 'OperatorEventSent', operatorUid, subtaskIndex: self.index, event }),
+        tell(this.deps.jobMaster, { type: 'OperatorEventSent', attempt, operatorUid, subtaskIndex: self.index, event }),
+      snapshotTaken: (snapshot) => this.persist(snapshot),
       onBufferProcessed: probe ? (channel) => probe.bufferProcessed(self, channel) : undefined,
+      faults: faults ? this.taskFaults() : undefined,
     };
+    const parallelism = descriptor.vertex.parallelism;
     this.task = new StreamTask(
       descriptor,
-      { frameSize: config.frameSize, channelCredits: config.channelCredits, buffersPerRun: config.buffersPerRun },
+      {
+        frameSize: config.frameSize,
+        channelCredits: config.channelCredits,
+        buffersPerRun: config.buffersPerRun,
+        checkpointingMode: config.checkpoint?.mode ?? 'exactly-once',
+        jobId: this.deps.jobId,
+        attemptNumber: attempt,
+      },
       env,
+      restore ? (uid) => restore.forSubtask(uid, self.index, parallelism) : undefined,
     );
+    for (const f of faults?.timeFaults(this.identity, attempt) ?? []) {
+      this.after(f.atMs, () => tell(this.self, { type: 'Fail', error: f.fire() }));
+    }
     this.task.open();
     this.armFlushTimer();
+  }
+
+  private taskFaults(): TaskFaults {
+    const faults = this.deps.config.faults!;
+    const { attempt } = this.deps;
+    const { index } = this.identity;
+    return {
+      recordFaults: (uid) => faults.recordFaults(uid, index, attempt),
+      atSnapshot: (id) => faults.atSnapshot(this.identity, id, attempt),
+      atNotify: (id) => faults.atNotify(this.identity, id, attempt),
+      atRestore: () => faults.atRestore(this.identity, attempt),
+    };
   }
 
   private drive(): void {
@@ -129,12 +205,64 @@ class SubtaskShell {
         break;
       case 'finished':
         this.done = true;
-        this.dispose();
-        tell(this.deps.jobMaster, { type: 'SubtaskFinished', subtask: this.deps.descriptor.id, metrics: task.metrics() });
+        this.flushTimer?.cancel();
+        this.flushTimer = undefined;
+        this.finish(task);
         break;
       case 'idle':
         break;
     }
+  }
+
+  /** Persists the final snapshot, then reports the subtask finished (it stays until CloseTask). */
+  private finish(task: StreamTask): void {
+    const metrics = task.metrics();
+    const { attempt, jobMaster, descriptor } = this.deps;
+    this.write(task.finalSnapshot!, FINAL_STATES_ID, `${this.key}.a${attempt}`).then(
+      (ack) => tell(jobMaster, { type: 'SubtaskFinished', attempt, subtask: descriptor.id, ack, metrics }),
+      (error: unknown) => tell(this.self, { type: 'Fail', error }),
+    );
+  }
+
+  /** The asynchronous part of a checkpoint: serialise, store, acknowledge (or decline). */
+  private persist(snapshot: TaskSnapshot): void {
+    const { attempt, jobMaster } = this.deps;
+    this.write(snapshot, snapshot.checkpointId, this.key).then(
+      (ack) => tell(jobMaster, { type: 'AcknowledgeCheckpoint', attempt, checkpointId: snapshot.checkpointId, ack }),
+      (error: unknown) =>
+        tell(jobMaster, {
+          type: 'DeclineCheckpoint',
+          attempt,
+          checkpointId: snapshot.checkpointId,
+          subtaskKey: this.key,
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+    );
+  }
+
+  private async write(snapshot: TaskSnapshot, storageId: number, fileKey: string): Promise<SubtaskAck> {
+    const clock = this.deps.config.clock;
+    const t0 = clock.now();
+    const state = await snapshot.write();
+    const storage = snapshot.target ? new FileSystemCheckpointStorage(snapshot.target, { prefix: 'savepoint' }) : this.deps.storage;
+    const handle = storage ? await storage.writeSubtaskState(storageId, fileKey, encodeSubtaskState(state)) : undefined;
+    return {
+      subtaskKey: this.key,
+      operatorUids: this.identity.uids,
+      subtaskIndex: this.identity.index,
+      handle,
+      alignmentMs: snapshot.alignmentMs,
+      syncMs: snapshot.syncMs,
+      asyncMs: clock.now() - t0,
+    };
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const h = this.deps.config.clock.setTimer(ms, () => {
+      this.timers.delete(h);
+      fn();
+    });
+    this.timers.add(h);
   }
 
   private armFlushTimer(): void {
@@ -145,14 +273,20 @@ class SubtaskShell {
   }
 
   private requireTask(): StreamTask {
-    if (this.task === undefined) throw new Error(`subtask ${subtaskActorName(this.deps.descriptor)} got input before Deploy`);
+    if (this.task === undefined) throw new Error(`subtask ${this.key} got a message before Deploy`);
     return this.task;
+  }
+
+  private cancelTimers(): void {
+    this.flushTimer?.cancel();
+    this.flushTimer = undefined;
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
   }
 
   /** Releases timers and closes the task if it did not finish. Idempotent. */
   dispose(): void {
-    this.flushTimer?.cancel();
-    this.flushTimer = undefined;
+    this.cancelTimers();
     if (!this.done) {
       this.done = true;
       this.task?.cancel();

@@ -1,12 +1,17 @@
 /**
  * The messages between the engine's actors (a closed set per actor, as
  * discriminated unions), and typed actor references. Commands are
- * imperative, events past tense.
+ * imperative, events past tense. Messages from subtasks carry their
+ * attempt number, so the job master ignores stragglers of an attempt it
+ * already replaced.
  */
 import { dispatch, type Ref } from 'nact';
-import type { ExecutionVertex, SubtaskId } from '../lib/graph/ExecutionGraph';
+import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
+import type { RestoredState } from '../lib/checkpoint/SubtaskState';
+import type { SubtaskId } from '../lib/graph/ExecutionGraph';
+import type { SubtaskIdentity } from '../lib/testing/FaultInjector';
 import type { SubtaskMetrics } from '../lib/operators/StreamTask';
-import type { ChannelBuffer } from '../lib/transport/ChannelBuffer';
+import type { ChannelBuffer, CheckpointBarrier } from '../lib/transport/ChannelBuffer';
 
 /** A nact ref that remembers its message type (nact's Ref<T> does not check T). */
 export type TRef<M> = Ref<M> & { readonly __msg?: (m: M) => void };
@@ -16,21 +21,57 @@ export function tell<M>(ref: TRef<M>, msg: NoInfer<M>): void {
 }
 
 export type SubtaskMsg =
-  | { readonly type: 'Deploy'; readonly resolve: (id: SubtaskId) => TRef<SubtaskMsg> }
+  | {
+      readonly type: 'Deploy';
+      readonly resolve: (id: SubtaskId) => TRef<SubtaskMsg>;
+      /** The operator uids and index of a subtask (fault injection addresses subtasks so). */
+      readonly identify: (id: SubtaskId) => SubtaskIdentity;
+    }
   | { readonly type: 'DeliverBuffer'; readonly channel: number; readonly buffer: ChannelBuffer }
   | { readonly type: 'GrantCredit'; readonly channel: number; readonly credits: number }
   | { readonly type: 'FlushOutputs' }
   | { readonly type: 'Continue' }
-  | { readonly type: 'WaitEnded'; readonly error?: unknown };
+  | { readonly type: 'WaitEnded'; readonly error?: unknown }
+  | { readonly type: 'TriggerCheckpoint'; readonly barrier: CheckpointBarrier }
+  | { readonly type: 'NotifyCheckpointComplete'; readonly checkpointId: number }
+  | { readonly type: 'AbortCheckpoint'; readonly checkpointId: number }
+  /** The final checkpoint completed: commit it, close the operators, report SubtaskClosed. */
+  | { readonly type: 'CloseTask' }
+  | { readonly type: 'Fail'; readonly error: unknown };
 
 export type JobMasterMsg =
   | { readonly type: 'StartJob' }
-  | { readonly type: 'SubtaskFinished'; readonly subtask: SubtaskId; readonly metrics: SubtaskMetrics }
+  | { readonly type: 'SubtaskFinished'; readonly attempt: number; readonly subtask: SubtaskId; readonly ack: SubtaskAck; readonly metrics: SubtaskMetrics }
+  | { readonly type: 'SubtaskClosed'; readonly attempt: number; readonly subtask: SubtaskId }
   | { readonly type: 'SubtaskFailed'; readonly subtask: string; readonly error: unknown }
-  | { readonly type: 'OperatorEventSent'; readonly operatorUid: string; readonly subtaskIndex: number; readonly event: unknown }
+  | { readonly type: 'AcknowledgeCheckpoint'; readonly attempt: number; readonly checkpointId: number; readonly ack: SubtaskAck }
+  | { readonly type: 'DeclineCheckpoint'; readonly attempt: number; readonly checkpointId: number; readonly subtaskKey: string; readonly reason: string }
+  | { readonly type: 'OperatorEventSent'; readonly attempt: number; readonly operatorUid: string; readonly subtaskIndex: number; readonly event: unknown }
+  | { readonly type: 'CheckpointTick' }
+  | { readonly type: 'CheckpointStored'; readonly checkpointId: number; readonly location: string | undefined }
+  | { readonly type: 'CheckpointStoreFailed'; readonly checkpointId: number; readonly error: unknown }
+  | { readonly type: 'RestoreLoaded'; readonly attempt: number; readonly state: RestoredState | undefined; readonly notes: readonly string[] }
+  | { readonly type: 'RestoreFailed'; readonly attempt: number; readonly error: unknown }
+  | { readonly type: 'RestartJob'; readonly attempt: number }
+  | {
+      readonly type: 'TriggerSavepoint';
+      readonly directory: string;
+      readonly terminate: boolean;
+      readonly reply: (result: { location: string } | { error: unknown }) => void;
+    }
   | { readonly type: 'CancelJob' };
 
-export function subtaskActorName(ev: ExecutionVertex | { vertexId: number; index: number }): string {
-  const id = 'id' in ev ? ev.id : ev;
-  return `v${id.vertexId}-${id.index}`;
+/** Subtask actor names carry the attempt: `v<vertex>-<index>-a<attempt>`. */
+export function subtaskActorName(id: SubtaskId, attempt: number): string {
+  return `v${id.vertexId}-${id.index}-a${attempt}`;
+}
+
+export function attemptOfActorName(name: string): number | undefined {
+  const m = /-a(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Stable across attempts: the key a subtask's state is stored under. */
+export function subtaskKey(id: SubtaskId): string {
+  return `${id.vertexId}#${id.index}`;
 }

@@ -63,7 +63,7 @@ export class UserFunctionError extends WeirError {
   constructor(
     readonly location: OperatorLocation,
     readonly position: number,
-    readonly phase: 'open' | 'process' | 'end-input' | 'close' | 'poll' | 'partition',
+    readonly phase: 'open' | 'process' | 'end-input' | 'close' | 'poll' | 'partition' | 'snapshot' | 'restore' | 'notify',
     cause: unknown,
     readonly record?: unknown,
   ) {
@@ -107,11 +107,20 @@ export class JobCancelledError extends WeirError {
   }
 }
 
-/** The job failed; `cause` is the first failure. */
+/** The job failed; `cause` is the last failure, `restarts` what was tried before giving up. */
 export class JobExecutionError extends WeirError {
   readonly code = 'JOB_FAILED';
-  constructor(readonly jobName: string, cause: unknown) {
-    super(`job '${jobName}' failed: ${describe(cause)}`, { cause });
+  constructor(
+    readonly jobName: string,
+    cause: unknown,
+    readonly restarts: readonly { readonly at: number; readonly attempt: number; readonly cause: string }[] = [],
+    reason?: string,
+  ) {
+    super(
+      `job '${jobName}' failed${restarts.length > 0 ? ` after ${restarts.length} restart(s)` : ''}` +
+        `${reason ? ` (${reason})` : ''}: ${describe(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -135,14 +144,17 @@ export function preview(v: unknown, max = 120): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
-/** Wraps a failure of user code once; an error already wrapped further down a chain passes through. */
+/**
+ * Wraps a failure of user code once; an error already wrapped further down a
+ * chain passes through, and so does an injected fault (it names its own place).
+ */
 export function asUserFunctionError(
   e: unknown,
   location: OperatorLocation,
   position: number,
   phase: UserFunctionError['phase'],
   record?: unknown,
-): UserFunctionError {
-  if (e instanceof UserFunctionError) return e;
+): Error {
+  if (e instanceof UserFunctionError || (e instanceof WeirError && e.code === 'INJECTED_FAULT')) return e;
   return new UserFunctionError(location, position, phase, e, record);
 }

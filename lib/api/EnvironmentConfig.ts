@@ -8,6 +8,10 @@ import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/K
 import { systemClock, type Clock } from '../time/Clock';
 import type { PipelineExecutor } from './PipelineExecutor';
 import type { ChannelProbe } from '../testing/ChannelProbe';
+import type { FaultInjector } from '../testing/FaultInjector';
+import type { CheckpointConfig } from '../checkpoint/CheckpointCoordinator';
+import type { CheckpointStorage } from '../checkpoint/CheckpointStorage';
+import type { RestartStrategy } from '../recovery/RestartStrategies';
 
 export interface EnvironmentOptions {
   /** Default parallelism of operators (1). */
@@ -32,6 +36,12 @@ export interface EnvironmentOptions {
   executor?: PipelineExecutor;
   /** Observes every buffer sent and processed (tests of the bounded-mailbox invariant). */
   channelProbe?: ChannelProbe;
+  /** Injected faults (tests and experiments, see weir/testing). */
+  faults?: FaultInjector;
+  /** Start the job from this savepoint (its directory or its _metadata file). */
+  savepointPath?: string;
+  /** Start even if the savepoint has state for operators the job no longer has. */
+  allowNonRestoredState?: boolean;
 }
 
 export interface EnvironmentConfig {
@@ -46,6 +56,14 @@ export interface EnvironmentConfig {
   readonly random: () => number;
   readonly executor: PipelineExecutor | undefined;
   readonly channelProbe: ChannelProbe | undefined;
+  readonly faults: FaultInjector | undefined;
+  readonly savepointPath: string | undefined;
+  readonly allowNonRestoredState: boolean;
+  /** Set by enableCheckpointing(); undefined: no periodic checkpoints. */
+  readonly checkpoint: CheckpointConfig | undefined;
+  readonly restartStrategy: RestartStrategy | undefined;
+  /** Where checkpoints go (in memory by default). */
+  readonly checkpointStorage: CheckpointStorage | undefined;
 }
 
 export function resolveConfig(o: EnvironmentOptions = {}): EnvironmentConfig {
@@ -71,6 +89,40 @@ export function resolveConfig(o: EnvironmentOptions = {}): EnvironmentConfig {
     random: o.random ?? Math.random,
     executor: o.executor,
     channelProbe: o.channelProbe,
+    faults: o.faults,
+    savepointPath: o.savepointPath,
+    allowNonRestoredState: o.allowNonRestoredState ?? false,
+    checkpoint: undefined,
+    restartStrategy: undefined,
+    checkpointStorage: undefined,
+  };
+}
+
+export interface CheckpointOptions {
+  /** A checkpoint not complete after this long is aborted (10 minutes). */
+  timeoutMs?: number;
+  /** Least time between the end of one checkpoint and the start of the next (0). */
+  minPauseBetweenCheckpointsMs?: number;
+  /** Checkpoints in flight at once (1). */
+  maxConcurrentCheckpoints?: number;
+  /** Consecutive failed checkpoints tolerated before the job fails over (0). */
+  tolerableFailedCheckpoints?: number;
+  /** Completed checkpoints kept (1); keep 2+ to fall back when the newest is corrupt. */
+  retainedCheckpoints?: number;
+}
+
+export function resolveCheckpointConfig(intervalMs: number, mode: unknown, o: CheckpointOptions = {}): CheckpointConfig {
+  if (mode !== 'exactly-once' && mode !== 'at-least-once') {
+    throw new ConfigurationError('checkpointingMode', `must be 'exactly-once' or 'at-least-once', got ${String(mode)}`);
+  }
+  return {
+    intervalMs: int('checkpointInterval', intervalMs, 1, 365 * 86_400_000),
+    mode,
+    timeoutMs: int('timeoutMs', o.timeoutMs ?? 600_000, 1, 365 * 86_400_000),
+    minPauseMs: int('minPauseBetweenCheckpointsMs', o.minPauseBetweenCheckpointsMs ?? 0, 0, 365 * 86_400_000),
+    maxConcurrent: int('maxConcurrentCheckpoints', o.maxConcurrentCheckpoints ?? 1, 1, 1000),
+    tolerableFailures: int('tolerableFailedCheckpoints', o.tolerableFailedCheckpoints ?? 0, 0, 1_000_000),
+    retained: int('retainedCheckpoints', o.retainedCheckpoints ?? 1, 1, 1000),
   };
 }
 

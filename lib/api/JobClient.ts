@@ -4,8 +4,36 @@
  * finished job yields.
  */
 import type { SubtaskMetrics } from '../operators/StreamTask';
+import type { JobDocuments } from '../monitoring/JobDocuments';
+import type { FaultEvent } from '../testing/FaultInjector';
 
-export type JobStatus = 'CREATED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELLING' | 'CANCELED';
+export type JobStatus = 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELLING' | 'CANCELED';
+
+/** One checkpoint as the job master saw it (also published as a sharedb document). */
+export interface CheckpointStats {
+  readonly id: number;
+  readonly savepoint: boolean;
+  readonly triggerTime: number;
+  readonly state: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  readonly durationMs?: number;
+  /** Longest barrier alignment over the subtasks. */
+  readonly alignmentMs?: number;
+  readonly sizeBytes?: number;
+  readonly failureReason?: string;
+  /** The metadata location of a completed checkpoint. */
+  readonly location?: string;
+}
+
+/** A restart of the job after a failure. */
+export interface RestartRecord {
+  readonly at: number;
+  /** The attempt that failed (1 = the first run). */
+  readonly attempt: number;
+  readonly cause: string;
+  readonly delayMs: number;
+  /** The checkpoint the next attempt restored, if any. */
+  readonly restoredCheckpoint?: number;
+}
 
 export interface OperatorResult {
   readonly uid: string;
@@ -27,6 +55,14 @@ export interface JobResult {
   readonly subtasks: readonly SubtaskMetrics[];
   /** What sinks with a coordinator report (executeAndCollect's records), by sink uid. */
   readonly sinkResults: Readonly<Record<string, unknown>>;
+  readonly checkpoints: readonly CheckpointStats[];
+  readonly restarts: readonly RestartRecord[];
+  /** Faults injected during the run (weir/testing), in order. */
+  readonly faults: readonly FaultEvent[];
+  /** Location of the final checkpoint, written when checkpointing is on. */
+  readonly finalCheckpoint: string | undefined;
+  /** Set when the job ended by stopWithSavepoint(). */
+  readonly savepoint: string | undefined;
 }
 
 export interface JobClient {
@@ -37,6 +73,14 @@ export interface JobClient {
   cancel(): Promise<void>;
   /** Resolves when the job finishes; rejects with JobExecutionError or JobCancelledError. */
   result(): Promise<JobResult>;
+  /** Takes a savepoint into `directory`; resolves with its metadata location. */
+  triggerSavepoint(directory: string): Promise<string>;
+  /** Takes a savepoint, sources stopping at its barrier, then ends the job; resolves with the savepoint location. */
+  stopWithSavepoint(directory: string): Promise<string>;
+  /** Checkpoint history so far. */
+  checkpoints(): readonly CheckpointStats[];
+  /** The engine's live documents ('jobs' and 'checkpoints' collections, doc id = jobId). */
+  readonly documents: JobDocuments;
 }
 
 /** The operator entry of a result by uid or name; throws if absent. */

@@ -17,7 +17,18 @@ import type { Source } from '../connectors/Source';
 import { createJobGraph, type JobGraph } from '../graph/JobGraph';
 import { generateStreamGraph, type StreamGraph } from '../graph/StreamGraph';
 import { SingleOutputStreamOperator } from './DataStream';
-import { resolveConfig, type EnvironmentConfig, type EnvironmentOptions } from './EnvironmentConfig';
+import type { CheckpointingMode } from '../checkpoint/BarrierHandler';
+import type { CheckpointStorage } from '../checkpoint/CheckpointStorage';
+import { FileSystemCheckpointStorage } from '../checkpoint/CheckpointStorage';
+import { ConfigurationError } from '../errors';
+import type { RestartStrategy } from '../recovery/RestartStrategies';
+import {
+  resolveCheckpointConfig,
+  resolveConfig,
+  type CheckpointOptions,
+  type EnvironmentConfig,
+  type EnvironmentOptions,
+} from './EnvironmentConfig';
 import type { JobClient, JobResult } from './JobClient';
 import { getExecutor } from './PipelineExecutor';
 import type { Transformation } from './Transformation';
@@ -27,12 +38,16 @@ export const DEFAULT_JOB_NAME = 'Weir Streaming Job';
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export class StreamExecutionEnvironment {
-  readonly config: EnvironmentConfig;
+  private base: EnvironmentConfig;
   private sinks: Transformation[] = [];
   private nextId = 1;
 
   private constructor(options: EnvironmentOptions) {
-    this.config = resolveConfig(options);
+    this.base = resolveConfig(options);
+  }
+
+  get config(): EnvironmentConfig {
+    return this.base;
   }
 
   static create(options: EnvironmentOptions = {}): StreamExecutionEnvironment {
@@ -41,6 +56,33 @@ export class StreamExecutionEnvironment {
 
   get parallelism(): number {
     return this.config.parallelism;
+  }
+
+  /**
+   * Takes a checkpoint every `intervalMs` (asynchronous barrier snapshots).
+   * 'exactly-once' aligns barriers; 'at-least-once' does not (lower latency,
+   * duplicates after a restore). Enables restarts (exponential delay) unless
+   * a restart strategy is set.
+   */
+  enableCheckpointing(intervalMs: number, mode: CheckpointingMode = 'exactly-once', options: CheckpointOptions = {}): this {
+    this.base = { ...this.base, checkpoint: resolveCheckpointConfig(intervalMs, mode, options) };
+    return this;
+  }
+
+  setRestartStrategy(strategy: RestartStrategy): this {
+    if (strategy == null || typeof strategy.kind !== 'string') {
+      throw new ConfigurationError('restartStrategy', 'use RestartStrategies.fixedDelay(), exponentialDelay(), failureRate() or noRestart()');
+    }
+    this.base = { ...this.base, restartStrategy: strategy };
+    return this;
+  }
+
+  /** Where checkpoints are written: a directory (file system) or a CheckpointStorage. Memory by default. */
+  setCheckpointStorage(storage: CheckpointStorage | string): this {
+    const s = typeof storage === 'string' ? new FileSystemCheckpointStorage(storage) : storage;
+    if (s == null || typeof s.writeMetadata !== 'function') throw new ConfigurationError('checkpointStorage', 'must be a directory or a CheckpointStorage');
+    this.base = { ...this.base, checkpointStorage: s };
+    return this;
   }
 
   /** A bounded, non-parallel source over the given items. */

@@ -1,39 +1,50 @@
 /**
  * Collects a stream's records into the JobResult (what executeAndCollect()
- * returns). Writers ship records to the sink's coordinator in the job master
- * in batches; the coordinator keeps them in arrival order, which preserves
- * the order of each subtask's output.
+ * returns), exactly once: a two-phase-commit sink whose transactions are the
+ * records a writer saw between two barriers. Committing sends a transaction
+ * to the sink's coordinator in the job master, which keeps each transaction
+ * id once — a transaction committed again after a restore is not duplicated
+ * — so the caller sees only records of completed checkpoints (or of the end
+ * of input), each once. Per subtask, order is kept.
  */
-import type { OperatorCoordinator, Sink, SinkInitContext, SinkWriter } from './Sink';
+import type { OperatorCoordinator } from './Sink';
+import type { Committer, PrecommittingSinkWriter, TwoPhaseCommitSink, TwoPhaseCommitSinkInitContext } from './TwoPhaseCommitSink';
 
-const BATCH = 1024;
-
-interface CollectBatch {
-  readonly records: unknown[];
+export interface CollectTransaction {
+  readonly id: string;
+  readonly records: readonly unknown[];
 }
 
-export class CollectSink<T> implements Sink<T> {
-  createWriter(ctx: SinkInitContext): SinkWriter<T> {
+export class CollectSink<T> implements TwoPhaseCommitSink<T, CollectTransaction> {
+  createWriter(ctx: TwoPhaseCommitSinkInitContext): PrecommittingSinkWriter<T, CollectTransaction> {
     let buffer: T[] = [];
-    const ship = () => {
-      if (buffer.length === 0) return;
-      ctx.sendToCoordinator({ records: buffer } satisfies CollectBatch);
-      buffer = [];
-    };
     return {
       write(v) {
         buffer.push(v);
-        if (buffer.length >= BATCH) ship();
       },
-      flush: ship,
+      prepareCommit(checkpointId) {
+        if (buffer.length === 0) return [];
+        const txn: CollectTransaction = { id: `${ctx.attemptNumber}/${ctx.indexOfSubtask}/${checkpointId}`, records: buffer };
+        buffer = [];
+        return [txn];
+      },
     };
+  }
+
+  createCommitter(ctx: TwoPhaseCommitSinkInitContext): Committer<CollectTransaction> {
+    return { commit: (txns) => ctx.sendToCoordinator(txns) };
   }
 
   createCoordinator(): OperatorCoordinator {
     const records: T[] = [];
+    const committed = new Set<string>();
     return {
       handleEvent(_subtask, event) {
-        for (const r of (event as CollectBatch).records) records.push(r as T);
+        for (const txn of event as CollectTransaction[]) {
+          if (committed.has(txn.id)) continue;
+          committed.add(txn.id);
+          for (const r of txn.records) records.push(r as T);
+        }
       },
       result: () => records,
     };

@@ -9,10 +9,11 @@
  * failed.
  */
 import { asUserFunctionError, type OperatorLocation } from '../errors';
-import type { ReaderOutput } from '../connectors/Source';
+import type { OperatorRestoreState, OperatorSubtaskState, SubtaskState } from '../checkpoint/SubtaskState';
+import { assignSplits, type ReaderOutput } from '../connectors/Source';
 import type { JobVertex } from '../graph/JobGraph';
 import type { StreamNode } from '../graph/StreamGraph';
-import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
+import { HeapKeyedStateBackend, type KeyedStateSnapshot } from '../state/HeapKeyedStateBackend';
 import { KeyGroupRange } from '../state/KeyGroup';
 import type { Clock } from '../time/Clock';
 import type { OutputChannel } from '../transport/OutputChannel';
@@ -67,6 +68,24 @@ class SourceOutput implements ReaderOutput<unknown> {
   }
 }
 
+/** Stands in front of an operator a record fault targets; counts and throws at the record. */
+class FaultingInput implements CountingInput<unknown> {
+  private seen = 0;
+  constructor(
+    private readonly operator: CountingInput<unknown>,
+    private readonly faults: readonly { record: number; fire: () => Error }[],
+  ) {}
+  get recordsIn(): number {
+    return this.operator.recordsIn;
+  }
+  processElement(value: unknown, timestamp: number | undefined): void {
+    this.seen++;
+    const f = this.faults.find((x) => x.record === this.seen);
+    if (f) throw f.fire();
+    this.operator.processElement(value, timestamp);
+  }
+}
+
 const NO_OUTPUT: Input<unknown> = {
   processElement() {
     throw new Error('a sink has no output');
@@ -75,9 +94,26 @@ const NO_OUTPUT: Input<unknown> = {
 
 export interface ChainServices {
   readonly clock: Clock;
+  readonly jobId: string;
+  readonly attemptNumber: number;
   defer(work: Promise<unknown>): void;
   sendOperatorEvent(operatorUid: string, event: unknown): void;
+  /** The state an operator restores from (undefined on a fresh start). */
+  restoreState(uid: string): OperatorRestoreState | undefined;
+  /** Injected record faults for an operator (tests): fail before its `record`-th record. */
+  recordFaults?(uid: string): readonly { record: number; fire: () => Error }[];
 }
+
+/** The synchronous part of a subtask's checkpoint; `write()` is the asynchronous part. */
+export interface ChainSnapshot {
+  readonly checkpointId: number;
+  /** Serialises keyed state and assembles the subtask state. Call once. */
+  write(): Promise<SubtaskState>;
+  /** Drops the snapshot unwritten (releases pinned state). */
+  release(): void;
+}
+
+export const SPLITS_STATE = 'splits';
 
 interface Member {
   readonly node: StreamNode;
@@ -103,9 +139,16 @@ export class OperatorChain {
     private readonly services: ChainServices,
   ) {
     const operators = new Map<number, OneInputStreamOperator<unknown, unknown>>();
-    for (const node of vertex.nodes) if (node.kind !== 'source') operators.set(node.id, node.operatorFactory!());
+    const inputs = new Map<number, CountingInput<unknown>>();
+    for (const node of vertex.nodes) {
+      if (node.kind === 'source') continue;
+      const op = node.operatorFactory!();
+      operators.set(node.id, op);
+      const faults = services.recordFaults?.(node.uid) ?? [];
+      inputs.set(node.id, faults.length > 0 ? new FaultingInput(op, faults) : op);
+    }
     const targetsOf = (node: StreamNode): CountingInput<unknown>[] => [
-      ...node.outEdges.flatMap((e) => operators.get(e.targetId) ?? []),
+      ...node.outEdges.flatMap((e) => inputs.get(e.targetId) ?? []),
       ...(writersByNode.get(node.id) ?? []),
     ];
     const members: Member[] = [];
@@ -120,17 +163,25 @@ export class OperatorChain {
         node.stateKeySelector === undefined
           ? undefined
           : new HeapKeyedStateBackend(node.maxParallelism, KeyGroupRange.forOperator(node.maxParallelism, node.parallelism, subtaskIndex));
+      const restored = services.restoreState(node.uid);
+      if (keyedStateBackend && restored && restored.keyed.length > 0) keyedStateBackend.restore(restored.keyed);
       members.push({ node, operator: operators.get(node.id)!, location, keyedStateBackend, targets: targetsOf(node) });
     }
     this.members = members;
-    this.head = members[0]?.operator ?? NO_OUTPUT;
+    this.head = members.length > 0 ? inputs.get(members[0].node.id)! : NO_OUTPUT;
   }
 
-  /** Opens members tail first, so each is ready before its predecessor can emit. */
-  open(sourceSplits: readonly unknown[], batchSizeHint: number): void {
+  /**
+   * Restores and opens members tail first, so each is ready before its
+   * predecessor can emit; a source starts on its restored splits, or on its
+   * share of fresh ones.
+   */
+  open(batchSizeHint: number): void {
     for (const m of [...this.members].reverse()) {
       const ctx: OperatorContext = {
         location: m.location,
+        jobId: this.services.jobId,
+        attemptNumber: this.services.attemptNumber,
         maxParallelism: m.node.maxParallelism,
         clock: this.services.clock,
         keyedStateBackend: m.keyedStateBackend,
@@ -138,9 +189,63 @@ export class OperatorChain {
         defer: (w) => this.services.defer(w),
         sendOperatorEvent: (e) => this.services.sendOperatorEvent(m.location.uid, e),
       };
+      this.lifecycle(m, 'restore', () => m.operator.initializeState?.(this.services.restoreState(m.node.uid)));
       this.lifecycle(m, 'open', () => m.operator.open(ctx, inputOf(m.targets)));
     }
-    this.source?.open(new SourceOutput(inputOf(this.sourceTargets)), sourceSplits as never, this.services.clock, batchSizeHint);
+    if (this.source) {
+      const node = this.vertex.nodes[0];
+      const restored = this.services.restoreState(node.uid);
+      const splits = restored
+        ? restored.lists[SPLITS_STATE] ?? []
+        : assignSplits(node.source!.createSplits(node.parallelism), this.subtaskIndex, node.parallelism);
+      this.source.open(new SourceOutput(inputOf(this.sourceTargets)), splits as never, this.services.clock, batchSizeHint);
+    }
+  }
+
+  /** The synchronous part of a checkpoint: pins keyed state, collects operator state. */
+  snapshotState(checkpointId: number): ChainSnapshot {
+    const keyed = new Map<string, KeyedStateSnapshot>();
+    const lists = new Map<string, Record<string, unknown[]>>();
+    try {
+      if (this.source) lists.set(this.vertex.nodes[0].uid, { [SPLITS_STATE]: this.source.snapshotState(checkpointId) });
+      for (const m of this.members) {
+        if (m.keyedStateBackend) keyed.set(m.node.uid, m.keyedStateBackend.snapshot());
+        let l: Record<string, unknown[]> | undefined;
+        this.lifecycle(m, 'snapshot', () => (l = m.operator.snapshotState?.(checkpointId)));
+        if (l) lists.set(m.node.uid, l);
+      }
+    } catch (e) {
+      for (const k of keyed.values()) k.release();
+      throw e;
+    }
+    const subtaskIndex = this.subtaskIndex;
+    const uids = this.vertex.nodes.map((n) => n.uid);
+    return {
+      checkpointId,
+      release: () => keyed.forEach((k) => k.release()),
+      write: async () => {
+        const operators: Record<string, OperatorSubtaskState> = {};
+        for (const uid of uids) {
+          const k = keyed.get(uid);
+          const l = lists.get(uid);
+          if (k === undefined && l === undefined) continue;
+          operators[uid] = { ...(k ? { keyed: await k.write() } : {}), ...(l ? { lists: l } : {}) };
+        }
+        return { subtaskIndex, operators };
+      },
+    };
+  }
+
+  /** Checkpoint `checkpointId` completed: every member hears it; returns their pending work. */
+  notifyCheckpointComplete(checkpointId: number): Promise<unknown>[] {
+    const work: Promise<unknown>[] = [];
+    this.source?.notifyCheckpointComplete(checkpointId);
+    for (const m of this.members) {
+      let r: unknown;
+      this.lifecycle(m, 'notify', () => (r = m.operator.notifyCheckpointComplete?.(checkpointId)));
+      if (r instanceof Promise) work.push(r.catch((e: unknown) => Promise.reject(asUserFunctionError(e, m.location, 0, 'notify'))));
+    }
+    return work;
   }
 
   /** End of bounded input, propagated head to tail. */
@@ -166,7 +271,7 @@ export class OperatorChain {
     return out;
   }
 
-  private lifecycle(m: Member, phase: 'open' | 'end-input' | 'close', fn: () => void): void {
+  private lifecycle(m: Member, phase: 'open' | 'end-input' | 'close' | 'snapshot' | 'restore' | 'notify', fn: () => void): void {
     try {
       fn();
     } catch (e) {

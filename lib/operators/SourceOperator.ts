@@ -50,8 +50,17 @@ export class SourceOperator<T> {
     return this.reader.isAvailable();
   }
 
+  /** The reader's splits with their current positions. */
   snapshotState(checkpointId: number): SourceSplit[] {
-    return this.reader.snapshotState(checkpointId);
+    try {
+      return this.reader.snapshotState(checkpointId);
+    } catch (e) {
+      throw asUserFunctionError(e, this.location, 0, 'snapshot');
+    }
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.reader.notifyCheckpointComplete?.(checkpointId);
   }
 
   close(): void | Promise<void> {

@@ -12,8 +12,9 @@
  * sink's write) is handed to the task with `ctx.defer`, and the task waits
  * for it before feeding the next input.
  */
-import { asUserFunctionError, type OperatorLocation, type UserFunctionError } from '../errors';
+import { asUserFunctionError, type OperatorLocation } from '../errors';
 import type { RuntimeContext } from '../api/functions';
+import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import type { Clock } from '../time/Clock';
 
@@ -29,6 +30,9 @@ export interface CountingInput<T> extends Input<T> {
 
 export interface OperatorContext {
   readonly location: OperatorLocation;
+  readonly jobId: string;
+  /** 1 for the first run of the job, +1 per restart. */
+  readonly attemptNumber: number;
   readonly maxParallelism: number;
   readonly clock: Clock;
   /** Present for keyed operators (those after keyBy). */
@@ -41,7 +45,13 @@ export interface OperatorContext {
 }
 
 export interface OneInputStreamOperator<I, O> extends CountingInput<I> {
+  /** Before open: the operator state this subtask restores (undefined on a fresh start). */
+  initializeState?(restored: OperatorRestoreState | undefined): void;
   open(ctx: OperatorContext, next: Input<O>): void;
+  /** The synchronous part of a checkpoint: named lists of operator state (keyed state is the chain's). */
+  snapshotState?(checkpointId: number): Record<string, unknown[]> | undefined;
+  /** Checkpoint `checkpointId` completed (commit what it covers). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   /** Bounded input is exhausted: emit what is buffered. */
   endInput(): void;
   close(): void;
@@ -67,7 +77,7 @@ export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOper
   close(): void {}
 
   /** The error to throw when user code failed on the current record. */
-  protected userError(e: unknown, record: unknown, position = this.recordsIn): UserFunctionError {
+  protected userError(e: unknown, record: unknown, position = this.recordsIn): Error {
     return asUserFunctionError(e, this.ctx.location, position, 'process', record);
   }
 }

@@ -36,6 +36,7 @@ interface CreditMsg {
 /** All subtasks of a job graph, wired through recorded, hand-delivered messages. */
 class Cluster {
   readonly eg: ExecutionGraph;
+  readonly config: TaskConfig;
   readonly tasks = new Map<string, StreamTask>();
   /** Every buffer ever sent, in order. */
   readonly sent: Wire[] = [];
@@ -52,14 +53,15 @@ class Cluster {
 
   constructor(
     readonly jobGraph: JobGraph,
-    readonly config: TaskConfig,
+    config: Pick<TaskConfig, 'frameSize' | 'channelCredits' | 'buffersPerRun'> & Partial<TaskConfig>,
     seed = 1,
   ) {
+    this.config = { checkpointingMode: 'exactly-once', jobId: 'test-job', attemptNumber: 1, ...config };
     this.eg = createExecutionGraph(jobGraph);
     const random = seededRandom(seed);
     for (const ev of this.eg.subtasks) {
       const self = ev.id;
-      const task = new StreamTask(ev, config, {
+      const task = new StreamTask(ev, this.config, {
         clock: this.clock,
         random,
         sendBuffer: (info, buffer) => {
@@ -67,6 +69,9 @@ class Cluster {
           this.sent.push(w);
           push(this.pendingBuffers, `${key(info.consumer)}/${info.consumerChannel}`, w);
           this.held.set(key(info.consumer), (this.held.get(key(info.consumer)) ?? 0) + 1);
+        },
+        snapshotTaken: () => {
+          throw new Error('no checkpoints in these tests');
         },
         sendCredit: (info, credits) => {
           const m: CreditMsg = { from: self, to: info.producer, channel: info.producerChannel, credits };

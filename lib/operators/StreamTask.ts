@@ -1,27 +1,36 @@
 /**
  * One subtask's run loop, free of actors (Flink's StreamTask with its
- * mailbox loop). The actor shell feeds it buffers and credits and calls
- * `run()`; `run()` does a bounded amount of work and says what to wait for:
+ * mailbox loop). The actor shell feeds it buffers, credits and checkpoint
+ * commands and calls `run()`; `run()` does a bounded amount of work and
+ * says what to wait for:
  *
  *   'more'      work remains: yield to the event loop and call run() again
  *   'idle'      nothing to do until a buffer or a credit arrives
  *   'waiting'   until the promise settles (a sink write, a source with no data)
- *   'finished'  input ended, operators closed, every buffer handed to consumers
+ *   'finished'  input ended, the final snapshot taken, every buffer handed on
  *
  * Input is taken only while every output channel has room (no backlog), so
  * a subtask never holds more input than its credits and never builds an
  * output backlog bigger than what one input buffer (or one source poll)
  * produces. Buffers received but not processed are at most the gate's
  * credits: the InputGate enforces it.
+ *
+ * Checkpoints: a source snapshots when triggered; other subtasks when the
+ * BarrierHandler says the barrier is aligned. The snapshot is taken
+ * synchronously, then the barrier goes to every output, and the shell
+ * persists the snapshot asynchronously while records keep flowing. At the
+ * end of input the subtask takes a final snapshot (sinks pre-commit their
+ * last transaction) and stays open until that final checkpoint completes.
  */
+import { BarrierHandler, type BarrierAction, type CheckpointingMode } from '../checkpoint/BarrierHandler';
+import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
+import { FINAL_CHECKPOINT_ID } from '../connectors/TwoPhaseCommitSink';
 import type { ExecutionVertex, InputChannelInfo, OutputChannelInfo } from '../graph/ExecutionGraph';
-import { assignSplits } from '../connectors/Source';
 import type { Clock } from '../time/Clock';
-import type { ChannelBuffer } from '../transport/ChannelBuffer';
-import { END_OF_PARTITION } from '../transport/ChannelBuffer';
+import { END_OF_PARTITION, type ChannelBuffer, type CheckpointBarrier } from '../transport/ChannelBuffer';
 import { InputGate } from '../transport/InputGate';
 import { OutputChannel } from '../transport/OutputChannel';
-import { OperatorChain, RecordWriterOutput, type OperatorMetrics } from './OperatorChain';
+import { OperatorChain, RecordWriterOutput, type ChainSnapshot, type OperatorMetrics } from './OperatorChain';
 import { createChannelSelector } from './partitioners';
 
 export interface TaskConfig {
@@ -31,17 +40,40 @@ export interface TaskConfig {
   readonly channelCredits: number;
   /** Input buffers (or source polls) handled per run() before yielding. */
   readonly buffersPerRun: number;
+  readonly checkpointingMode: CheckpointingMode;
+  readonly jobId: string;
+  /** 1 for the first run, +1 per restart. */
+  readonly attemptNumber: number;
 }
 
-/** The shell's side: how buffers, credits and events leave this subtask. */
+/** The shell's side: how buffers, credits, events and snapshots leave this subtask. */
 export interface TaskEnvironment {
   readonly clock: Clock;
   readonly random: () => number;
   sendBuffer(channel: OutputChannelInfo, buffer: ChannelBuffer): void;
   sendCredit(channel: InputChannelInfo, credits: number): void;
   sendOperatorEvent(operatorUid: string, event: unknown): void;
+  /** A snapshot was taken (and its barrier forwarded): persist it and acknowledge. */
+  snapshotTaken(snapshot: TaskSnapshot): void;
   /** Called after each input buffer is processed (observability for tests). */
   onBufferProcessed?: (channel: number) => void;
+  /** Injected faults for this subtask (tests). */
+  readonly faults?: TaskFaults;
+}
+
+/** The fault-injection points of a subtask; each throws when a fault is due. */
+export interface TaskFaults {
+  recordFaults(uid: string): readonly { record: number; fire: () => Error }[];
+  atSnapshot(checkpointId: number): void;
+  atNotify(checkpointId: number): void;
+  atRestore(): void;
+}
+
+export interface TaskSnapshot extends ChainSnapshot {
+  readonly alignmentMs: number;
+  readonly syncMs: number;
+  /** A savepoint's directory; undefined for checkpoints. */
+  readonly target: string | undefined;
 }
 
 export type TaskStatus =
@@ -65,22 +97,27 @@ export interface SubtaskMetrics {
   readonly buffersSent: number;
 }
 
-type Phase = 'created' | 'running' | 'ending' | 'finished' | 'cancelled';
+type Phase = 'created' | 'running' | 'suspended' | 'ending' | 'finished' | 'closed' | 'cancelled';
 
 export class StreamTask {
   readonly chain: OperatorChain;
   private readonly gate: InputGate;
+  private readonly barriers: BarrierHandler;
   private readonly outputs: OutputChannel[] = [];
   private deferred: Promise<unknown>[] = [];
   private phase: Phase = 'created';
+  /** The snapshot taken at the end of input, handed to the shell when the task finishes. */
+  finalSnapshot: TaskSnapshot | undefined;
 
   constructor(
     readonly descriptor: ExecutionVertex,
     private readonly config: TaskConfig,
     private readonly env: TaskEnvironment,
+    restore?: (uid: string) => OperatorRestoreState | undefined,
   ) {
     const { vertex, id } = descriptor;
     this.gate = new InputGate(descriptor.inputs.length, config.channelCredits);
+    this.barriers = new BarrierHandler(descriptor.inputs.length, config.checkpointingMode, () => env.clock.now());
     const writersByNode = new Map<number, RecordWriterOutput[]>();
     for (const partition of descriptor.outputs) {
       const channels = partition.channels.map(
@@ -102,27 +139,31 @@ export class StreamTask {
     }
     this.chain = new OperatorChain(vertex, id.index, writersByNode, {
       clock: env.clock,
+      jobId: config.jobId,
+      attemptNumber: config.attemptNumber,
       defer: (w) => this.deferred.push(w),
       sendOperatorEvent: (uid, e) => env.sendOperatorEvent(uid, e),
+      restoreState: restore ?? (() => undefined),
+      recordFaults: env.faults ? (uid) => env.faults!.recordFaults(uid) : undefined,
     });
+    this.restoring = restore !== undefined;
   }
+
+  private readonly restoring: boolean;
 
   get isSource(): boolean {
     return this.chain.source !== undefined;
   }
 
   get isFinished(): boolean {
-    return this.phase === 'finished';
+    return this.phase === 'finished' || this.phase === 'closed';
   }
 
-  /** Opens the chain; a source subtask starts on its share of the source's splits. */
+  /** Restores and opens the chain. */
   open(): void {
-    const { vertex, id } = this.descriptor;
-    const source = vertex.nodes[0].source;
-    const splits = source ? assignSplits(source.createSplits(vertex.parallelism), id.index, vertex.parallelism) : [];
-    this.chain.open(splits, this.config.frameSize);
+    if (this.restoring) this.env.faults?.atRestore();
+    this.chain.open(this.config.frameSize);
     this.phase = 'running';
-    if (!this.isSource && this.gate.numberOfChannels === 0) this.endOfInput();
   }
 
   receive(channel: number, buffer: ChannelBuffer): void {
@@ -141,8 +182,9 @@ export class StreamTask {
   }
 
   run(): TaskStatus {
-    if (this.phase === 'finished' || this.phase === 'cancelled') return FINISHED;
+    if (this.phase === 'finished' || this.phase === 'closed' || this.phase === 'cancelled') return FINISHED;
     if (this.phase === 'ending') return this.finishWhenDrained();
+    if (this.phase === 'suspended') return this.takeDeferred() ?? IDLE;
     let status: TaskStatus = IDLE;
     for (let budget = this.config.buffersPerRun; budget > 0; budget--) {
       if (!this.outputsAvailable()) {
@@ -150,16 +192,39 @@ export class StreamTask {
         break;
       }
       status = this.isSource ? this.pollSource() : this.processInput();
-      if (this.deferred.length > 0) {
-        const work = this.deferred;
-        this.deferred = [];
-        status = { kind: 'waiting', until: Promise.all(work) };
-      }
-      if (status.kind !== 'more') break;
+      status = this.takeDeferred() ?? status;
+      if (status.kind !== 'more' || (this.phase as Phase) !== 'running') break;
     }
     this.returnCredits();
     if ((this.phase as Phase) === 'ending' && status.kind !== 'waiting') return this.finishWhenDrained();
     return status;
+  }
+
+  /** A source subtask starts checkpoint n: snapshot, then the barrier into every output. */
+  triggerCheckpoint(barrier: CheckpointBarrier): boolean {
+    if (!this.isSource || this.phase !== 'running') return false;
+    this.performCheckpoint(barrier, 0);
+    if (barrier.terminate) this.phase = 'suspended';
+    return true;
+  }
+
+  /** The coordinator aborted a checkpoint: release an alignment waiting for it. */
+  abortCheckpoint(checkpointId: number): void {
+    this.apply(this.barriers.abort(checkpointId));
+  }
+
+  /** Checkpoint `checkpointId` completed; resolves when the operators' commits are done. */
+  notifyCheckpointComplete(checkpointId: number): Promise<unknown> {
+    this.env.faults?.atNotify(checkpointId);
+    return Promise.all(this.chain.notifyCheckpointComplete(checkpointId));
+  }
+
+  /** After the final checkpoint completed: commit it and close the operators. */
+  async close(): Promise<void> {
+    await this.notifyCheckpointComplete(FINAL_CHECKPOINT_ID);
+    this.chain.close();
+    await Promise.all(this.takeDeferredWork());
+    this.phase = 'closed';
   }
 
   private pollSource(): TaskStatus {
@@ -187,7 +252,11 @@ export class StreamTask {
         else for (let i = 0; i < values.length; i++) head.processElement(values[i], timestamps[i]);
         break;
       }
+      case 'barrier':
+        this.apply(this.barriers.onBarrier(channel, buffer));
+        break;
       case 'end-of-partition':
+        this.apply(this.barriers.onEndOfPartition(channel));
         if (this.gate.isFinished) this.endOfInput();
         break;
     }
@@ -196,23 +265,59 @@ export class StreamTask {
     return this.gate.hasReady ? MORE : IDLE;
   }
 
-  /** All input consumed: end the operators, then end every output partition. */
+  private apply(actions: readonly BarrierAction[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'block':
+          this.gate.setBlocked(a.channel, true);
+          break;
+        case 'unblock-all':
+          for (let c = 0; c < this.gate.numberOfChannels; c++) this.gate.setBlocked(c, false);
+          break;
+        case 'snapshot':
+          this.performCheckpoint(a.barrier, a.alignmentMs);
+          break;
+        case 'cancelled':
+          break;
+      }
+    }
+  }
+
+  private performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
+    const t0 = this.env.clock.now();
+    this.env.faults?.atSnapshot(barrier.checkpointId);
+    const snapshot = this.chain.snapshotState(barrier.checkpointId);
+    for (const ch of this.outputs) ch.addEvent(barrier);
+    this.env.snapshotTaken({ ...snapshot, alignmentMs, syncMs: this.env.clock.now() - t0, target: barrier.savepoint ? barrier.target : undefined });
+  }
+
+  /** All input consumed: end the operators, take the final snapshot, end every output partition. */
   private endOfInput(): void {
     this.chain.endInput();
-    this.chain.close();
+    const t0 = this.env.clock.now();
+    const snapshot = this.chain.snapshotState(FINAL_CHECKPOINT_ID);
+    this.finalSnapshot = { ...snapshot, alignmentMs: 0, syncMs: this.env.clock.now() - t0, target: undefined };
     for (const ch of this.outputs) ch.addEvent(END_OF_PARTITION);
     this.phase = 'ending';
   }
 
   private finishWhenDrained(): TaskStatus {
-    if (this.deferred.length > 0) {
-      const work = this.deferred;
-      this.deferred = [];
-      return { kind: 'waiting', until: Promise.all(work) };
-    }
+    const waiting = this.takeDeferred();
+    if (waiting) return waiting;
     if (!this.outputsAvailable()) return IDLE;
     this.phase = 'finished';
     return FINISHED;
+  }
+
+  private takeDeferred(): TaskStatus | undefined {
+    if (this.deferred.length === 0) return undefined;
+    return { kind: 'waiting', until: Promise.all(this.takeDeferredWork()) };
+  }
+
+  private takeDeferredWork(): Promise<unknown>[] {
+    const work = this.deferred;
+    this.deferred = [];
+    return work;
   }
 
   private outputsAvailable(): boolean {
@@ -226,10 +331,11 @@ export class StreamTask {
     }
   }
 
-  /** Stops without finishing: closes the chain best-effort, keeps the first error to itself. */
+  /** Stops without finishing: closes the chain best-effort. */
   cancel(): void {
-    if (this.phase === 'finished' || this.phase === 'cancelled') return;
+    if (this.phase === 'closed' || this.phase === 'cancelled') return;
     this.phase = 'cancelled';
+    this.finalSnapshot?.release();
     try {
       this.chain.close();
     } catch {

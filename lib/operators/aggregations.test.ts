@@ -36,6 +36,8 @@ function runKeyed<T, O>(input: T[], build: (ks: KeyedStream<T, any>) => SingleOu
   op.open(
     {
       location,
+      jobId: 'test-job',
+      attemptNumber: 1,
       maxParallelism: 128,
       clock: new ManualClock(),
       keyedStateBackend: backend,

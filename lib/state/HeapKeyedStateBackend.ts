@@ -88,6 +88,12 @@ export class HeapKeyedStateBackend implements KeyContext {
     if (r) for (const [k] of r.table.entries()) yield k;
   }
 
+  /** Raw entries of the named state: key → value (a list, a Map, an accumulator, per the state's kind). */
+  *entries(stateName: string): IterableIterator<[StateKey, unknown]> {
+    const r = this.states.get(stateName);
+    if (r) yield* r.table.entries();
+  }
+
   /** Number of keys in the named state. */
   size(stateName: string): number {
     return this.states.get(stateName)?.table.size ?? 0;

@@ -1,0 +1,114 @@
+/**
+ * What one subtask contributes to a checkpoint, and how a checkpoint's
+ * state is handed back to the subtasks of a (possibly rescaled) job.
+ *
+ * Per operator (by uid): its keyed state (key groups of the subtask's range)
+ * and its operator list state (named lists: a source's splits, a sink's
+ * pending committables). On restore, operators are matched by uid; keyed
+ * state goes to every new subtask, which keeps its own key groups; list
+ * state is concatenated in old-subtask order and dealt round-robin over the
+ * new subtasks (Flink's round-robin redistribution).
+ */
+import { CorruptStateError, GraphValidationError } from '../errors';
+import { decodeState, encodeState } from '../state/codec';
+import type { KeyedStateHandle } from '../state/HeapKeyedStateBackend';
+
+export interface OperatorSubtaskState {
+  readonly keyed?: KeyedStateHandle;
+  readonly lists?: Readonly<Record<string, readonly unknown[]>>;
+}
+
+export interface SubtaskState {
+  readonly subtaskIndex: number;
+  readonly operators: Readonly<Record<string, OperatorSubtaskState>>;
+}
+
+/** The state one operator of one new subtask starts from. */
+export interface OperatorRestoreState {
+  readonly keyed: readonly KeyedStateHandle[];
+  /** This subtask's share of each list. */
+  readonly lists: Readonly<Record<string, readonly unknown[]>>;
+  /** Every subtask's items of each list (e.g. to recognise leftovers of an earlier run). */
+  readonly allLists: Readonly<Record<string, readonly unknown[]>>;
+}
+
+export function encodeSubtaskState(state: SubtaskState): Uint8Array {
+  return encodeState(state);
+}
+
+export function decodeSubtaskState(bytes: Uint8Array, where: string): SubtaskState {
+  const s = decodeState<SubtaskState>(bytes, where);
+  if (typeof s !== 'object' || s === null || typeof s.operators !== 'object' || typeof s.subtaskIndex !== 'number') {
+    throw new CorruptStateError(`${where}: not a subtask state`);
+  }
+  return s;
+}
+
+/** All subtasks' states of one checkpoint, grouped by operator uid. */
+export class RestoredState {
+  private readonly byUid = new Map<string, { keyed: KeyedStateHandle[]; lists: Map<string, unknown[]> }>();
+
+  constructor(
+    readonly checkpointId: number,
+    subtasks: readonly SubtaskState[],
+    /** uid → maxParallelism the state was written with. */
+    readonly maxParallelism: ReadonlyMap<string, number>,
+  ) {
+    for (const s of [...subtasks].sort((a, b) => a.subtaskIndex - b.subtaskIndex)) {
+      for (const [uid, op] of Object.entries(s.operators)) {
+        let entry = this.byUid.get(uid);
+        if (entry === undefined) this.byUid.set(uid, (entry = { keyed: [], lists: new Map() }));
+        if (op.keyed) entry.keyed.push(op.keyed);
+        for (const [name, items] of Object.entries(op.lists ?? {})) {
+          const list = entry.lists.get(name) ?? [];
+          list.push(...items);
+          entry.lists.set(name, list);
+        }
+      }
+    }
+  }
+
+  get operatorUids(): string[] {
+    return [...this.byUid.keys()];
+  }
+
+  /**
+   * Checks the new job against the state: every stored operator has a
+   * counterpart (unless allowed), and keyed operators keep their maxParallelism.
+   */
+  validate(operators: ReadonlyMap<string, { maxParallelism: number; name: string }>, allowNonRestoredState: boolean): void {
+    for (const uid of this.byUid.keys()) {
+      const op = operators.get(uid);
+      if (op === undefined) {
+        if (allowNonRestoredState) continue;
+        throw new GraphValidationError(
+          'INVALID_ARGUMENT',
+          `checkpoint ${this.checkpointId} has state for operator uid '${uid}', which the job does not have; ` +
+            `give that operator its old uid, or allow non-restored state`,
+        );
+      }
+      const written = this.maxParallelism.get(uid);
+      if (this.byUid.get(uid)!.keyed.length > 0 && written !== undefined && written !== op.maxParallelism) {
+        throw new GraphValidationError(
+          'INVALID_PARALLELISM',
+          `keyed state of '${uid}' was written with maxParallelism ${written}; the job has ${op.maxParallelism} — ` +
+            `key groups cannot be remapped, keep maxParallelism unchanged`,
+          op.name,
+        );
+      }
+    }
+  }
+
+  /** The state subtask `index` of `parallelism` of operator `uid` starts from; undefined if none. */
+  forSubtask(uid: string, index: number, parallelism: number): OperatorRestoreState | undefined {
+    const entry = this.byUid.get(uid);
+    if (entry === undefined) return undefined;
+    const lists: Record<string, unknown[]> = {};
+    const allLists: Record<string, unknown[]> = {};
+    for (const [name, items] of entry.lists) {
+      lists[name] = items.filter((_, i) => i % parallelism === index);
+      allLists[name] = items;
+    }
+    return { keyed: entry.keyed, lists, allLists };
+  }
+}
