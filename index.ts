@@ -11,8 +11,20 @@ setDefaultExecutor(new ActorExecutor());
 export { StreamExecutionEnvironment, DEFAULT_JOB_NAME } from './lib/api/StreamExecutionEnvironment';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink } from './lib/api/DataStream';
 export { KeyedStream, type KeyedAggregate } from './lib/api/KeyedStream';
-export type { EnvironmentOptions } from './lib/api/EnvironmentConfig';
-export type { JobClient, JobResult, JobStatus, OperatorResult } from './lib/api/JobClient';
+export type { EnvironmentOptions, CheckpointOptions } from './lib/api/EnvironmentConfig';
+export type { JobClient, JobResult, JobStatus, OperatorResult, CheckpointStats, RestartRecord } from './lib/api/JobClient';
+export { RestartStrategies, type RestartStrategy } from './lib/recovery/RestartStrategies';
+export type { CheckpointingMode } from './lib/checkpoint/BarrierHandler';
+export { CheckpointFailure, type CheckpointFailureReason } from './lib/checkpoint/CheckpointCoordinator';
+export {
+  FileSystemCheckpointStorage,
+  MemoryCheckpointStorage,
+  type CheckpointStorage,
+  type CheckpointMetadata,
+  type StateHandleRef,
+} from './lib/checkpoint/CheckpointStorage';
+export { loadCheckpoint, readKeyedState, savepointLocation } from './lib/checkpoint/CheckpointLoader';
+export { JobDocuments, type CheckpointRecord, type JobDocument, type CheckpointsDocument } from './lib/monitoring/JobDocuments';
 export { operatorResult } from './lib/api/JobClient';
 export type { PipelineExecutor } from './lib/api/PipelineExecutor';
 export type {
@@ -45,6 +57,8 @@ export { CollectionSource } from './lib/connectors/CollectionSource';
 export { GeneratorSource } from './lib/connectors/GeneratorSource';
 export { PrintSink } from './lib/connectors/PrintSink';
 export { CollectSink } from './lib/connectors/CollectSink';
+export { FileSink, readCommittedLines, type FileSinkOptions } from './lib/connectors/FileSink';
+export type { TwoPhaseCommitSink, PrecommittingSinkWriter, Committer, TwoPhaseCommitSinkInitContext } from './lib/connectors/TwoPhaseCommitSink';
 export { ActorExecutor } from './actors/ActorExecutor';
 export type { Clock } from './lib/time/Clock';
 export {

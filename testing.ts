@@ -1,7 +1,9 @@
 /**
- * 'weir/testing': the test kit — a manual clock, seeded randomness and the
- * channel probe that checks the bounded-mailbox invariant.
+ * 'weir/testing': the test kit — fault injection, a manual clock, seeded
+ * randomness, a paced replayable test source and the channel probe that
+ * checks the bounded-mailbox invariant.
  */
+export { FaultInjector, InjectedFault, type Fault, type FaultEvent, type SubtaskRef } from './lib/testing/FaultInjector';
 export { ManualClock } from './lib/testing/ManualClock';
 export { seededRandom } from './lib/testing/random';
 export { MailboxProbe, type ChannelProbe } from './lib/testing/ChannelProbe';

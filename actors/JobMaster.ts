@@ -171,28 +171,30 @@ class JobMaster {
         if (msg.attempt === this.attempt + 1) this.loadLatest();
         return;
       case 'SubtaskFailed':
-        if (attemptOfActorName(msg.subtask) === this.attempt) this.failover(msg.error);
+        if (this.isCurrent(attemptOfActorName(msg.subtask))) this.failover(msg.error);
         return;
       case 'SubtaskFinished':
-        if (msg.attempt === this.attempt) this.subtaskFinished(msg.subtask, msg.ack, msg.metrics);
+        if (this.isCurrent(msg.attempt)) this.subtaskFinished(msg.subtask, msg.ack, msg.metrics);
         return;
       case 'SubtaskClosed':
-        if (msg.attempt === this.attempt) this.subtaskClosed(msg.subtask);
+        if (this.isCurrent(msg.attempt)) this.subtaskClosed(msg.subtask);
         return;
       case 'AcknowledgeCheckpoint':
-        if (msg.attempt === this.attempt) this.completeIfDone(this.coordinator.acknowledge(msg.checkpointId, msg.ack));
+        if (this.isCurrent(msg.attempt)) this.completeIfDone(this.coordinator.acknowledge(msg.checkpointId, msg.ack));
         return;
       case 'DeclineCheckpoint':
-        if (msg.attempt === this.attempt) this.abortCheckpoint(msg.checkpointId, 'CHECKPOINT_DECLINED', `${msg.subtaskKey}: ${msg.reason}`);
+        if (this.isCurrent(msg.attempt)) this.abortCheckpoint(msg.checkpointId, 'CHECKPOINT_DECLINED', `${msg.subtaskKey}: ${msg.reason}`);
         return;
       case 'CheckpointTick':
         return this.onTick();
       case 'CheckpointStored':
-        return this.checkpointStored(msg.checkpointId, msg.location);
+        if (this.status === 'RUNNING') this.checkpointStored(msg.checkpointId, msg.location);
+        return;
       case 'CheckpointStoreFailed':
-        return this.abortCheckpoint(msg.checkpointId, 'STORAGE_FAILURE', describe(msg.error));
+        if (this.status === 'RUNNING') this.abortCheckpoint(msg.checkpointId, 'STORAGE_FAILURE', describe(msg.error));
+        return;
       case 'OperatorEventSent': {
-        if (msg.attempt !== this.attempt) return;
+        if (!this.isCurrent(msg.attempt)) return;
         const c = this.coordinators.get(msg.operatorUid);
         if (c === undefined) throw new Error(`operator event for '${msg.operatorUid}', which has no coordinator`);
         c.handleEvent(msg.subtaskIndex, msg.event);
@@ -204,6 +206,11 @@ class JobMaster {
         this.status = 'CANCELLING';
         return this.terminate('CANCELED', () => this.settle.reject(new JobCancelledError(this.options.jobGraph.jobName)));
     }
+  }
+
+  /** Messages of subtasks count only from the running attempt (not from one being replaced). */
+  private isCurrent(attempt: number | undefined): boolean {
+    return attempt === this.attempt && this.status === 'RUNNING';
   }
 
   /** The job master's own handler threw: an engine bug; fail the job rather than hang. */
@@ -249,8 +256,10 @@ class JobMaster {
       this.subtasks.set(subtaskKey(ev.id), ref);
     }
     const byKey = new Map(this.graph.subtasks.map((s) => [subtaskKey(s.id), s]));
+    // This attempt's refs: a late (delayed) send of a replaced attempt reaches its own, stopped actors.
+    const refs = this.subtasks;
     const resolve = (id: SubtaskId) => {
-      const ref = this.subtasks.get(subtaskKey(id));
+      const ref = refs.get(subtaskKey(id));
       if (ref === undefined) throw new Error(`no subtask ${subtaskKey(id)}`);
       return ref;
     };
@@ -307,10 +316,11 @@ class JobMaster {
 
   private completeIfDone(p: PendingCheckpoint | undefined): void {
     if (p === undefined) return;
+    const acks = [...p.acks.values()];
+    this.pendingAcks.set(p.id, acks);
     const target = this.targets.get(p.id);
     const storage = target !== undefined ? new FileSystemCheckpointStorage(target, { prefix: 'savepoint' }) : this.storage;
     if (storage === undefined) return tell(this.self, { type: 'CheckpointStored', checkpointId: p.id, location: undefined });
-    const acks = [...p.acks.values()];
     const metadata: CheckpointMetadata = {
       version: 1,
       jobName: this.options.jobGraph.jobName,
@@ -326,12 +336,12 @@ class JobMaster {
       (location) => tell(this.self, { type: 'CheckpointStored', checkpointId: p.id, location }),
       (error: unknown) => tell(this.self, { type: 'CheckpointStoreFailed', checkpointId: p.id, error }),
     );
-    this.pendingAcks.set(p.id, acks);
   }
 
 
   private checkpointStored(id: number, location: string | undefined): void {
-    const acks = this.pendingAcks.get(id) ?? [];
+    const acks = this.pendingAcks.get(id);
+    if (acks === undefined) return; // aborted meanwhile (a failover)
     this.pendingAcks.delete(id);
     const stats = this.stats.get(id);
     this.coordinator.completed(id, this.now);

@@ -122,11 +122,26 @@ class SubtaskShell {
     const faults = config.faults;
     const consumerRefs = new Map<OutputChannelInfo, TRef<SubtaskMsg>>();
     const self = descriptor.id;
-    const send = (to: SubtaskId, what: 'data' | 'credit', deliver: () => void) => {
+    // Per channel, a delayed send holds back every later one until it is out: channels stay FIFO.
+    const lines = new Map<string, { due: number; deliver: () => void }[]>();
+    const send = (to: SubtaskId, what: 'data' | 'credit', channel: number, deliver: () => void) => {
       const effect = faults?.onSend(this.identity, identify(to), what, attempt);
-      if (effect === undefined) deliver();
-      else if (typeof effect === 'number') this.after(effect, deliver);
-      else tell(resolve(to), { type: 'Fail', error: effect });
+      if (effect !== undefined && typeof effect !== 'number') return tell(resolve(to), { type: 'Fail', error: effect });
+      const key = `${what}:${subtaskKey(to)}:${channel}`;
+      const line = lines.get(key);
+      if (effect === undefined && line === undefined) return deliver();
+      const queue = line ?? [];
+      const due = config.clock.now() + (effect ?? 0);
+      queue.push({ due: Math.max(due, queue.length > 0 ? queue[queue.length - 1].due : 0), deliver });
+      if (line === undefined) {
+        lines.set(key, queue);
+        const drain = () => {
+          while (queue.length > 0 && queue[0].due <= config.clock.now()) queue.shift()!.deliver();
+          if (queue.length === 0) lines.delete(key);
+          else this.after(queue[0].due - config.clock.now(), drain);
+        };
+        this.after(effect ?? 0, drain);
+      }
     };
     const env: TaskEnvironment = {
       clock: config.clock,
@@ -137,12 +152,12 @@ class SubtaskShell {
         const target = ref;
         probe?.bufferSent(channel.consumer, channel.consumerChannel);
         const deliver = () => tell(target, { type: 'DeliverBuffer', channel: channel.consumerChannel, buffer });
-        if (faults) send(channel.consumer, 'data', deliver);
+        if (faults) send(channel.consumer, 'data', channel.consumerChannel, deliver);
         else deliver();
       },
       sendCredit: (channel, credits) => {
         const deliver = () => tell(resolve(channel.producer), { type: 'GrantCredit', channel: channel.producerChannel, credits });
-        if (faults) send(channel.producer, 'credit', deliver);
+        if (faults) send(channel.producer, 'credit', channel.producerChannel, deliver);
         else deliver();
       },
       sendOperatorEvent: (operatorUid, event) =>
