@@ -503,6 +503,9 @@ class JobMaster {
     this.stopSubtasks();
     for (const r of this.savepoints.values()) r.reply({ error: new Error(`the job ended (${status})`) });
     this.savepoints.clear();
+    for (const st of this.stats.values()) {
+      if (st.state === 'IN_PROGRESS') this.record({ ...st, state: 'FAILED', failureReason: `JOB_${status}`, durationMs: this.now - st.triggerTime });
+    }
     stop(this.self);
     this.setStatus(status);
     this.options.onTerminated?.();
@@ -559,14 +562,17 @@ class JobMaster {
 
   private createClient(): JobClient {
     const savepoint = (directory: string, terminate: boolean) =>
-      new Promise<string>((resolve, reject) =>
+      new Promise<string>((resolve, reject) => {
+        if (TERMINAL.includes(this.status)) return reject(new Error(`cannot take a savepoint: the job is ${this.status}`));
+        // A stopped actor drops messages: if the job ends first, the request fails instead of hanging.
+        this.terminated.then(() => reject(new Error(`cannot take a savepoint: the job is ${this.status}`)));
         tell(this.self, {
           type: 'TriggerSavepoint',
           directory,
           terminate,
           reply: (r) => ('location' in r ? resolve(r.location) : reject(r.error)),
-        }),
-      );
+        });
+      });
     return {
       jobId: this.jobId,
       jobName: this.options.jobGraph.jobName,

@@ -31,7 +31,9 @@ export interface Out {
   readonly id: string;
   readonly count: number;
   readonly sum: number;
+  /** Which subtask processed the record, at which parallelism. */
   readonly subtask: number;
+  readonly parallelism: number;
 }
 
 export type Stage =
@@ -105,15 +107,17 @@ export function referenceState(job: FaultyJob): Map<number, { count: number; sum
 class CountAndSum {
   private acc!: ValueState<{ count: number; sum: number }>;
   private subtask = 0;
+  private parallelism = 1;
   open(ctx: RuntimeContext) {
     this.acc = ctx.getState(new ValueStateDescriptor<{ count: number; sum: number }>(STATE_NAME));
     this.subtask = ctx.indexOfThisSubtask;
+    this.parallelism = ctx.numberOfParallelSubtasks;
   }
   processElement(r: Rec, ctx: KeyedProcessContext<number>, out: Collector<Out>) {
     const a = this.acc.value() ?? { count: 0, sum: 0 };
     const next = { count: a.count + 1, sum: a.sum + r.v };
     this.acc.update(next);
-    out.collect({ key: ctx.getCurrentKey(), id: r.id, count: next.count, sum: next.sum, subtask: this.subtask });
+    out.collect({ key: ctx.getCurrentKey(), id: r.id, count: next.count, sum: next.sum, subtask: this.subtask, parallelism: this.parallelism });
   }
 }
 

@@ -266,7 +266,7 @@ function scriptArb(channel: number, barriers: number): fc.Arbitrary<Item[]> {
 
 /**
  * `earlyEnd`: each channel carries 0..K barriers, and at least one channel
- * carries all K and at least one fewer (when N > 1); otherwise all carry K.
+ * carries all K and at least one fewer; otherwise all carry K.
  */
 function scenarioArb(earlyEnd: boolean): fc.Arbitrary<Scenario> {
   return fc

@@ -38,7 +38,8 @@ export function encodeSubtaskState(state: SubtaskState): Uint8Array {
 
 export function decodeSubtaskState(bytes: Uint8Array, where: string): SubtaskState {
   const s = decodeState<SubtaskState>(bytes, where);
-  if (typeof s !== 'object' || s === null || typeof s.operators !== 'object' || typeof s.subtaskIndex !== 'number') {
+  const ops = s?.operators;
+  if (typeof s !== 'object' || s === null || typeof ops !== 'object' || ops === null || Array.isArray(ops) || typeof s.subtaskIndex !== 'number') {
     throw new CorruptStateError(`${where}: not a subtask state`);
   }
   return s;

@@ -121,7 +121,7 @@ describe('committer', () => {
 
   test('commit renames the in-progress file to its final, visible name', async () => {
     const { sink, cs } = precommitted(['a', 'b']);
-    await sink.createCommitter(ctx()).commit(cs);
+    await sink.createCommitter().commit(cs);
     expect(fs.existsSync(cs[0].pending)).toBe(false);
     expect(fs.readFileSync(cs[0].final, 'utf8')).toBe('a\nb\n');
     expect(listDir()).toEqual([`part-0-${RUN_A}-1-0`]);
@@ -130,24 +130,24 @@ describe('committer', () => {
 
   test('committing twice is fine and changes nothing', async () => {
     const { sink, cs } = precommitted(['a']);
-    const committer = sink.createCommitter(ctx());
+    const committer = sink.createCommitter();
     await committer.commit(cs);
     await committer.commit(cs);
-    await sink.createCommitter(ctx({ attemptNumber: 2 })).commit(cs);
+    await sink.createCommitter().commit(cs);
     expect(readCommittedLines(dir)).toEqual(['a']);
   });
 
   test('a vanished in-progress file whose final file exists is fine', async () => {
     const { sink, cs } = precommitted(['a']);
     fs.renameSync(cs[0].pending, cs[0].final); // e.g. committed by the run before a crash
-    await expect(Promise.resolve().then(() => sink.createCommitter(ctx()).commit(cs))).resolves.toBeUndefined();
+    await expect(Promise.resolve().then(() => sink.createCommitter().commit(cs))).resolves.toBeUndefined();
     expect(readCommittedLines(dir)).toEqual(['a']);
   });
 
   test('both files missing throws, naming the file', () => {
     const { sink, cs } = precommitted(['a']);
     fs.rmSync(cs[0].pending);
-    expect(() => sink.createCommitter(ctx()).commit(cs)).toThrow(cs[0].final);
+    expect(() => sink.createCommitter().commit(cs)).toThrow(cs[0].final);
   });
 
   test('a batch with a missing committable still commits the ones before it', () => {
@@ -156,7 +156,7 @@ describe('committer', () => {
     w0.write('x', W);
     const [ok] = w0.prepareCommit(1);
     const gone: FileCommittable = { pending: path.join(dir, '.part-9-aa-1-0.inprogress'), final: path.join(dir, 'part-9-aa-1-0') };
-    expect(() => sink.createCommitter(ctx()).commit([ok, gone])).toThrow(/is gone/);
+    expect(() => sink.createCommitter().commit([ok, gone])).toThrow(/is gone/);
     expect(readCommittedLines(dir)).toEqual(['x']);
   });
 });
@@ -168,7 +168,7 @@ describe('leftovers of earlier runs', () => {
     const w = sink.createWriter(ctx());
     w.write('c1', W);
     const [committed] = w.prepareCommit(1);
-    await sink.createCommitter(ctx()).commit([committed]);
+    await sink.createCommitter().commit([committed]);
     w.write('p1', W);
     const [pre] = w.prepareCommit(2);
     w.write('lost', W);
@@ -184,7 +184,7 @@ describe('leftovers of earlier runs', () => {
     sink.createWriter(c2);
     expect(listDir()).toEqual([path.basename(a1.precommitted.pending), path.basename(a1.committed.final)].sort());
     // recovery commits the restored committable
-    await sink.createCommitter(c2).commit([a1.precommitted]);
+    await sink.createCommitter().commit([a1.precommitted]);
     expect(readCommittedLines(dir)).toEqual(['c1', 'p1']);
   });
 

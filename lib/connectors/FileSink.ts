@@ -87,12 +87,13 @@ function runOf(ctx: TwoPhaseCommitSinkInitContext): string {
   return ctx.jobId.replace(/[^0-9a-f]/gi, '').slice(-12).toLowerCase();
 }
 
-/** The committed lines of a FileSink directory, file by file (tests and tools). */
+/** The committed lines of a FileSink directory, file by file in write order per subtask (tests and tools). */
 export function readCommittedLines(directory: string): string[] {
   if (!fs.existsSync(directory)) return [];
+  const byNumbers = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
   return fs
     .readdirSync(directory)
     .filter((n) => n.startsWith('part-'))
-    .sort()
+    .sort(byNumbers)
     .flatMap((n) => fs.readFileSync(path.join(directory, n), 'utf8').split('\n').filter((l) => l.length > 0));
 }

@@ -72,7 +72,10 @@ export interface SubtaskIdentity {
 
 export class FaultInjector {
   readonly timeline: FaultEvent[] = [];
+  /** Faults that struck (at least once). */
   private readonly fired = new Set<Fault>();
+  /** Faults that will not strike again. */
+  private readonly spent = new Set<Fault>();
   private readonly used = new Map<Fault, number>();
   private now: () => number = () => Date.now();
 
@@ -83,7 +86,7 @@ export class FaultInjector {
     this.now = now;
   }
 
-  /** Whether every fault of the plan has fired. */
+  /** Whether every fault of the plan has struck (a delay: delayed at least one send). */
   get allFired(): boolean {
     return this.faults.every((f) => this.fired.has(f));
   }
@@ -130,7 +133,7 @@ export class FaultInjector {
       const n = (this.used.get(f) ?? 0) + 1;
       this.used.set(f, n);
       if (n === 1) this.record(f, attempt, where);
-      if (f.count !== undefined && n >= f.count) this.fired.add(f);
+      if (f.count !== undefined && n >= f.count) this.spent.add(f);
       return f.delayMs;
     }
     return undefined;
@@ -143,19 +146,20 @@ export class FaultInjector {
 
   private pending(attempt: number, defaultAttempt: number): Fault[] {
     return this.faults.filter((f) => {
-      if (this.fired.has(f)) return false;
+      if (this.spent.has(f)) return false;
       const a = f.attempt ?? (f.kind === 'fail-during-restore' ? 2 : defaultAttempt);
       return a === 'any' || a === attempt;
     });
   }
 
   private fire(f: Fault, attempt: number, where: string): InjectedFault {
-    this.fired.add(f);
+    this.spent.add(f);
     this.record(f, attempt, where);
     return new InjectedFault(f, where);
   }
 
   private record(f: Fault, attempt: number, where: string): void {
+    this.fired.add(f);
     this.timeline.push({ at: this.now(), attempt, fault: f, where });
   }
 }
