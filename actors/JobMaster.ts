@@ -227,14 +227,12 @@ class JobMaster {
     Promise.resolve()
       .then(() => savepointLocation(path))
       .then(({ storage, location }) => loadCheckpoint(storage, location))
-      .then(
-        ({ state }) => {
-          state.validate(this.operatorsByUid(), this.options.config.allowNonRestoredState);
-          this.coordinator.advancePast(state.checkpointId);
-          tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes: [] });
-        },
-        (error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error }),
-      );
+      .then(({ state }) => {
+        state.validate(this.operatorsByUid(), this.options.config.allowNonRestoredState);
+        this.coordinator.advancePast(state.checkpointId);
+        tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes: [] });
+      })
+      .catch((error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error }));
   }
 
   private deploy(restore: RestoredState | undefined): void {
