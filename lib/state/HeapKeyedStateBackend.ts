@@ -27,7 +27,7 @@ import type { StateDescriptor, StateKind } from './StateDescriptor';
 export interface KeyedStateHandle {
   readonly keyGroupRange: { readonly start: number; readonly end: number };
   readonly states: readonly { readonly name: string; readonly kind: StateKind }[];
-  /** Encoded `[stateIndex, key, value][]` per key group. */
+  /** Encoded columns `{ s: stateIndex[], k: key[], v: value[] }` per key group. */
   readonly keyGroups: readonly { readonly keyGroup: number; readonly bytes: Uint8Array }[];
 }
 
@@ -124,19 +124,16 @@ export class HeapKeyedStateBackend implements KeyContext {
       const tables = h.states.map((s) => this.tableFor(s.name, s.kind));
       for (const g of h.keyGroups) {
         if (!overlap.contains(g.keyGroup)) continue;
-        const entries = decodeState<[number, StateKey, unknown][]>(g.bytes, `key group ${g.keyGroup}`);
-        if (!Array.isArray(entries)) throw new CorruptStateError(`key group ${g.keyGroup}: not an entry list`);
-        for (const entry of entries) {
-          if (!Array.isArray(entry) || entry.length !== 3) {
-            throw new CorruptStateError(`key group ${g.keyGroup}: entry is not an [index, key, value] triple`);
-          }
-          const [i, k, v] = entry as [number, StateKey, unknown];
-          const table = tables[i];
-          if (table === undefined) throw new CorruptStateError(`key group ${g.keyGroup}: unknown state index ${i}`);
+        const cols = decodeState<KeyGroupColumns>(g.bytes, `key group ${g.keyGroup}`);
+        if (!isColumns(cols)) throw new CorruptStateError(`key group ${g.keyGroup}: not a column block`);
+        for (let j = 0; j < cols.k.length; j++) {
+          const table = tables[cols.s[j]];
+          const k = cols.k[j];
+          if (table === undefined) throw new CorruptStateError(`key group ${g.keyGroup}: unknown state index ${cols.s[j]}`);
           if (assignToKeyGroup(k, this.maxParallelism) !== g.keyGroup) {
             throw new CorruptStateError(`key group ${g.keyGroup}: key ${String(k)} belongs to another key group`);
           }
-          table.set(k, v);
+          table.set(k, cols.v[j]);
         }
       }
     }
@@ -169,20 +166,36 @@ function createState(keys: KeyContext, table: Table, d: StateDescriptor): unknow
   }
 }
 
+interface KeyGroupColumns {
+  readonly s: number[];
+  readonly k: StateKey[];
+  readonly v: unknown[];
+}
+
+function isColumns(c: unknown): c is KeyGroupColumns {
+  const x = c as KeyGroupColumns;
+  return (
+    typeof x === 'object' && x !== null && Array.isArray(x.s) && Array.isArray(x.k) && Array.isArray(x.v) &&
+    x.s.length === x.k.length && x.k.length === x.v.length
+  );
+}
+
 async function writeHandle(
   registered: readonly Registered[],
   snaps: readonly StateMapSnapshot<StateKey, unknown>[],
   range: KeyGroupRange,
   maxParallelism: number,
 ): Promise<KeyedStateHandle> {
-  const groups = new Map<number, [number, StateKey, unknown][]>();
+  const groups = new Map<number, KeyGroupColumns>();
   let n = 0;
   for (let i = 0; i < snaps.length; i++) {
     for (const [k, v] of snaps[i].entries()) {
       const g = assignToKeyGroup(k, maxParallelism);
-      let list = groups.get(g);
-      if (list === undefined) groups.set(g, (list = []));
-      list.push([i, k, v]);
+      let cols = groups.get(g);
+      if (cols === undefined) groups.set(g, (cols = { s: [], k: [], v: [] }));
+      cols.s.push(i);
+      cols.k.push(k);
+      cols.v.push(v);
       if (++n % YIELD_EVERY === 0) await yieldToEventLoop();
     }
   }
