@@ -20,15 +20,10 @@
 import { spawn, stop, type Ref } from 'nact';
 import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
-import type { CheckpointStats, JobClient, JobResult, JobStatus, OperatorResult, RestartRecord } from '../lib/api/JobClient';
-import { loadCheckpoint, savepointLocation } from '../lib/checkpoint/CheckpointLoader';
+import { operatorResults, type CheckpointStats, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
+import { checkpointMetadata, loadCheckpoint, savepointLocation } from '../lib/checkpoint/CheckpointLoader';
 import { CheckpointCoordinator, type PendingCheckpoint, type SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
-import {
-  FileSystemCheckpointStorage,
-  MemoryCheckpointStorage,
-  type CheckpointMetadata,
-  type CheckpointStorage,
-} from '../lib/checkpoint/CheckpointStorage';
+import { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
 import { describe, JobCancelledError, JobExecutionError } from '../lib/errors';
@@ -163,8 +158,9 @@ class JobMaster {
       case 'StartJob':
         return this.start();
       case 'RestoreLoaded':
-        if (msg.attempt === this.attempt + 1) this.deploy(msg.state);
-        return;
+        if (msg.attempt !== this.attempt + 1) return;
+        this.noteRestore(msg.state?.checkpointId, msg.notes);
+        return this.deploy(msg.state);
       case 'RestoreFailed':
         return this.giveUp(msg.error, 'no checkpoint could be restored');
       case 'RestartJob':
@@ -311,7 +307,6 @@ class JobMaster {
     this.completeIfDone(p.notYetAcknowledged.size === 0 ? p : undefined);
   }
 
-
   private completeIfDone(p: PendingCheckpoint | undefined): void {
     if (p === undefined) return;
     const acks = [...p.acks.values()];
@@ -319,23 +314,12 @@ class JobMaster {
     const target = this.targets.get(p.id);
     const storage = target !== undefined ? new FileSystemCheckpointStorage(target, { prefix: 'savepoint' }) : this.storage;
     if (storage === undefined) return tell(this.self, { type: 'CheckpointStored', checkpointId: p.id, location: undefined });
-    const metadata: CheckpointMetadata = {
-      version: 1,
-      jobName: this.options.jobGraph.jobName,
-      checkpointId: p.id,
-      timestamp: p.timestamp,
-      isSavepoint: p.savepoint,
-      operators: this.options.jobGraph.vertices.flatMap((v) =>
-        v.nodes.map((n) => ({ uid: n.uid, parallelism: n.parallelism, maxParallelism: n.maxParallelism })),
-      ),
-      subtasks: acks.filter((a) => a.handle).map((a) => ({ operatorUids: a.operatorUids, subtaskIndex: a.subtaskIndex, handle: a.handle! })),
-    };
+    const metadata = checkpointMetadata(this.options.jobGraph, p);
     storage.writeMetadata(metadata).then(
       (location) => tell(this.self, { type: 'CheckpointStored', checkpointId: p.id, location }),
       (error: unknown) => tell(this.self, { type: 'CheckpointStoreFailed', checkpointId: p.id, error }),
     );
   }
-
 
   private checkpointStored(id: number, location: string | undefined): void {
     const acks = this.pendingAcks.get(id);
@@ -370,7 +354,6 @@ class JobMaster {
       }
     }
   }
-
 
   /** Keeps the newest `retained` completed checkpoints, discarding older ones from storage. */
   private retain(c: CompletedCheckpoint): void {
@@ -475,13 +458,20 @@ class JobMaster {
       throw lastError;
     };
     attemptLoad().then(
-      (state) => {
-        const last = this.restarts[this.restarts.length - 1];
-        if (last && state) this.restarts[this.restarts.length - 1] = { ...last, restoredCheckpoint: state.checkpointId };
-        tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes });
-      },
+      (state) => tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes }),
       (error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error }),
     );
+  }
+
+  /** The restart record says which checkpoint the new attempt restored, and which were unusable. */
+  private noteRestore(checkpointId: number | undefined, notes: readonly string[]): void {
+    const last = this.restarts[this.restarts.length - 1];
+    if (last === undefined || last.attempt !== this.attempt) return;
+    this.restarts[this.restarts.length - 1] = {
+      ...last,
+      ...(checkpointId !== undefined ? { restoredCheckpoint: checkpointId } : {}),
+      ...(notes.length > 0 ? { unusableCheckpoints: notes } : {}),
+    };
   }
 
   private giveUp(error: unknown, reason: string): void {
@@ -524,22 +514,6 @@ class JobMaster {
   private buildResult(): JobResult {
     const { jobGraph, config } = this.options;
     const subtasks = [...this.finished.values()];
-    const operators: OperatorResult[] = [];
-    for (const v of jobGraph.vertices) {
-      for (const n of v.nodes) {
-        let recordsIn = 0;
-        let recordsOut = 0;
-        for (const s of subtasks) {
-          for (const m of s.operators) {
-            if (m.nodeId === n.id) {
-              recordsIn += m.recordsIn;
-              recordsOut += m.recordsOut;
-            }
-          }
-        }
-        operators.push({ uid: n.uid, name: n.name, parallelism: n.parallelism, recordsIn, recordsOut });
-      }
-    }
     const sinkResults: Record<string, unknown> = {};
     for (const [uid, c] of this.coordinators) if (c.result) sinkResults[uid] = c.result();
     return {
@@ -547,7 +521,7 @@ class JobMaster {
       jobName: jobGraph.jobName,
       status: 'FINISHED',
       durationMs: config.clock.now() - this.startedAt,
-      operators,
+      operators: operatorResults(jobGraph, subtasks),
       subtasks,
       sinkResults,
       checkpoints: [...this.stats.values()],

@@ -100,6 +100,7 @@ describe('checkpoint storage on the file system', () => {
     const result = await env.execute('corrupt');
     expect(result.restarts).toHaveLength(1);
     expect(result.restarts[0].restoredCheckpoint).toBe(2);
+    expect(result.restarts[0].unusableCheckpoints).toEqual([expect.stringMatching(/checkpoint 3 unusable: .*checksum mismatch/)]);
     // Keyed state is exact: every key's running sum reaches its count. Output that checkpoint 3
     // committed before it was lost is written again after the fallback (at-least-once there, as in Flink).
     const lines = readCommittedLines(out).map((l) => JSON.parse(l) as { k: number; v: number });

@@ -3,6 +3,7 @@
  * (status, cancel, result) returned by executeAsync(), and the JobResult a
  * finished job yields.
  */
+import type { JobGraph } from '../graph/JobGraph';
 import type { SubtaskMetrics } from '../operators/StreamTask';
 import type { JobDocuments } from '../monitoring/JobDocuments';
 import type { FaultEvent } from '../testing/FaultInjector';
@@ -33,6 +34,8 @@ export interface RestartRecord {
   readonly delayMs: number;
   /** The checkpoint the next attempt restored, if any. */
   readonly restoredCheckpoint?: number;
+  /** Newer checkpoints that could not be read back (corrupt or missing files), and why. */
+  readonly unusableCheckpoints?: readonly string[];
 }
 
 export interface OperatorResult {
@@ -81,6 +84,20 @@ export interface JobClient {
   checkpoints(): readonly CheckpointStats[];
   /** The engine's live documents ('jobs' and 'checkpoints' collections, doc id = jobId). */
   readonly documents: JobDocuments;
+}
+
+/** Per-operator record counts of a job graph, summed over its subtasks' metrics. */
+export function operatorResults(jobGraph: JobGraph, subtasks: readonly SubtaskMetrics[]): OperatorResult[] {
+  const totals = new Map<number, { recordsIn: number; recordsOut: number }>();
+  for (const s of subtasks) {
+    for (const m of s.operators) {
+      const t = totals.get(m.nodeId) ?? { recordsIn: 0, recordsOut: 0 };
+      totals.set(m.nodeId, { recordsIn: t.recordsIn + m.recordsIn, recordsOut: t.recordsOut + m.recordsOut });
+    }
+  }
+  return jobGraph.vertices.flatMap((v) =>
+    v.nodes.map((n) => ({ uid: n.uid, name: n.name, parallelism: n.parallelism, ...(totals.get(n.id) ?? { recordsIn: 0, recordsOut: 0 }) })),
+  );
 }
 
 /** The operator entry of a result by uid or name; throws if absent. */

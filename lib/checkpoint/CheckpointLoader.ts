@@ -1,9 +1,10 @@
 /**
- * Reading a completed checkpoint or savepoint back: its metadata and every
- * subtask state file, verified (a corrupt or missing file is a
- * CorruptStateError naming it), grouped per operator uid for restore. Also
- * reads keyed state out of a checkpoint directly, for tests and tools
- * (Flink's State Processor API, in small).
+ * Checkpoint metadata written and read back: the metadata of a completed
+ * checkpoint; a completed checkpoint or savepoint loaded with every subtask
+ * state file verified (a corrupt or missing file is a CorruptStateError
+ * naming it) and grouped per operator uid for restore; and keyed state read
+ * out of a checkpoint directly, for tests and tools (Flink's State
+ * Processor API, in small).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +13,21 @@ import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { denormalizeKey, KeyGroupRange, type Key } from '../state/KeyGroup';
 import { FileSystemCheckpointStorage, type CheckpointMetadata, type CheckpointStorage } from './CheckpointStorage';
 import { decodeSubtaskState, RestoredState, type SubtaskState } from './SubtaskState';
+import type { JobGraph } from '../graph/JobGraph';
+import type { PendingCheckpoint } from './CheckpointCoordinator';
+
+/** The metadata of a checkpoint all of whose acknowledgements are in. */
+export function checkpointMetadata(jobGraph: JobGraph, p: PendingCheckpoint): CheckpointMetadata {
+  return {
+    version: 1,
+    jobName: jobGraph.jobName,
+    checkpointId: p.id,
+    timestamp: p.timestamp,
+    isSavepoint: p.savepoint,
+    operators: jobGraph.vertices.flatMap((v) => v.nodes.map((n) => ({ uid: n.uid, parallelism: n.parallelism, maxParallelism: n.maxParallelism }))),
+    subtasks: [...p.acks.values()].flatMap((a) => (a.handle ? [{ operatorUids: a.operatorUids, subtaskIndex: a.subtaskIndex, handle: a.handle }] : [])),
+  };
+}
 
 export interface LoadedCheckpoint {
   readonly metadata: CheckpointMetadata;
