@@ -20,9 +20,10 @@
 import { spawn, stop, type Ref } from 'nact';
 import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
-import { operatorResults, type CheckpointStats, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
+import { operatorResults, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
 import { checkpointMetadata, loadCheckpoint, savepointLocation } from '../lib/checkpoint/CheckpointLoader';
 import { CheckpointCoordinator, type PendingCheckpoint, type SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
+import { CheckpointHistory } from '../lib/checkpoint/CheckpointHistory';
 import { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
@@ -99,7 +100,7 @@ class JobMaster {
   private closed = new Set<string>();
   private readonly coordinators = new Map<string, OperatorCoordinator>();
   private readonly completed: CompletedCheckpoint[] = [];
-  private readonly stats = new Map<number, CheckpointStats>();
+  private readonly history: CheckpointHistory;
   private readonly savepoints = new Map<number, SavepointRequest>();
   private readonly restarts: RestartRecord[] = [];
   /** Savepoint directory per checkpoint in flight (undefined: the job's storage). */
@@ -143,6 +144,14 @@ class JobMaster {
     this.terminated = new Promise((resolve) => (this.markTerminated = resolve));
     this.client = this.createClient();
     this.publish((d) => d.createJob(this.jobId, jobGraph.jobName, this.startedAt));
+    this.history = new CheckpointHistory({
+      triggered: (st) => this.publish((d) => d.checkpointTriggered(this.jobId, st)),
+      completed: (st) =>
+        this.publish((d) =>
+          d.checkpointCompleted(this.jobId, st.id, { durationMs: st.durationMs ?? 0, alignmentMs: st.alignmentMs ?? 0, sizeBytes: st.sizeBytes ?? 0, location: st.location ?? '' }),
+        ),
+      failed: (st) => this.publish((d) => d.checkpointFailed(this.jobId, st.id, { durationMs: st.durationMs ?? 0, failureReason: st.failureReason ?? 'UNKNOWN' })),
+    });
   }
 
   private get now(): number {
@@ -302,7 +311,7 @@ class JobMaster {
   private startCheckpoint(p: PendingCheckpoint, target: string | undefined): void {
     const barrier = { kind: 'barrier' as const, checkpointId: p.id, timestamp: p.timestamp, savepoint: p.savepoint, terminate: p.terminate, target };
     this.targets.set(p.id, target);
-    this.record({ id: p.id, savepoint: p.savepoint, triggerTime: p.timestamp, state: 'IN_PROGRESS' });
+    this.history.triggered(p.id, p.savepoint, p.timestamp);
     for (const key of this.coordinator.runningSources()) tell(this.subtasks.get(key)!, { type: 'TriggerCheckpoint', barrier });
     this.completeIfDone(p.notYetAcknowledged.size === 0 ? p : undefined);
   }
@@ -325,18 +334,13 @@ class JobMaster {
     const acks = this.pendingAcks.get(id);
     if (acks === undefined) return; // aborted meanwhile (a failover)
     this.pendingAcks.delete(id);
-    const stats = this.stats.get(id);
     this.coordinator.completed(id, this.now);
     this.targets.delete(id);
-    const completed: CheckpointStats = {
-      ...(stats ?? { id, savepoint: false, triggerTime: this.now }),
-      state: 'COMPLETED',
-      durationMs: this.now - (stats?.triggerTime ?? this.now),
+    const completed = this.history.completed(id, this.now, {
       alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
       sizeBytes: acks.reduce((n, a) => n + (a.handle?.size ?? 0), 0),
       location,
-    };
-    this.record(completed);
+    });
     const request = this.savepoints.get(id);
     this.savepoints.delete(id);
     if (location !== undefined && !completed.savepoint) this.retain({ id, location });
@@ -369,27 +373,14 @@ class JobMaster {
     const outcome = this.coordinator.fail(id, reason, detail);
     if (outcome === undefined) return;
     this.pendingAcks.delete(id);
+    if (this.targets.get(id) === undefined) this.storage?.discard(id).catch(() => {}); // its partial files
     this.targets.delete(id);
-    const stats = this.stats.get(id);
-    this.record({ ...(stats ?? { id, savepoint: false, triggerTime: this.now }), state: 'FAILED', failureReason: reason, durationMs: this.now - (stats?.triggerTime ?? this.now) });
+    this.history.failed(id, this.now, reason);
     for (const ref of this.subtasks.values()) tell(ref, { type: 'AbortCheckpoint', checkpointId: id });
     const request = this.savepoints.get(id);
     this.savepoints.delete(id);
     request?.reply({ error: outcome.failure });
     if (outcome.failJob) this.failover(outcome.failure);
-  }
-
-  private record(s: CheckpointStats): void {
-    const previous = this.stats.get(s.id);
-    this.stats.set(s.id, s);
-    if (previous === undefined) this.publish((d) => d.checkpointTriggered(this.jobId, s));
-    else if (s.state === 'COMPLETED') {
-      this.publish((d) =>
-        d.checkpointCompleted(this.jobId, s.id, { durationMs: s.durationMs ?? 0, alignmentMs: s.alignmentMs ?? 0, sizeBytes: s.sizeBytes ?? 0, location: s.location ?? '' }),
-      );
-    } else if (s.state === 'FAILED') {
-      this.publish((d) => d.checkpointFailed(this.jobId, s.id, { durationMs: s.durationMs ?? 0, failureReason: s.failureReason ?? 'UNKNOWN' }));
-    }
   }
 
   // ---- the end of a bounded job --------------------------------------------------------------
@@ -400,7 +391,7 @@ class JobMaster {
     if (!this.coordinator.allFinished || this.isFinalCheckpoint !== undefined) return;
     const final = this.coordinator.finalCheckpoint(this.now);
     this.isFinalCheckpoint = final.id;
-    this.record({ id: final.id, savepoint: false, triggerTime: final.timestamp, state: 'IN_PROGRESS' });
+    this.history.triggered(final.id, false, final.timestamp);
     this.completeIfDone(final);
   }
 
@@ -419,9 +410,9 @@ class JobMaster {
     for (const id of this.coordinator.reset()) {
       this.savepoints.get(id)?.reply({ error: new Error(`checkpoint ${id} was aborted: the job is failing over`) });
       this.savepoints.delete(id);
-      const stats = this.stats.get(id);
-      if (stats) this.record({ ...stats, state: 'FAILED', failureReason: 'JOB_FAILOVER', durationMs: this.now - stats.triggerTime });
+      if (this.targets.get(id) === undefined) this.storage?.discard(id).catch(() => {});
     }
+    this.history.failInProgress(this.now, 'JOB_FAILOVER');
     this.pendingAcks.clear();
     this.targets.clear();
     this.isFinalCheckpoint = undefined;
@@ -491,9 +482,7 @@ class JobMaster {
     this.stopSubtasks();
     for (const r of this.savepoints.values()) r.reply({ error: new Error(`the job ended (${status})`) });
     this.savepoints.clear();
-    for (const st of this.stats.values()) {
-      if (st.state === 'IN_PROGRESS') this.record({ ...st, state: 'FAILED', failureReason: `JOB_${status}`, durationMs: this.now - st.triggerTime });
-    }
+    this.history.failInProgress(this.now, `JOB_${status}`);
     stop(this.self);
     this.setStatus(status);
     this.options.onTerminated?.();
@@ -524,7 +513,7 @@ class JobMaster {
       operators: operatorResults(jobGraph, subtasks),
       subtasks,
       sinkResults,
-      checkpoints: [...this.stats.values()],
+      checkpoints: this.history.all(),
       restarts: this.restarts,
       faults: config.faults?.timeline.slice() ?? [],
       finalCheckpoint: this.finalCheckpoint,
@@ -551,7 +540,7 @@ class JobMaster {
       documents: this.options.documents,
       status: () => this.status,
       result: () => this.result,
-      checkpoints: () => [...this.stats.values()],
+      checkpoints: () => this.history.all(),
       triggerSavepoint: (dir) => savepoint(dir, false),
       stopWithSavepoint: (dir) => savepoint(dir, true),
       cancel: async () => {
