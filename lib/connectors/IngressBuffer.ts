@@ -86,7 +86,7 @@ export class IngressBuffer<T> {
 
   /** Takes up to `max` records for the job and admits parked batches that now fit. */
   take(max: number): T[] {
-    const n = Math.min(max, this.size);
+    const n = Math.max(0, Math.min(max, this.size));
     const out = this.queue.slice(this.head, this.head + n);
     this.head += n;
     if (this.head === this.queue.length) {
@@ -120,6 +120,7 @@ export class IngressBuffer<T> {
   }
 
   private enqueue(records: readonly T[]): void {
+    if (records.length === 0) return;
     for (const r of records) this.queue.push(r);
     this.accepted += records.length;
     if (this.size > this.peakSize) this.peakSize = this.size;

@@ -30,5 +30,5 @@ export function formatRecord(v: unknown): string {
   } catch {
     // bigint or a cycle: fall through
   }
-  return inspect(v, { breakLength: Infinity, depth: 4 });
+  return inspect(v, { breakLength: Infinity, compact: true, depth: 4 });
 }

@@ -33,6 +33,7 @@ export class ManualClock implements Clock {
 
   /** Moves time forward by `ms`, firing due timers in order (timers they set fire too, if due). */
   advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`a clock only moves forward; advance(${ms})`);
     const target = this.time + ms;
     for (;;) {
       const next = this.timers

@@ -1,0 +1,445 @@
+/**
+ * CheckpointLoader: loadCheckpoint reads a checkpoint written to
+ * MemoryCheckpointStorage (two subtasks' states with keyed handles from real
+ * HeapKeyedStateBackends, plus list state) back as its metadata and a
+ * RestoredState; readKeyedState returns every key's value (composite keys as
+ * arrays); corrupt or undecodable subtask files are CorruptStateErrors;
+ * checkpointMetadata builds subtasks only from acks with handles; and
+ * savepointLocation accepts a savepoint directory or its _metadata file and
+ * throws CorruptStateError when there is none.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CorruptStateError } from '../errors';
+import type { JobGraph } from '../graph/JobGraph';
+import { encodeState } from '../state/codec';
+import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
+import { assignToKeyGroup, KeyGroupRange, normalizeKey, operatorIndexForKeyGroup, type Key } from '../state/KeyGroup';
+import type { MapState, ValueState } from '../state/KeyedState';
+import { MapStateDescriptor, ValueStateDescriptor } from '../state/StateDescriptor';
+import type { PendingCheckpoint, SubtaskAck } from './CheckpointCoordinator';
+import { checkpointMetadata, loadCheckpoint, readKeyedState, savepointLocation } from './CheckpointLoader';
+import {
+  FileSystemCheckpointStorage,
+  MemoryCheckpointStorage,
+  type CheckpointMetadata,
+  type CheckpointStorage,
+  type StateHandleRef,
+} from './CheckpointStorage';
+import { encodeSubtaskState, type SubtaskState } from './SubtaskState';
+
+const MAX = 128;
+const PARALLELISM = 2;
+const UID = 'counter';
+
+/** Keys of every form: strings, numbers, booleans, bigints, composite arrays. */
+const VALUES: readonly [Key, { n: number }][] = [
+  ['alice', { n: 1 }],
+  ['bob', { n: 2 }],
+  [42, { n: 3 }],
+  [-7.5, { n: 4 }],
+  [true, { n: 5 }],
+  [99n, { n: 6 }],
+  [['eu', 7], { n: 7 }],
+  [['us', 'west', 3], { n: 8 }],
+  [['big', 12345678901234567890n], { n: 9 }],
+  ...Array.from({ length: 20 }, (_, i): [Key, { n: number }] => [`user-${i}`, { n: 100 + i }]),
+];
+
+function owner(key: Key): number {
+  return operatorIndexForKeyGroup(MAX, PARALLELISM, assignToKeyGroup(normalizeKey(key), MAX));
+}
+
+/** Two keyed backends (subtasks 0 and 1 of 2), each holding the keys of its key groups. */
+async function keyedHandles() {
+  const backends = [0, 1].map((i) => new HeapKeyedStateBackend(MAX, KeyGroupRange.forOperator(MAX, PARALLELISM, i)));
+  for (const [key, value] of VALUES) {
+    const b = backends[owner(key)];
+    b.setCurrentKey(normalizeKey(key));
+    (b.getState(new ValueStateDescriptor<{ n: number }>('count')) as ValueState<{ n: number }>).update(value);
+    const tags = b.getState(new MapStateDescriptor<string, number>('tags')) as MapState<string, number>;
+    tags.put('n', value.n);
+  }
+  return Promise.all(backends.map((b) => b.snapshot().write()));
+}
+
+/** Writes a two-subtask checkpoint; returns the storage, the metadata location and what was written. */
+async function writeCheckpoint(storage: CheckpointStorage, checkpointId = 5, isSavepoint = false) {
+  const handles = await keyedHandles();
+  const states: SubtaskState[] = [0, 1].map((i) => ({
+    subtaskIndex: i,
+    operators: {
+      [UID]: { keyed: handles[i] },
+      source: { lists: { splits: [`split-${i}a`, `split-${i}b`] } },
+    },
+  }));
+  const refs: StateHandleRef[] = [];
+  for (const s of states) refs.push(await storage.writeSubtaskState(checkpointId, `vertex-1#${s.subtaskIndex}`, encodeSubtaskState(s)));
+  const metadata: CheckpointMetadata = {
+    version: 1,
+    jobName: 'loader-test',
+    checkpointId,
+    timestamp: 1_700_000_000_000,
+    isSavepoint,
+    operators: [
+      { uid: 'source', parallelism: PARALLELISM, maxParallelism: MAX },
+      { uid: UID, parallelism: PARALLELISM, maxParallelism: MAX },
+    ],
+    subtasks: refs.map((handle, i) => ({ operatorUids: ['source', UID], subtaskIndex: i, handle })),
+  };
+  const location = await storage.writeMetadata(metadata);
+  return { location, metadata, refs, handles };
+}
+
+/** A string telling keys apart by type and value (arrays part by part). */
+function keyId(k: Key): string {
+  const one = (p: unknown) => `${typeof p}:${String(p)}`;
+  return Array.isArray(k) ? `[${k.map(one).join('|')}]` : one(k);
+}
+
+function entriesOf(m: Map<Key, unknown>): [Key, unknown][] {
+  return [...m.entries()];
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe('loadCheckpoint', () => {
+  test('returns the metadata and a RestoredState of every subtask', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location, metadata, handles } = await writeCheckpoint(storage);
+    const loaded = await loadCheckpoint(storage, location);
+    expect(loaded.metadata).toEqual(metadata);
+    expect(loaded.state.checkpointId).toBe(5);
+    expect(loaded.state.operatorUids.sort()).toEqual(['counter', 'source']);
+    expect(Object.fromEntries(loaded.state.maxParallelism)).toEqual({ source: MAX, counter: MAX });
+    const restore = loaded.state.forSubtask(UID, 0, 1)!;
+    expect(restore.keyed.map((h) => h.keyGroupRange)).toEqual([
+      { start: 0, end: 63 },
+      { start: 64, end: 127 },
+    ]);
+    expect(restore.keyed.map((h) => h.keyGroups.length)).toEqual(handles.map((h) => h.keyGroups.length));
+    // both subtasks hold keys
+    expect(handles.every((h) => h.keyGroups.length > 0)).toBe(true);
+    // list state concatenated in subtask order
+    expect(loaded.state.forSubtask('source', 0, 1)!.lists.splits).toEqual(['split-0a', 'split-0b', 'split-1a', 'split-1b']);
+    expect(loaded.state.forSubtask('source', 1, 2)!.lists.splits).toEqual(['split-0b', 'split-1b']);
+  });
+
+  test('the restored keyed handles restore real backends at a new parallelism', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location } = await writeCheckpoint(storage);
+    const { state } = await loadCheckpoint(storage, location);
+    const seen = new Map<string, unknown>();
+    for (let i = 0; i < 3; i++) {
+      const b = new HeapKeyedStateBackend(MAX, KeyGroupRange.forOperator(MAX, 3, i));
+      b.restore(state.forSubtask(UID, i, 3)!.keyed);
+      for (const [k, v] of b.entries('count')) {
+        expect(seen.has(String(k))).toBe(false);
+        seen.set(String(k), v);
+      }
+    }
+    expect(seen.size).toBe(VALUES.length);
+  });
+
+  test('a checkpoint without subtask states loads as empty state', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const location = await storage.writeMetadata({
+      version: 1,
+      jobName: 'empty',
+      checkpointId: 1,
+      timestamp: 0,
+      isSavepoint: false,
+      operators: [{ uid: 'x', parallelism: 1, maxParallelism: 8 }],
+      subtasks: [],
+    });
+    const loaded = await loadCheckpoint(storage, location);
+    expect(loaded.state.operatorUids).toEqual([]);
+    expect(loaded.state.forSubtask('x', 0, 1)).toBeUndefined();
+    expect(readKeyedState(loaded.state, 'x', 'count').size).toBe(0);
+  });
+
+  test('a corrupted subtask file is a CorruptStateError naming it', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location, refs } = await writeCheckpoint(storage);
+    const bytes = storage.files.get(refs[1].location)!;
+    const altered = bytes.slice();
+    altered[altered.length - 1] ^= 0xff;
+    storage.files.set(refs[1].location, altered);
+    const e = await rejection(loadCheckpoint(storage, location));
+    expect(e).toBeInstanceOf(CorruptStateError);
+    expect((e as Error).message).toContain(refs[1].location);
+    expect((e as Error).message).toContain('checksum mismatch');
+  });
+
+  test('a missing subtask file is a CorruptStateError naming it', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location, refs } = await writeCheckpoint(storage);
+    storage.files.delete(refs[0].location);
+    const e = await rejection(loadCheckpoint(storage, location));
+    expect(e).toBeInstanceOf(CorruptStateError);
+    expect((e as Error).message).toContain(refs[0].location);
+    expect((e as Error).message).toContain('missing');
+  });
+
+  test('an intact file that is not a subtask state is a CorruptStateError naming it', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const ref = await storage.writeSubtaskState(3, 'vertex-1#0', encodeState({ hello: 'world' }));
+    const location = await storage.writeMetadata({
+      version: 1,
+      jobName: 'j',
+      checkpointId: 3,
+      timestamp: 0,
+      isSavepoint: false,
+      operators: [],
+      subtasks: [{ operatorUids: ['a'], subtaskIndex: 0, handle: ref }],
+    });
+    const e = await rejection(loadCheckpoint(storage, location));
+    expect(e).toBeInstanceOf(CorruptStateError);
+    expect((e as Error).message).toContain(ref.location);
+  });
+
+  test('corrupt metadata is a CorruptStateError', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location } = await writeCheckpoint(storage);
+    const bytes = storage.files.get(location)!.slice();
+    bytes[bytes.length - 2] ^= 0x01;
+    storage.files.set(location, bytes);
+    await expect(loadCheckpoint(storage, location)).rejects.toBeInstanceOf(CorruptStateError);
+  });
+});
+
+describe('readKeyedState', () => {
+  test('returns every key\'s value, composite keys as arrays', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location } = await writeCheckpoint(storage);
+    const { state } = await loadCheckpoint(storage, location);
+    const counts = readKeyedState(state, UID, 'count');
+    expect(counts.size).toBe(VALUES.length);
+    const got = entriesOf(counts);
+    const byId = new Map(got.map(([k, v]) => [keyId(k), v]));
+    expect(byId.size).toBe(VALUES.length);
+    for (const [key, value] of VALUES) expect(byId.get(keyId(key))).toEqual(value);
+    // composite keys are real arrays, not their normalised strings
+    const composite = got.map(([k]) => k).filter((k) => Array.isArray(k));
+    expect(composite).toHaveLength(3);
+    expect(composite).toContainEqual(['big', 12345678901234567890n]);
+    expect(got.map(([k]) => k)).toContain(99n);
+  });
+
+  test('a damaged key group inside an intact file is a CorruptStateError when read', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const handles = await keyedHandles();
+    const damaged = { ...handles[0], keyGroups: [{ keyGroup: handles[0].keyGroups[0].keyGroup, bytes: Uint8Array.of(0xc1) }] };
+    const ref = await storage.writeSubtaskState(6, 'k#0', encodeSubtaskState({ subtaskIndex: 0, operators: { [UID]: { keyed: damaged } } }));
+    const location = await storage.writeMetadata({
+      version: 1,
+      jobName: 'j',
+      checkpointId: 6,
+      timestamp: 0,
+      isSavepoint: false,
+      operators: [{ uid: UID, parallelism: 1, maxParallelism: MAX }],
+      subtasks: [{ operatorUids: [UID], subtaskIndex: 0, handle: ref }],
+    });
+    const { state } = await loadCheckpoint(storage, location);
+    expect(() => readKeyedState(state, UID, 'count')).toThrow(CorruptStateError);
+  });
+
+  test('map state comes back as Maps', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location } = await writeCheckpoint(storage);
+    const { state } = await loadCheckpoint(storage, location);
+    const tags = readKeyedState(state, UID, 'tags');
+    expect(tags.size).toBe(VALUES.length);
+    expect(tags.get('alice')).toEqual(new Map([['n', 1]]));
+    expect(tags.get(42)).toEqual(new Map([['n', 3]]));
+  });
+
+  test('an unknown operator or state gives an empty map', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location } = await writeCheckpoint(storage);
+    const { state } = await loadCheckpoint(storage, location);
+    expect(readKeyedState(state, 'no-such-uid', 'count').size).toBe(0);
+    expect(readKeyedState(state, UID, 'no-such-state').size).toBe(0);
+    expect(readKeyedState(state, 'source', 'count').size).toBe(0);
+  });
+});
+
+describe('checkpointMetadata', () => {
+  const node = (uid: string, parallelism: number, maxParallelism: number) => ({ uid, parallelism, maxParallelism });
+  const jobGraph = {
+    jobName: 'wordcount',
+    vertices: [
+      { id: 0, name: 'src -> map', parallelism: 2, maxParallelism: 128, nodes: [node('src', 2, 128), node('map', 2, 128)], inputs: [], outputs: [] },
+      { id: 2, name: 'sum', parallelism: 3, maxParallelism: 64, nodes: [node('sum', 3, 64)], inputs: [], outputs: [] },
+    ],
+    edges: [],
+  } as unknown as JobGraph;
+
+  const handle = (n: number): StateHandleRef => ({ location: `memory://chk-9/s${n}.state`, size: n, checksum: String(n).repeat(64).slice(0, 64) });
+  const ackOf = (subtaskKey: string, operatorUids: string[], subtaskIndex: number, h: StateHandleRef | undefined): SubtaskAck => ({
+    subtaskKey,
+    operatorUids,
+    subtaskIndex,
+    handle: h,
+    alignmentMs: 0,
+    syncMs: 1,
+    asyncMs: 2,
+  });
+
+  test('operators from every chain member; subtasks only from acks with handles', () => {
+    const acks = new Map<string, SubtaskAck>([
+      ['0#0', ackOf('0#0', ['src', 'map'], 0, handle(1))],
+      ['0#1', ackOf('0#1', ['src', 'map'], 1, undefined)],
+      ['2#0', ackOf('2#0', ['sum'], 0, handle(2))],
+      ['2#2', ackOf('2#2', ['sum'], 2, handle(3))],
+    ]);
+    const p: PendingCheckpoint = {
+      id: 9,
+      timestamp: 123456,
+      savepoint: true,
+      terminate: false,
+      notYetAcknowledged: new Set(),
+      acks,
+      completing: true,
+    };
+    const m = checkpointMetadata(jobGraph, p);
+    expect(m).toEqual({
+      version: 1,
+      jobName: 'wordcount',
+      checkpointId: 9,
+      timestamp: 123456,
+      isSavepoint: true,
+      operators: [
+        { uid: 'src', parallelism: 2, maxParallelism: 128 },
+        { uid: 'map', parallelism: 2, maxParallelism: 128 },
+        { uid: 'sum', parallelism: 3, maxParallelism: 64 },
+      ],
+      subtasks: [
+        { operatorUids: ['src', 'map'], subtaskIndex: 0, handle: handle(1) },
+        { operatorUids: ['sum'], subtaskIndex: 0, handle: handle(2) },
+        { operatorUids: ['sum'], subtaskIndex: 2, handle: handle(3) },
+      ],
+    });
+  });
+
+  test('no handles at all: no subtasks, not a savepoint', () => {
+    const p: PendingCheckpoint = {
+      id: 1,
+      timestamp: 5,
+      savepoint: false,
+      terminate: false,
+      notYetAcknowledged: new Set(),
+      acks: new Map([['0#0', ackOf('0#0', ['src', 'map'], 0, undefined)]]),
+      completing: true,
+    };
+    const m = checkpointMetadata(jobGraph, p);
+    expect(m.subtasks).toEqual([]);
+    expect(m.isSavepoint).toBe(false);
+    expect(m.operators).toHaveLength(3);
+  });
+
+  test('its metadata is accepted by the storage and loads back', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const state: SubtaskState = { subtaskIndex: 0, operators: { sum: { lists: { x: [1, 2] } } } };
+    const ref = await storage.writeSubtaskState(4, '2#0', encodeSubtaskState(state));
+    const p: PendingCheckpoint = {
+      id: 4,
+      timestamp: 77,
+      savepoint: false,
+      terminate: false,
+      notYetAcknowledged: new Set(),
+      acks: new Map([['2#0', ackOf('2#0', ['sum'], 0, ref)]]),
+      completing: true,
+    };
+    const location = await storage.writeMetadata(checkpointMetadata(jobGraph, p));
+    const loaded = await loadCheckpoint(storage, location);
+    expect(loaded.metadata.checkpointId).toBe(4);
+    expect(loaded.state.forSubtask('sum', 0, 1)!.lists.x).toEqual([1, 2]);
+    expect(loaded.state.maxParallelism.get('sum')).toBe(64);
+  });
+});
+
+describe('savepointLocation', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'weir-loader-'));
+  });
+  afterEach(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function writeSavepoint() {
+    const storage = new FileSystemCheckpointStorage(tmp, { prefix: 'savepoint' });
+    const written = await writeCheckpoint(storage, 12, true);
+    return written;
+  }
+
+  test('a savepoint directory: its _metadata, read by a savepoint storage on the parent directory', async () => {
+    const { location, metadata } = await writeSavepoint();
+    const dir = path.join(tmp, 'savepoint-12');
+    expect(location).toBe(path.join(dir, '_metadata'));
+    const found = savepointLocation(dir);
+    expect(found.location).toBe(location);
+    expect(found.storage).toBeInstanceOf(FileSystemCheckpointStorage);
+    const fsStorage = found.storage as FileSystemCheckpointStorage;
+    expect(fsStorage.prefix).toBe('savepoint');
+    expect(path.resolve(fsStorage.directory)).toBe(tmp);
+    expect(await found.storage.listCompleted()).toEqual([location]);
+    const loaded = await loadCheckpoint(found.storage, found.location);
+    expect(loaded.metadata).toEqual(metadata);
+    expect(readKeyedState(loaded.state, UID, 'count').size).toBe(VALUES.length);
+  });
+
+  test('the directory with a trailing separator', async () => {
+    const { location } = await writeSavepoint();
+    expect(savepointLocation(path.join(tmp, 'savepoint-12') + path.sep).location).toBe(location);
+  });
+
+  test('the _metadata file itself', async () => {
+    const { location, metadata } = await writeSavepoint();
+    const found = savepointLocation(location);
+    expect(found.location).toBe(location);
+    expect((found.storage as FileSystemCheckpointStorage).prefix).toBe('savepoint');
+    expect((await loadCheckpoint(found.storage, found.location)).metadata).toEqual(metadata);
+  });
+
+  test('a path that does not exist: CorruptStateError', () => {
+    const p = path.join(tmp, 'savepoint-99');
+    expect(() => savepointLocation(p)).toThrow(CorruptStateError);
+    expect(() => savepointLocation(path.join(p, '_metadata'))).toThrow(CorruptStateError);
+  });
+
+  test('a directory without _metadata (an incomplete savepoint): CorruptStateError naming it', () => {
+    const dir = path.join(tmp, 'savepoint-3');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'x.state'), 'partial');
+    let e: unknown;
+    try {
+      savepointLocation(dir);
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(CorruptStateError);
+    expect((e as Error).message).toContain(dir);
+    expect((e as Error).message).toContain('_metadata');
+  });
+
+  test('a corrupted savepoint subtask file fails the load with CorruptStateError', async () => {
+    const { refs } = await writeSavepoint();
+    const bytes = fs.readFileSync(refs[0].location);
+    bytes[bytes.length - 1] ^= 0x55;
+    fs.writeFileSync(refs[0].location, bytes);
+    const found = savepointLocation(path.join(tmp, 'savepoint-12'));
+    const e = await rejection(loadCheckpoint(found.storage, found.location));
+    expect(e).toBeInstanceOf(CorruptStateError);
+    expect((e as Error).message).toContain(refs[0].location);
+  });
+});
