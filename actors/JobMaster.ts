@@ -1,13 +1,12 @@
 /**
  * The job master actor (Flink's JobMaster): deploys one subtask actor per
- * execution vertex as its children, drives checkpoints through the pure
- * CheckpointCoordinator, hosts the sinks' operator coordinators, recovers
- * from failures and ends the job.
+ * execution vertex as its children, hosts the sinks' operator coordinators
+ * and the job's checkpointing (JobCheckpoints), recovers from failures and
+ * ends the job.
  *
- * - Checkpoints: a timer triggers barrier n at the running sources; acks
- *   come back with state handles; when all are in, the metadata is written
- *   and every subtask hears notify-complete (sinks commit then). Declines and
- *   timeouts abort with a reason; too many failures fail over the job.
+ * - Checkpoints: see JobCheckpoints — barriers triggered at the sources,
+ *   acks in, metadata written, notify-complete out; too many failed
+ *   checkpoints fail over the job.
  * - Failures reach it through supervision (a crashed subtask escalates). It
  *   stops every subtask (leaves first: nact's stop(parent) does not stop
  *   descendants), asks the restart strategy, and after the delay redeploys
@@ -21,10 +20,9 @@ import { spawn, stop, type Ref } from 'nact';
 import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
 import { operatorResults, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
-import { checkpointMetadata, loadCheckpoint, savepointLocation } from '../lib/checkpoint/CheckpointLoader';
-import { CheckpointCoordinator, type PendingCheckpoint, type SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
-import { CheckpointHistory } from '../lib/checkpoint/CheckpointHistory';
-import { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
+import { loadCheckpoint, savepointLocation } from '../lib/checkpoint/CheckpointLoader';
+import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
+import { MemoryCheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
 import { describe, JobCancelledError, JobExecutionError } from '../lib/errors';
@@ -35,6 +33,7 @@ import type { SubtaskMetrics } from '../lib/operators/StreamTask';
 import { RestartBackoff, RestartStrategies } from '../lib/recovery/RestartStrategies';
 import type { TimerHandle } from '../lib/time/Clock';
 import { attemptOfActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
+import { JobCheckpoints } from './JobCheckpoints';
 import { spawnSubtask } from './SubtaskActor';
 
 export interface JobMasterOptions {
@@ -72,16 +71,6 @@ export function startJob(options: JobMasterOptions): JobClient {
   return master.client;
 }
 
-interface CompletedCheckpoint {
-  readonly id: number;
-  readonly location: string;
-}
-
-interface SavepointRequest {
-  readonly terminate: boolean;
-  readonly reply: (result: { location: string } | { error: unknown }) => void;
-}
-
 const TERMINAL: readonly JobStatus[] = ['FINISHED', 'FAILED', 'CANCELED'];
 
 class JobMaster {
@@ -92,26 +81,14 @@ class JobMaster {
   private attempt = 0;
   private readonly startedAt: number;
   private readonly graph: ExecutionGraph;
-  private readonly storage: CheckpointStorage | undefined;
-  private readonly coordinator: CheckpointCoordinator;
+  private readonly checkpoints: JobCheckpoints;
   private readonly backoff: RestartBackoff;
   private subtasks = new Map<string, TRef<SubtaskMsg>>();
   private finished = new Map<string, SubtaskMetrics>();
   private closed = new Set<string>();
   private readonly coordinators = new Map<string, OperatorCoordinator>();
-  private readonly completed: CompletedCheckpoint[] = [];
-  private readonly history: CheckpointHistory;
-  private readonly savepoints = new Map<number, SavepointRequest>();
   private readonly restarts: RestartRecord[] = [];
-  /** Savepoint directory per checkpoint in flight (undefined: the job's storage). */
-  private readonly targets = new Map<number, string | undefined>();
-  /** Acks of checkpoints whose metadata is being written. */
-  private readonly pendingAcks = new Map<number, SubtaskAck[]>();
-  /** Id of the checkpoint made of every subtask's final state, once all finished. */
-  private isFinalCheckpoint: number | undefined;
-  private finalCheckpoint: string | undefined;
   private stoppedWithSavepoint: string | undefined;
-  private tick: TimerHandle | undefined;
   private restartTimer: TimerHandle | undefined;
   private readonly result: Promise<JobResult>;
   private settle!: { resolve: (r: JobResult) => void; reject: (e: unknown) => void };
@@ -122,11 +99,33 @@ class JobMaster {
     const { config, jobGraph } = options;
     this.startedAt = config.clock.now();
     this.graph = createExecutionGraph(jobGraph);
-    this.storage = config.checkpoint ? (config.checkpointStorage ?? new MemoryCheckpointStorage()) : undefined;
+    const storage = config.checkpoint ? (config.checkpointStorage ?? new MemoryCheckpointStorage()) : undefined;
     const keys = this.graph.subtasks.map((s) => subtaskKey(s.id));
     const sources = this.graph.subtasks.filter((s) => s.vertex.nodes[0].kind === 'source').map((s) => subtaskKey(s.id));
-    this.coordinator = new CheckpointCoordinator(
-      config.checkpoint ?? { intervalMs: Infinity, mode: 'exactly-once', timeoutMs: 600_000, minPauseMs: 0, maxConcurrent: 1, tolerableFailures: 0, retained: 1 },
+    const master = this; // the host's getters read the master's current state
+    this.checkpoints = new JobCheckpoints(
+      {
+        get self() {
+          return master.self;
+        },
+        get running() {
+          return master.status === 'RUNNING';
+        },
+        subtask: (key) => this.subtasks.get(key),
+        broadcast: (msg) => {
+          for (const ref of this.subtasks.values()) tell(ref, msg);
+        },
+        failover: (error) => this.failover(error),
+        stopped: (savepoint) => {
+          this.stoppedWithSavepoint = savepoint;
+          this.terminate('FINISHED', () => this.settle.resolve(this.buildResult()));
+        },
+        publish: (write) => this.publish(write),
+      },
+      this.jobId,
+      jobGraph,
+      config,
+      storage,
       keys,
       sources,
     );
@@ -144,14 +143,6 @@ class JobMaster {
     this.terminated = new Promise((resolve) => (this.markTerminated = resolve));
     this.client = this.createClient();
     this.publish((d) => d.createJob(this.jobId, jobGraph.jobName, this.startedAt));
-    this.history = new CheckpointHistory({
-      triggered: (st) => this.publish((d) => d.checkpointTriggered(this.jobId, st)),
-      completed: (st) =>
-        this.publish((d) =>
-          d.checkpointCompleted(this.jobId, st.id, { durationMs: st.durationMs ?? 0, alignmentMs: st.alignmentMs ?? 0, sizeBytes: st.sizeBytes ?? 0, location: st.location ?? '' }),
-        ),
-      failed: (st) => this.publish((d) => d.checkpointFailed(this.jobId, st.id, { durationMs: st.durationMs ?? 0, failureReason: st.failureReason ?? 'UNKNOWN' })),
-    });
   }
 
   private get now(): number {
@@ -185,18 +176,19 @@ class JobMaster {
         if (this.isCurrent(msg.attempt)) this.subtaskClosed(msg.subtask);
         return;
       case 'AcknowledgeCheckpoint':
-        if (this.isCurrent(msg.attempt)) this.completeIfDone(this.coordinator.acknowledge(msg.checkpointId, msg.ack));
+        if (this.isCurrent(msg.attempt)) this.checkpoints.acknowledged(msg.checkpointId, msg.ack);
         return;
       case 'DeclineCheckpoint':
-        if (this.isCurrent(msg.attempt)) this.abortCheckpoint(msg.checkpointId, 'CHECKPOINT_DECLINED', `${msg.subtaskKey}: ${msg.reason}`);
+        if (this.isCurrent(msg.attempt)) this.checkpoints.declined(msg.checkpointId, msg.subtaskKey, msg.reason);
         return;
       case 'CheckpointTick':
-        return this.onTick();
+        if (this.status === 'RUNNING') this.checkpoints.onTick();
+        return;
       case 'CheckpointStored':
-        if (this.status === 'RUNNING') this.checkpointStored(msg.checkpointId, msg.location);
+        if (this.status === 'RUNNING') this.checkpoints.stored(msg.checkpointId, msg.location);
         return;
       case 'CheckpointStoreFailed':
-        if (this.status === 'RUNNING') this.abortCheckpoint(msg.checkpointId, 'STORAGE_FAILURE', describe(msg.error));
+        if (this.status === 'RUNNING') this.checkpoints.storeFailed(msg.checkpointId, msg.error);
         return;
       case 'OperatorEventSent': {
         if (!this.isCurrent(msg.attempt)) return;
@@ -206,7 +198,8 @@ class JobMaster {
         return;
       }
       case 'TriggerSavepoint':
-        return this.triggerSavepoint(msg.directory, { terminate: msg.terminate, reply: msg.reply });
+        if (this.status !== 'RUNNING') return msg.reply({ error: new Error(`cannot take a savepoint while the job is ${this.status}`) });
+        return this.checkpoints.triggerSavepoint(msg.directory, { terminate: msg.terminate, reply: msg.reply });
       case 'CancelJob':
         this.status = 'CANCELLING';
         return this.terminate('CANCELED', () => this.settle.reject(new JobCancelledError(this.options.jobGraph.jobName)));
@@ -234,7 +227,7 @@ class JobMaster {
       .then(({ storage, location }) => loadCheckpoint(storage, location))
       .then(({ state }) => {
         state.validate(this.operatorsByUid(), this.options.config.allowNonRestoredState);
-        this.coordinator.advancePast(state.checkpointId);
+        this.checkpoints.coordinator.advancePast(state.checkpointId);
         tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes: [] });
       })
       .catch((error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error }));
@@ -254,7 +247,7 @@ class JobMaster {
         jobId: this.jobId,
         attempt: this.attempt,
         restore,
-        storage: this.storage,
+        storage: this.checkpoints.storage,
       });
       this.subtasks.set(subtaskKey(ev.id), ref);
     }
@@ -269,7 +262,7 @@ class JobMaster {
     const identify = (id: SubtaskId) => ({ uids: byKey.get(subtaskKey(id))!.vertex.nodes.map((n) => n.uid), index: id.index });
     this.setStatus('RUNNING');
     for (const ref of this.subtasks.values()) tell(ref, { type: 'Deploy', resolve, identify });
-    this.scheduleTick();
+    this.checkpoints.scheduleTick();
   }
 
   private operatorsByUid(): Map<string, { maxParallelism: number; name: string }> {
@@ -278,121 +271,11 @@ class JobMaster {
     return m;
   }
 
-  // ---- checkpoints ---------------------------------------------------------------------------
-
-  private scheduleTick(): void {
-    const cp = this.options.config.checkpoint;
-    if (cp === undefined || this.tick !== undefined) return;
-    this.tick = this.options.config.clock.setTimer(cp.intervalMs, () => {
-      this.tick = undefined;
-      tell(this.self, { type: 'CheckpointTick' });
-    });
-  }
-
-  private onTick(): void {
-    if (this.status !== 'RUNNING') return;
-    for (const p of this.coordinator.expired(this.now)) {
-      this.abortCheckpoint(p.id, 'CHECKPOINT_EXPIRED', `not complete after ${this.coordinator.config.timeoutMs} ms`);
-    }
-    if (this.status !== 'RUNNING') return;
-    const decision = this.coordinator.trigger(this.now);
-    if (decision.ok) this.startCheckpoint(decision.checkpoint, undefined);
-    this.scheduleTick();
-  }
-
-  private triggerSavepoint(directory: string, request: SavepointRequest): void {
-    if (this.status !== 'RUNNING') return request.reply({ error: new Error(`cannot take a savepoint while the job is ${this.status}`) });
-    const decision = this.coordinator.trigger(this.now, { savepoint: true, terminate: request.terminate });
-    if (!decision.ok) return request.reply({ error: new Error(`cannot take a savepoint: ${decision.reason}`) });
-    this.savepoints.set(decision.checkpoint.id, request);
-    this.startCheckpoint(decision.checkpoint, directory);
-  }
-
-  private startCheckpoint(p: PendingCheckpoint, target: string | undefined): void {
-    const barrier = { kind: 'barrier' as const, checkpointId: p.id, timestamp: p.timestamp, savepoint: p.savepoint, terminate: p.terminate, target };
-    this.targets.set(p.id, target);
-    this.history.triggered(p.id, p.savepoint, p.timestamp);
-    for (const key of this.coordinator.runningSources()) tell(this.subtasks.get(key)!, { type: 'TriggerCheckpoint', barrier });
-    this.completeIfDone(p.notYetAcknowledged.size === 0 ? p : undefined);
-  }
-
-  private completeIfDone(p: PendingCheckpoint | undefined): void {
-    if (p === undefined) return;
-    const acks = [...p.acks.values()];
-    this.pendingAcks.set(p.id, acks);
-    const target = this.targets.get(p.id);
-    const storage = target !== undefined ? new FileSystemCheckpointStorage(target, { prefix: 'savepoint' }) : this.storage;
-    if (storage === undefined) return tell(this.self, { type: 'CheckpointStored', checkpointId: p.id, location: undefined });
-    const metadata = checkpointMetadata(this.options.jobGraph, p);
-    storage.writeMetadata(metadata).then(
-      (location) => tell(this.self, { type: 'CheckpointStored', checkpointId: p.id, location }),
-      (error: unknown) => tell(this.self, { type: 'CheckpointStoreFailed', checkpointId: p.id, error }),
-    );
-  }
-
-  private checkpointStored(id: number, location: string | undefined): void {
-    const acks = this.pendingAcks.get(id);
-    if (acks === undefined) return; // aborted meanwhile (a failover)
-    this.pendingAcks.delete(id);
-    this.coordinator.completed(id, this.now);
-    this.targets.delete(id);
-    const completed = this.history.completed(id, this.now, {
-      alignmentMs: Math.max(0, ...acks.map((a) => a.alignmentMs)),
-      sizeBytes: acks.reduce((n, a) => n + (a.handle?.size ?? 0), 0),
-      location,
-    });
-    const request = this.savepoints.get(id);
-    this.savepoints.delete(id);
-    if (location !== undefined && !completed.savepoint) this.retain({ id, location });
-    if (this.coordinator.allFinished && this.isFinalCheckpoint === id) {
-      this.finalCheckpoint = location;
-      for (const ref of this.subtasks.values()) tell(ref, { type: 'CloseTask' });
-      return;
-    }
-    for (const ref of this.subtasks.values()) tell(ref, { type: 'NotifyCheckpointComplete', checkpointId: id });
-    if (request) {
-      request.reply({ location: location! });
-      if (request.terminate) {
-        this.stoppedWithSavepoint = location;
-        this.terminate('FINISHED', () => this.settle.resolve(this.buildResult()));
-      }
-    }
-  }
-
-  /** Keeps the newest `retained` completed checkpoints, discarding older ones from storage. */
-  private retain(c: CompletedCheckpoint): void {
-    this.completed.push(c);
-    const retained = this.coordinator.config.retained;
-    while (this.completed.length > retained) {
-      const old = this.completed.shift()!;
-      this.storage?.discard(old.id).catch(() => {});
-    }
-  }
-
-  private abortCheckpoint(id: number, reason: 'CHECKPOINT_EXPIRED' | 'CHECKPOINT_DECLINED' | 'STORAGE_FAILURE', detail: string): void {
-    const outcome = this.coordinator.fail(id, reason, detail);
-    if (outcome === undefined) return;
-    this.pendingAcks.delete(id);
-    if (this.targets.get(id) === undefined) this.storage?.discard(id).catch(() => {}); // its partial files
-    this.targets.delete(id);
-    this.history.failed(id, this.now, reason);
-    for (const ref of this.subtasks.values()) tell(ref, { type: 'AbortCheckpoint', checkpointId: id });
-    const request = this.savepoints.get(id);
-    this.savepoints.delete(id);
-    request?.reply({ error: outcome.failure });
-    if (outcome.failJob) this.failover(outcome.failure);
-  }
-
   // ---- the end of a bounded job --------------------------------------------------------------
 
   private subtaskFinished(id: SubtaskId, ack: SubtaskAck, metrics: SubtaskMetrics): void {
     this.finished.set(subtaskKey(id), metrics);
-    for (const p of this.coordinator.subtaskFinished(ack)) this.completeIfDone(p);
-    if (!this.coordinator.allFinished || this.isFinalCheckpoint !== undefined) return;
-    const final = this.coordinator.finalCheckpoint(this.now);
-    this.isFinalCheckpoint = final.id;
-    this.history.triggered(final.id, false, final.timestamp);
-    this.completeIfDone(final);
+    this.checkpoints.subtaskFinished(ack);
   }
 
   private subtaskClosed(id: SubtaskId): void {
@@ -407,15 +290,7 @@ class JobMaster {
   private failover(error: unknown): void {
     if (this.status !== 'RUNNING') return;
     this.stopSubtasks();
-    for (const id of this.coordinator.reset()) {
-      this.savepoints.get(id)?.reply({ error: new Error(`checkpoint ${id} was aborted: the job is failing over`) });
-      this.savepoints.delete(id);
-      if (this.targets.get(id) === undefined) this.storage?.discard(id).catch(() => {});
-    }
-    this.history.failInProgress(this.now, 'JOB_FAILOVER');
-    this.pendingAcks.clear();
-    this.targets.clear();
-    this.isFinalCheckpoint = undefined;
+    this.checkpoints.reset();
     const decision = this.backoff.onFailure(this.now);
     if (!decision.restart) return this.giveUp(error, decision.reason);
     const record: RestartRecord = { at: this.now, attempt: this.attempt, cause: describe(error), delayMs: decision.delayMs };
@@ -432,8 +307,8 @@ class JobMaster {
   /** Loads the newest completed checkpoint that reads back intact; older ones are the fallback. */
   private loadLatest(): void {
     const next = this.attempt + 1;
-    const candidates = [...this.completed].reverse();
-    const storage = this.storage;
+    const candidates = [...this.checkpoints.completed].reverse();
+    const storage = this.checkpoints.storage;
     const notes: string[] = [];
     const attemptLoad = async (): Promise<RestoredState | undefined> => {
       if (storage === undefined || candidates.length === 0) return undefined;
@@ -477,12 +352,9 @@ class JobMaster {
   }
 
   private terminate(status: JobStatus, settle: () => void): void {
-    this.tick?.cancel();
     this.restartTimer?.cancel();
     this.stopSubtasks();
-    for (const r of this.savepoints.values()) r.reply({ error: new Error(`the job ended (${status})`) });
-    this.savepoints.clear();
-    this.history.failInProgress(this.now, `JOB_${status}`);
+    this.checkpoints.close(status);
     stop(this.self);
     this.setStatus(status);
     this.options.onTerminated?.();
@@ -513,10 +385,10 @@ class JobMaster {
       operators: operatorResults(jobGraph, subtasks),
       subtasks,
       sinkResults,
-      checkpoints: this.history.all(),
+      checkpoints: this.checkpoints.stats,
       restarts: this.restarts,
       faults: config.faults?.timeline.slice() ?? [],
-      finalCheckpoint: this.finalCheckpoint,
+      finalCheckpoint: this.checkpoints.finalLocation,
       savepoint: this.stoppedWithSavepoint,
     };
   }
@@ -540,7 +412,7 @@ class JobMaster {
       documents: this.options.documents,
       status: () => this.status,
       result: () => this.result,
-      checkpoints: () => this.history.all(),
+      checkpoints: () => this.checkpoints.stats,
       triggerSavepoint: (dir) => savepoint(dir, false),
       stopWithSavepoint: (dir) => savepoint(dir, true),
       cancel: async () => {
