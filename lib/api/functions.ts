@@ -38,6 +38,11 @@ export interface RuntimeContext {
   getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /**
+   * Operator (non-keyed) list state of this subtask: checkpointed with it and
+   * redistributed round-robin when the job is restored at another parallelism.
+   */
+  getOperatorListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
 }
 
 export interface ProcessContext {

@@ -130,7 +130,10 @@ describe('loadCheckpoint', () => {
     expect(handles.every((h) => h.keyGroups.length > 0)).toBe(true);
     // list state concatenated in subtask order
     expect(loaded.state.forSubtask('source', 0, 1)!.lists.splits).toEqual(['split-0a', 'split-0b', 'split-1a', 'split-1b']);
-    expect(loaded.state.forSubtask('source', 1, 2)!.lists.splits).toEqual(['split-0b', 'split-1b']);
+    // at the parallelism it was written with, each subtask gets its own lists back
+    expect(loaded.state.forSubtask('source', 1, 2)!.lists.splits).toEqual(['split-1a', 'split-1b']);
+    // at another one, they are dealt round-robin
+    expect(loaded.state.forSubtask('source', 1, 3)!.lists.splits).toEqual(['split-0b']);
   });
 
   test('the restored keyed handles restore real backends at a new parallelism', async () => {

@@ -42,7 +42,8 @@ export async function loadCheckpoint(storage: CheckpointStorage, location: strin
     states.push(decodeSubtaskState(bytes, s.handle.location));
   }
   const maxParallelism = new Map(metadata.operators.map((o) => [o.uid, o.maxParallelism]));
-  return { metadata, state: new RestoredState(metadata.checkpointId, states, maxParallelism) };
+  const parallelism = new Map(metadata.operators.map((o) => [o.uid, o.parallelism]));
+  return { metadata, state: new RestoredState(metadata.checkpointId, states, maxParallelism, parallelism) };
 }
 
 /** A savepoint given by its directory or its _metadata file: the storage that reads it and the metadata location. */

@@ -6,8 +6,9 @@
  * and its operator list state (named lists: a source's splits, a sink's
  * pending committables). On restore, operators are matched by uid; keyed
  * state goes to every new subtask, which keeps its own key groups; list
- * state is concatenated in old-subtask order and dealt round-robin over the
- * new subtasks (Flink's round-robin redistribution).
+ * state goes back to the same subtask when the parallelism is unchanged,
+ * and otherwise is concatenated in old-subtask order and dealt round-robin
+ * over the new subtasks (Flink's round-robin redistribution).
  */
 import { CorruptStateError, GraphValidationError } from '../errors';
 import { decodeState, encodeState } from '../state/codec';
@@ -47,13 +48,15 @@ export function decodeSubtaskState(bytes: Uint8Array, where: string): SubtaskSta
 
 /** All subtasks' states of one checkpoint, grouped by operator uid. */
 export class RestoredState {
-  private readonly byUid = new Map<string, { keyed: KeyedStateHandle[]; lists: Map<string, unknown[]> }>();
+  private readonly byUid = new Map<string, { keyed: KeyedStateHandle[]; lists: Map<string, Map<number, readonly unknown[]>> }>();
 
   constructor(
     readonly checkpointId: number,
     subtasks: readonly SubtaskState[],
     /** uid → maxParallelism the state was written with. */
     readonly maxParallelism: ReadonlyMap<string, number>,
+    /** uid → parallelism the state was written at (unknown: always redistribute). */
+    readonly parallelism: ReadonlyMap<string, number> = new Map(),
   ) {
     for (const s of [...subtasks].sort((a, b) => a.subtaskIndex - b.subtaskIndex)) {
       for (const [uid, op] of Object.entries(s.operators)) {
@@ -61,9 +64,9 @@ export class RestoredState {
         if (entry === undefined) this.byUid.set(uid, (entry = { keyed: [], lists: new Map() }));
         if (op.keyed) entry.keyed.push(op.keyed);
         for (const [name, items] of Object.entries(op.lists ?? {})) {
-          const list = entry.lists.get(name) ?? [];
-          list.push(...items);
-          entry.lists.set(name, list);
+          const perSubtask = entry.lists.get(name) ?? new Map<number, readonly unknown[]>();
+          perSubtask.set(s.subtaskIndex, items);
+          entry.lists.set(name, perSubtask);
         }
       }
     }
@@ -106,8 +109,10 @@ export class RestoredState {
     if (entry === undefined) return undefined;
     const lists: Record<string, unknown[]> = {};
     const allLists: Record<string, unknown[]> = {};
-    for (const [name, items] of entry.lists) {
-      lists[name] = items.filter((_, i) => i % parallelism === index);
+    const unchanged = this.parallelism.get(uid) === parallelism;
+    for (const [name, perSubtask] of entry.lists) {
+      const items = [...perSubtask.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, xs]) => xs);
+      lists[name] = unchanged ? [...(perSubtask.get(index) ?? [])] : items.filter((_, i) => i % parallelism === index);
       allLists[name] = items;
     }
     return { keyed: entry.keyed, lists, allLists };

@@ -15,6 +15,7 @@ import type { JobVertex } from '../graph/JobGraph';
 import type { StreamNode } from '../graph/StreamGraph';
 import { HeapKeyedStateBackend, type KeyedStateSnapshot } from '../state/HeapKeyedStateBackend';
 import { KeyGroupRange } from '../state/KeyGroup';
+import { OperatorStateStore } from '../state/OperatorStateStore';
 import type { Clock } from '../time/Clock';
 import type { OutputChannel } from '../transport/OutputChannel';
 import { BROADCAST, type ChannelSelector } from './partitioners';
@@ -120,6 +121,7 @@ interface Member {
   readonly operator: OneInputStreamOperator<unknown, unknown>;
   readonly location: OperatorLocation;
   readonly keyedStateBackend: HeapKeyedStateBackend | undefined;
+  readonly operatorState: OperatorStateStore;
   readonly targets: readonly CountingInput<unknown>[];
 }
 
@@ -165,7 +167,8 @@ export class OperatorChain {
           : new HeapKeyedStateBackend(node.maxParallelism, KeyGroupRange.forOperator(node.maxParallelism, node.parallelism, subtaskIndex));
       const restored = services.restoreState(node.uid);
       if (keyedStateBackend && restored && restored.keyed.length > 0) keyedStateBackend.restore(restored.keyed);
-      members.push({ node, operator: operators.get(node.id)!, location, keyedStateBackend, targets: targetsOf(node) });
+      const operatorState = new OperatorStateStore(restored?.lists);
+      members.push({ node, operator: operators.get(node.id)!, location, keyedStateBackend, operatorState, targets: targetsOf(node) });
     }
     this.members = members;
     this.head = members.length > 0 ? inputs.get(members[0].node.id)! : NO_OUTPUT;
@@ -185,7 +188,7 @@ export class OperatorChain {
         maxParallelism: m.node.maxParallelism,
         clock: this.services.clock,
         keyedStateBackend: m.keyedStateBackend,
-        runtimeContext: createRuntimeContext(m.location, m.node.maxParallelism, m.keyedStateBackend),
+        runtimeContext: createRuntimeContext(m.location, m.node.maxParallelism, m.keyedStateBackend, m.operatorState),
         defer: (w) => this.services.defer(w),
         sendOperatorEvent: (e) => this.services.sendOperatorEvent(m.location.uid, e),
       };
@@ -212,7 +215,8 @@ export class OperatorChain {
         if (m.keyedStateBackend) keyed.set(m.node.uid, m.keyedStateBackend.snapshot());
         let l: Record<string, unknown[]> | undefined;
         this.lifecycle(m, 'snapshot', () => (l = m.operator.snapshotState?.(checkpointId)));
-        if (l) lists.set(m.node.uid, l);
+        const own = m.operatorState.snapshot();
+        if (l || own) lists.set(m.node.uid, { ...own, ...l });
       }
     } catch (e) {
       for (const k of keyed.values()) k.release();

@@ -1,16 +1,19 @@
 /**
- * The RuntimeContext handed to rich functions: where the function runs and,
- * on keyed streams, its keyed state (scoped to the key of the current record).
+ * The RuntimeContext handed to rich functions: where the function runs, its
+ * operator list state and, on keyed streams, its keyed state (scoped to the
+ * key of the current record).
  */
 import type { RuntimeContext } from '../api/functions';
 import { StateAccessError, type OperatorLocation } from '../errors';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
+import type { OperatorStateStore } from '../state/OperatorStateStore';
 import type { StateDescriptor } from '../state/StateDescriptor';
 
 export function createRuntimeContext(
   location: OperatorLocation,
   maxParallelism: number,
   backend: HeapKeyedStateBackend | undefined,
+  operatorState: OperatorStateStore,
 ): RuntimeContext {
   const state = (d: StateDescriptor): any => {
     if (backend === undefined) {
@@ -32,5 +35,6 @@ export function createRuntimeContext(
     getMapState: state,
     getReducingState: state,
     getAggregatingState: state,
+    getOperatorListState: (d) => operatorState.getListState(d),
   };
 }

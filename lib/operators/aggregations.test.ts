@@ -5,6 +5,7 @@
  * throws TypeError. Checked on the reduce functions and on the operators that
  * KeyedStream.sum/min/max/minBy/maxBy build (driven directly, no runtime).
  */
+import { OperatorStateStore } from '../state/OperatorStateStore';
 import { StreamExecutionEnvironment } from '../api/StreamExecutionEnvironment';
 import { UserFunctionError } from '../errors';
 import type { KeyedStream } from '../api/KeyedStream';
@@ -41,7 +42,7 @@ function runKeyed<T, O>(input: T[], build: (ks: KeyedStream<T, any>) => SingleOu
       maxParallelism: 128,
       clock: new ManualClock(),
       keyedStateBackend: backend,
-      runtimeContext: createRuntimeContext(location, 128, backend),
+      runtimeContext: createRuntimeContext(location, 128, backend, new OperatorStateStore()),
       defer: () => {
         throw new Error('unexpected defer');
       },
