@@ -44,7 +44,7 @@ export interface CheckpointHost {
   publish(write: (d: JobDocuments) => Promise<void>): void;
 }
 
-type AbortReason = 'CHECKPOINT_EXPIRED' | 'CHECKPOINT_DECLINED' | 'STORAGE_FAILURE';
+type AbortReason = 'CHECKPOINT_EXPIRED' | 'CHECKPOINT_DECLINED' | 'CHECKPOINT_SUBSUMED' | 'STORAGE_FAILURE';
 
 export class JobCheckpoints {
   readonly coordinator: CheckpointCoordinator;
@@ -168,8 +168,8 @@ export class JobCheckpoints {
     this.abort(id, 'STORAGE_FAILURE', describe(error));
   }
 
-  declined(id: number, subtaskKey: string, reason: string): void {
-    this.abort(id, 'CHECKPOINT_DECLINED', `${subtaskKey}: ${reason}`);
+  declined(id: number, subtaskKey: string, reason: string, subsumed: boolean): void {
+    this.abort(id, subsumed ? 'CHECKPOINT_SUBSUMED' : 'CHECKPOINT_DECLINED', `${subtaskKey}: ${reason}`);
   }
 
   /** Failover: every checkpoint in flight is dropped; finished subtasks will run again. */

@@ -179,7 +179,7 @@ class JobMaster {
         if (this.isCurrent(msg.attempt)) this.checkpoints.acknowledged(msg.checkpointId, msg.ack);
         return;
       case 'DeclineCheckpoint':
-        if (this.isCurrent(msg.attempt)) this.checkpoints.declined(msg.checkpointId, msg.subtaskKey, msg.reason);
+        if (this.isCurrent(msg.attempt)) this.checkpoints.declined(msg.checkpointId, msg.subtaskKey, msg.reason, msg.subsumed ?? false);
         return;
       case 'CheckpointTick':
         if (this.status === 'RUNNING') this.checkpoints.onTick();

@@ -163,6 +163,15 @@ class SubtaskShell {
       sendOperatorEvent: (operatorUid, event) =>
         tell(this.deps.jobMaster, { type: 'OperatorEventSent', attempt, operatorUid, subtaskIndex: self.index, event }),
       snapshotTaken: (snapshot) => this.persist(snapshot),
+      checkpointSubsumed: (checkpointId) =>
+        tell(this.deps.jobMaster, {
+          type: 'DeclineCheckpoint',
+          attempt,
+          checkpointId,
+          subtaskKey: this.key,
+          reason: 'a newer checkpoint barrier arrived first',
+          subsumed: true,
+        }),
       onBufferProcessed: probe ? (channel) => probe.bufferProcessed(self, channel) : undefined,
       faults: faults ? this.taskFaults() : undefined,
     };

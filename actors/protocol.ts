@@ -45,7 +45,15 @@ export type JobMasterMsg =
   | { readonly type: 'SubtaskClosed'; readonly attempt: number; readonly subtask: SubtaskId }
   | { readonly type: 'SubtaskFailed'; readonly subtask: string; readonly error: unknown }
   | { readonly type: 'AcknowledgeCheckpoint'; readonly attempt: number; readonly checkpointId: number; readonly ack: SubtaskAck }
-  | { readonly type: 'DeclineCheckpoint'; readonly attempt: number; readonly checkpointId: number; readonly subtaskKey: string; readonly reason: string }
+  | {
+      readonly type: 'DeclineCheckpoint';
+      readonly attempt: number;
+      readonly checkpointId: number;
+      readonly subtaskKey: string;
+      readonly reason: string;
+      /** Declined because a newer checkpoint overtook it (does not count as a failure). */
+      readonly subsumed?: boolean;
+    }
   | { readonly type: 'OperatorEventSent'; readonly attempt: number; readonly operatorUid: string; readonly subtaskIndex: number; readonly event: unknown }
   | { readonly type: 'CheckpointTick' }
   | { readonly type: 'CheckpointStored'; readonly checkpointId: number; readonly location: string | undefined }

@@ -270,3 +270,20 @@ describe('job documents (sharedb)', () => {
     expect(checkpoints.latestCompleted?.id).toBe(Math.max(...result.checkpoints.filter((c) => c.state === 'COMPLETED').map((c) => c.id)));
   });
 });
+
+describe('concurrent checkpoints in at-least-once mode', () => {
+  test('a checkpoint overtaken by a newer barrier is declined as subsumed, not left to time out', async () => {
+    // One slow channel into the keyed operator: barriers on the fast channel run ahead.
+    const faults = new FaultInjector([
+      { kind: 'delay-channel', from: { operator: 'src', subtask: 0 }, to: { operator: 'sum', subtask: 0 }, what: 'data', delayMs: 20 },
+    ]);
+    const env = StreamExecutionEnvironment.create({ parallelism: 2, frameSize: 8, bufferTimeoutMs: 1, faults });
+    env.enableCheckpointing(2, 'at-least-once', { maxConcurrentCheckpoints: 5, timeoutMs: 60_000 });
+    env.fromGenerator(20_000, (i) => i, { ratePerSecond: 100_000 }).uid('src').keyBy((i) => i % 5).sum().uid('sum').sinkTo(() => {});
+    const result = await env.execute('subsumed');
+    const subsumed = result.checkpoints.filter((c) => c.failureReason === 'CHECKPOINT_SUBSUMED');
+    expect(subsumed.length).toBeGreaterThan(0);
+    expect(result.checkpoints.filter((c) => c.state === 'COMPLETED').length).toBeGreaterThan(1);
+    expect(result.restarts).toEqual([]);
+  });
+});

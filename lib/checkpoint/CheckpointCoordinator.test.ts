@@ -332,6 +332,14 @@ describe('fail and tolerableFailures', () => {
     expect(c.fail(triggerOk(c).id, 'JOB_FAILOVER', 'restart')!.failJob).toBe(false);
     expect(c.fail(triggerOk(c).id, 'CHECKPOINT_DECLINED', 'x')!.failJob).toBe(true);
   });
+
+  test('a checkpoint subsumed by a newer one is aborted without counting as a failure', () => {
+    const c = coordinator({ tolerableFailures: 0 });
+    const outcome = c.fail(triggerOk(c).id, 'CHECKPOINT_SUBSUMED', 'newer barrier')!;
+    expect(outcome.failJob).toBe(false);
+    expect(outcome.failure.code).toBe('CHECKPOINT_SUBSUMED');
+    expect(c.fail(triggerOk(c).id, 'CHECKPOINT_DECLINED', 'x')!.failJob).toBe(true);
+  });
 });
 
 describe('expired', () => {

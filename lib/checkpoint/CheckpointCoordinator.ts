@@ -31,6 +31,8 @@ export interface CheckpointConfig {
 export type CheckpointFailureReason =
   | 'CHECKPOINT_EXPIRED'
   | 'CHECKPOINT_DECLINED'
+  /** A subtask moved on to a newer checkpoint before this one aligned (at-least-once, concurrent checkpoints). */
+  | 'CHECKPOINT_SUBSUMED'
   | 'JOB_FAILOVER'
   | 'STORAGE_FAILURE'
   | 'TOO_MANY_FAILURES';
@@ -176,7 +178,7 @@ export class CheckpointCoordinator {
     if (p === undefined) return undefined;
     this.pending.delete(checkpointId);
     const failure = new CheckpointFailure(reason, checkpointId, detail);
-    if (p.savepoint || reason === 'JOB_FAILOVER') return { failure, failJob: false };
+    if (p.savepoint || reason === 'JOB_FAILOVER' || reason === 'CHECKPOINT_SUBSUMED') return { failure, failJob: false };
     this.consecutiveFailures++;
     return { failure, failJob: this.consecutiveFailures > this.config.tolerableFailures };
   }

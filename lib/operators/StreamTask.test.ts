@@ -73,6 +73,9 @@ class Cluster {
         snapshotTaken: () => {
           throw new Error('no checkpoints in these tests');
         },
+        checkpointSubsumed: () => {
+          throw new Error('no checkpoints in these tests');
+        },
         sendCredit: (info, credits) => {
           const m: CreditMsg = { from: self, to: info.producer, channel: info.producerChannel, credits };
           this.creditsSent.push(m);

@@ -55,6 +55,8 @@ export interface TaskEnvironment {
   sendOperatorEvent(operatorUid: string, event: unknown): void;
   /** A snapshot was taken (and its barrier forwarded): persist it and acknowledge. */
   snapshotTaken(snapshot: TaskSnapshot): void;
+  /** A newer barrier overtook a pending alignment: this subtask will never snapshot `checkpointId`. */
+  checkpointSubsumed(checkpointId: number): void;
   /** Called after each input buffer is processed (observability for tests). */
   onBufferProcessed?: (channel: number) => void;
   /** Injected faults for this subtask (tests). */
@@ -278,6 +280,7 @@ export class StreamTask {
           this.performCheckpoint(a.barrier, a.alignmentMs);
           break;
         case 'cancelled':
+          if (a.reason === 'SUBSUMED') this.env.checkpointSubsumed(a.checkpointId);
           break;
       }
     }
