@@ -81,13 +81,13 @@ export class KeyedStream<T, K extends Key> {
   /** The record with the smallest value of the field so far (the first on ties). */
   minBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
     const checked = (v: T) => (numberAt(v, field), v);
-    return this.keyed('Keyed MinBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c < cur), checked));
+    return this.keyed('Keyed MinBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c < cur), checked, true));
   }
 
   /** The record with the largest value of the field so far (the first on ties). */
   maxBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
     const checked = (v: T) => (numberAt(v, field), v);
-    return this.keyed('Keyed MaxBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c > cur), checked));
+    return this.keyed('Keyed MaxBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c > cur), checked, true));
   }
 
   map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {
@@ -105,17 +105,17 @@ export class KeyedStream<T, K extends Key> {
   private aggregate(name: string, by: Aggregate<T, K>, combine: (a: number, b: number) => number): SingleOutputStreamOperator<any> {
     const key = this.keySelector;
     if (by === undefined) {
-      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, number>(key, combine as ReduceFunction<number>, (v) => checkNumber(v)));
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, number>(key, combine as ReduceFunction<number>, (v) => checkNumber(v), true));
     }
     if (typeof by === 'function') {
       const select = by;
       const reduce: ReduceFunction<KeyedAggregate<K>> = (a, b) => ({ key: a.key, value: combine(a.value, b.value) });
-      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, KeyedAggregate<K>>(key, reduce, (v, k) => ({ key: k as K, value: checkNumber(select(v)) })));
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, KeyedAggregate<K>>(key, reduce, (v, k) => ({ key: k as K, value: checkNumber(select(v)) }), true));
     }
     if (typeof by === 'string' || typeof by === 'number') {
       // Checks every record's field, the first of each key included.
       const checked = (v: T) => (numberAt(v, by), v);
-      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, T>(key, fieldAggregator(by, combine), checked));
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, T>(key, fieldAggregator(by, combine), checked, true));
     }
     throw new GraphValidationError('INVALID_ARGUMENT', `${name.toLowerCase()}() needs a field name, a selector or nothing`);
   }

@@ -5,7 +5,7 @@
  */
 import type { KeySelector, ReduceFunction } from '../api/functions';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
-import type { ValueState } from '../state/KeyedState';
+import type { HeapValueState } from '../state/KeyedState';
 import { normalizeKey, type Key } from '../state/KeyGroup';
 import { ValueStateDescriptor } from '../state/StateDescriptor';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
@@ -14,20 +14,25 @@ export const REDUCE_STATE_NAME = '_op_state';
 
 export class StreamGroupedReduce<I, T> extends AbstractStreamOperator<I, T> {
   private backend!: HeapKeyedStateBackend;
-  private state!: ValueState<T>;
+  private state!: HeapValueState<T>;
 
-  /** `prepare` turns an input record into the reduced type (identity when absent). */
+  /**
+   * `prepare` turns an input record into the reduced type (identity when
+   * absent). `pure`: the reduce function never mutates its arguments (the
+   * built-in aggregations), so the current value needs no defensive copy.
+   */
   constructor(
     private readonly keySelector: KeySelector<I, Key>,
     private readonly reduce: ReduceFunction<T>,
     private readonly prepare?: (value: I, key: Key) => T,
+    private readonly pure = false,
   ) {
     super();
   }
   override open(ctx: OperatorContext, next: Input<T>): void {
     super.open(ctx, next);
     this.backend = ctx.keyedStateBackend!;
-    this.state = this.backend.getState(new ValueStateDescriptor<T>(REDUCE_STATE_NAME)) as ValueState<T>;
+    this.state = this.backend.getState(new ValueStateDescriptor<T>(REDUCE_STATE_NAME)) as HeapValueState<T>;
   }
   processElement(input: I, timestamp: number | undefined): void {
     this.recordsIn++;
@@ -36,7 +41,7 @@ export class StreamGroupedReduce<I, T> extends AbstractStreamOperator<I, T> {
       const key = this.keySelector(input);
       this.backend.setCurrentKey(normalizeKey(key));
       const value = this.prepare === undefined ? (input as unknown as T) : this.prepare(input, key);
-      const current = this.state.value();
+      const current = this.pure ? this.state.peek() : this.state.value();
       next = current === undefined ? value : this.reduce(current, value);
     } catch (e) {
       throw this.userError(e, input);

@@ -69,6 +69,11 @@ export class HeapValueState<T> implements ValueState<T> {
     const v = this.table.getForUpdate(this.scope.currentKey(), copyValue);
     return v === undefined ? copyValue(this.descriptor.defaultValue) : v;
   }
+  /** The value without a defensive copy: for callers that never mutate it (built-in aggregations). */
+  peek(): T | undefined {
+    const v = this.table.get(this.scope.currentKey());
+    return v === undefined ? this.descriptor.defaultValue : v;
+  }
   update(value: T | undefined): void {
     if (value === undefined) this.table.delete(this.scope.currentKey());
     else this.table.set(this.scope.currentKey(), value);
