@@ -517,3 +517,36 @@ describe('JobDocuments: watching', () => {
     expect(() => d.subscribe('jobs', 'j', () => {})).toThrow(/closed/);
   });
 });
+
+describe('memory over many jobs', () => {
+  const opLog = (backend: ShareDB, collection: string, id: string): unknown[] =>
+    ((backend as unknown as { db: { ops: Record<string, Record<string, unknown[]>> } }).db.ops[collection] ?? {})[id] ?? [];
+
+  test('forget deletes a job\'s documents and frees their op log', async () => {
+    const d = docs();
+    await d.createJob('j1', 'one', 0);
+    await d.checkpointTriggered('j1', pending(1));
+    await d.createJob('j2', 'two', 0);
+    await d.forget('j1');
+    expect(await d.getJob('j1')).toBeUndefined();
+    expect(await d.getCheckpoints('j1')).toBeUndefined();
+    expect(opLog(d.backend, 'jobs', 'j1').every((op) => op === null)).toBe(true);
+    expect(opLog(d.backend, 'checkpoints', 'j1').every((op) => op === null)).toBe(true);
+    expect(await d.getJob('j2')).toMatchObject({ name: 'two' });
+  });
+
+  test('a long history keeps only recent ops in the log, and the document stays right', async () => {
+    const d = docs(undefined, 10);
+    await d.createJob('long', 'long', 0);
+    for (let i = 1; i <= 150; i++) {
+      await d.checkpointTriggered('long', pending(i));
+      await d.checkpointCompleted('long', i, done(i));
+    }
+    const live = opLog(d.backend, 'checkpoints', 'long').filter((op) => op !== null);
+    expect(live.length).toBeLessThan(64);
+    const doc = (await d.getCheckpoints('long'))!;
+    expect(doc.counts).toEqual({ completed: 150, failed: 0, inProgress: 0 });
+    expect(doc.history).toHaveLength(10);
+    expect(doc.latestCompleted?.id).toBe(150);
+  });
+});

@@ -243,6 +243,22 @@ export class JobDocuments {
   }
 
   /**
+   * Drops a job's documents: deletes them, releases them on the write
+   * connection and frees their op log in the database, so an engine that
+   * runs many jobs keeps memory for the recent ones only.
+   */
+  forget(jobId: string): Promise<void> {
+    const drop = (collection: Collection) =>
+      this.enqueue(collection, jobId, async () => {
+        const doc = this.conn.get(collection, jobId);
+        if (doc.type !== null) await callback(cb => doc.del({}, cb));
+        await callback(cb => doc.destroy(cb));
+        await this.deleteOps(collection, jobId, null);
+      });
+    return Promise.all([drop(JOBS_COLLECTION), drop(CHECKPOINTS_COLLECTION)]).then(() => undefined);
+  }
+
+  /**
    * Waits for queued writes, closes the write connection and every open
    * subscription, and closes the backend if this object created it. Later
    * calls reject with CLOSED.
@@ -299,7 +315,18 @@ export class JobDocuments {
       }
       const op = build(doc.data as T);
       if (op.length > 0) await callback(cb => doc.submitOp(op, {}, cb));
+      // Subscribers load snapshots and receive new ops live: old ops are only memory.
+      if (op.length > 0 && typeof doc.version === 'number' && doc.version % COMPACT_EVERY === 0) {
+        await this.deleteOps(collection, jobId, doc.version - 1);
+      }
     });
+  }
+
+  /** Frees ops [0, to) (all when `to` is null) of a document where the database supports it. */
+  private deleteOps(collection: Collection, jobId: string, to: number | null): Promise<void> {
+    const db = (this.backend as unknown as { db?: { deleteOps?: Function } }).db;
+    if (typeof db?.deleteOps !== 'function') return Promise.resolve();
+    return callback(cb => db.deleteOps!(collection, jobId, 0, to, {}, cb));
   }
 
   private read<T>(collection: Collection, jobId: string): Promise<T | undefined> {
@@ -355,6 +382,9 @@ export class JobDocuments {
     return run;
   }
 }
+
+/** A document's op log is trimmed each time its version reaches a multiple of this. */
+const COMPACT_EVERY = 64;
 
 // ---- op building ----
 
