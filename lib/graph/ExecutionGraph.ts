@@ -5,8 +5,8 @@
  * connect subtask i to subtask i.
  *
  * Channels are numbered on both ends: a consumer's input channels 0..n-1 (in
- * edge order, then producer order), and a producer's output channels 0..m-1
- * over all its output edges. A frame names the consumer's channel; a credit
+ * the order producers are enumerated: vertex, subtask, edge), and a
+ * producer's output channels 0..m-1 over all its output edges. A frame names the consumer's channel; a credit
  * names the producer's.
  */
 import { isAllToAll, type PartitionerSpec } from '../operators/partitioners';
@@ -52,10 +52,6 @@ export interface ExecutionVertex {
 export interface ExecutionGraph {
   readonly jobGraph: JobGraph;
   readonly subtasks: readonly ExecutionVertex[];
-}
-
-export function subtaskName(vertex: JobVertex, index: number): string {
-  return `${vertex.name} (${index + 1}/${vertex.parallelism})`;
 }
 
 export function createExecutionGraph(jobGraph: JobGraph): ExecutionGraph {

@@ -11,7 +11,7 @@
 import { asUserFunctionError, type OperatorLocation } from '../errors';
 import type { OperatorRestoreState, OperatorSubtaskState, SubtaskState } from '../checkpoint/SubtaskState';
 import { assignSplits, type ReaderOutput } from '../connectors/Source';
-import type { JobVertex } from '../graph/JobGraph';
+import { chainedSuccessors, type JobVertex } from '../graph/JobGraph';
 import type { StreamNode } from '../graph/StreamGraph';
 import { HeapKeyedStateBackend, type KeyedStateSnapshot } from '../state/HeapKeyedStateBackend';
 import { KeyGroupRange } from '../state/KeyGroup';
@@ -150,7 +150,7 @@ export class OperatorChain {
       inputs.set(node.id, faults.length > 0 ? new FaultingInput(op, faults) : op);
     }
     const targetsOf = (node: StreamNode): CountingInput<unknown>[] => [
-      ...node.outEdges.flatMap((e) => inputs.get(e.targetId) ?? []),
+      ...chainedSuccessors(vertex, node).map((n) => inputs.get(n.id)!),
       ...(writersByNode.get(node.id) ?? []),
     ];
     const members: Member[] = [];
