@@ -59,7 +59,8 @@ export function spawnSubtask(parent: TRef<JobMasterMsg>, deps: SubtaskDeps): TRe
 class SubtaskShell {
   self!: TRef<SubtaskMsg>;
   private task: StreamTask | undefined;
-  private waiting = false;
+  /** The wait the task reported last; WaitEnded comes once it settles. */
+  private waitingOn: Promise<unknown> | undefined;
   private continuePending = false;
   private readonly timers = new Set<TimerHandle>();
   private flushTimer: TimerHandle | undefined;
@@ -93,7 +94,6 @@ class SubtaskShell {
         this.continuePending = false;
         break;
       case 'WaitEnded':
-        this.waiting = false;
         if (msg.error !== undefined) throw msg.error;
         break;
       case 'TriggerCheckpoint':
@@ -172,6 +172,7 @@ class SubtaskShell {
           reason: 'a newer checkpoint barrier arrived first',
           subsumed: true,
         }),
+      requestRun: () => this.continueSoon(),
       onBufferProcessed: probe ? (channel) => probe.bufferProcessed(self, channel) : undefined,
       faults: faults ? this.taskFaults() : undefined,
     };
@@ -210,23 +211,23 @@ class SubtaskShell {
 
   private drive(): void {
     const task = this.task;
-    if (task === undefined || this.waiting || this.done) return;
+    if (task === undefined || this.done) return;
+    // While the task waits, run() only runs its mailbox actions and reports the same wait.
     const status = task.run();
     if (this.deps.config.bufferTimeoutMs === 0) task.flushOutputs();
     switch (status.kind) {
       case 'more':
-        if (!this.continuePending) {
-          this.continuePending = true;
-          tell(this.self, { type: 'Continue' });
-        }
+        this.continueSoon();
         break;
-      case 'waiting':
-        this.waiting = true;
-        status.until.then(
+      case 'waiting': {
+        if (this.waitingOn === status.until) break;
+        const until = (this.waitingOn = status.until);
+        until.then(
           () => tell(this.self, { type: 'WaitEnded' }),
           (error: unknown) => tell(this.self, { type: 'WaitEnded', error: error ?? new Error('wait rejected') }),
         );
         break;
+      }
       case 'finished':
         this.done = true;
         this.flushTimer?.cancel();
@@ -236,6 +237,13 @@ class SubtaskShell {
       case 'idle':
         break;
     }
+  }
+
+  /** Asks for another run() after the messages already queued (once, however often asked). */
+  private continueSoon(): void {
+    if (this.continuePending) return;
+    this.continuePending = true;
+    tell(this.self, { type: 'Continue' });
   }
 
   /** Persists the final snapshot, then reports the subtask finished (it stays until CloseTask). */

@@ -20,7 +20,7 @@ import type { Clock } from '../time/Clock';
 import type { OutputChannel } from '../transport/OutputChannel';
 import { BROADCAST, type ChannelSelector } from './partitioners';
 import { SourceOperator } from './SourceOperator';
-import type { CountingInput, Input, OneInputStreamOperator, OperatorContext } from './StreamOperator';
+import type { CountingInput, Input, MailboxExecutor, OneInputStreamOperator, OperatorContext } from './StreamOperator';
 import { createRuntimeContext } from './StreamingRuntimeContext';
 
 export interface OperatorMetrics {
@@ -98,6 +98,7 @@ export interface ChainServices {
   readonly jobId: string;
   readonly attemptNumber: number;
   defer(work: Promise<unknown>): void;
+  readonly mailbox: MailboxExecutor;
   sendOperatorEvent(operatorUid: string, event: unknown): void;
   /** The state an operator restores from (undefined on a fresh start). */
   restoreState(uid: string): OperatorRestoreState | undefined;
@@ -190,6 +191,7 @@ export class OperatorChain {
         keyedStateBackend: m.keyedStateBackend,
         runtimeContext: createRuntimeContext(m.location, m.node.maxParallelism, m.keyedStateBackend, m.operatorState),
         defer: (w) => this.services.defer(w),
+        mailbox: this.services.mailbox,
         sendOperatorEvent: (e) => this.services.sendOperatorEvent(m.location.uid, e),
       };
       this.lifecycle(m, 'restore', () => m.operator.initializeState?.(this.services.restoreState(m.node.uid)));
@@ -252,9 +254,14 @@ export class OperatorChain {
     return work;
   }
 
-  /** End of bounded input, propagated head to tail. */
-  endInput(): void {
-    for (const m of this.members) this.lifecycle(m, 'end-input', () => m.operator.endInput());
+  /**
+   * End of bounded input for member `index` (members are told head to tail;
+   * the task waits for each one's deferred work and mailbox actions before
+   * telling the next).
+   */
+  endInput(index: number): void {
+    const m = this.members[index];
+    this.lifecycle(m, 'end-input', () => m.operator.endInput());
   }
 
   close(): void {

@@ -40,8 +40,19 @@ export interface OperatorContext {
   readonly runtimeContext: RuntimeContext;
   /** Async work the task must finish before it processes the next input. */
   defer(work: Promise<unknown>): void;
+  /**
+   * Runs `action` on the subtask's own thread of control, between two units
+   * of work (Flink's MailboxExecutor): the way an operator emits results that
+   * arrive asynchronously (async I/O). Actions run in submission order; a
+   * throw fails the subtask like a throw from processElement.
+   */
+  readonly mailbox: MailboxExecutor;
   /** Sends an event to this operator's coordinator in the job master. */
   sendOperatorEvent(event: unknown): void;
+}
+
+export interface MailboxExecutor {
+  execute(action: () => void): void;
 }
 
 export interface OneInputStreamOperator<I, O> extends CountingInput<I> {
@@ -52,7 +63,11 @@ export interface OneInputStreamOperator<I, O> extends CountingInput<I> {
   snapshotState?(checkpointId: number): Record<string, unknown[]> | undefined;
   /** Checkpoint `checkpointId` completed (commit what it covers). */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
-  /** Bounded input is exhausted: emit what is buffered. */
+  /**
+   * Bounded input is exhausted: emit what is buffered. Work the operator
+   * defers here (and mailbox actions it submits) completes before the next
+   * operator of the chain hears endInput and before the final snapshot.
+   */
   endInput(): void;
   close(): void;
 }

@@ -15,12 +15,21 @@
  * produces. Buffers received but not processed are at most the gate's
  * credits: the InputGate enforces it.
  *
+ * Operators may submit actions to the task's mailbox (results of
+ * asynchronous calls): they run inside run(), before further input, in
+ * submission order (Flink's mailbox model).
+ *
  * Checkpoints: a source snapshots when triggered; other subtasks when the
  * BarrierHandler says the barrier is aligned. The snapshot is taken
  * synchronously, then the barrier goes to every output, and the shell
- * persists the snapshot asynchronously while records keep flowing. At the
- * end of input the subtask takes a final snapshot (sinks pre-commit their
- * last transaction) and stays open until that final checkpoint completes.
+ * persists the snapshot asynchronously while records keep flowing.
+ *
+ * End of input: the chain's members hear endInput head to tail, each only
+ * after the previous one's deferred work and mailbox actions are done (an
+ * async operator flushes its in-flight requests first); then the subtask
+ * takes a final snapshot (sinks pre-commit their last transaction) and stays
+ * open until a checkpoint made of the final states completes. A
+ * stop-with-savepoint closes it instead once the savepoint is complete.
  */
 import { BarrierHandler, type BarrierAction, type CheckpointingMode } from '../checkpoint/BarrierHandler';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
@@ -57,6 +66,8 @@ export interface TaskEnvironment {
   snapshotTaken(snapshot: TaskSnapshot): void;
   /** A newer barrier overtook a pending alignment: this subtask will never snapshot `checkpointId`. */
   checkpointSubsumed(checkpointId: number): void;
+  /** Mailbox actions arrived while the task may be idle: call run() soon. */
+  requestRun(): void;
   /** Called after each input buffer is processed (observability for tests). */
   onBufferProcessed?: (channel: number) => void;
   /** Injected faults for this subtask (tests). */
@@ -99,7 +110,7 @@ export interface SubtaskMetrics {
   readonly buffersSent: number;
 }
 
-type Phase = 'created' | 'running' | 'suspended' | 'ending' | 'finished' | 'closed' | 'cancelled';
+type Phase = 'created' | 'running' | 'suspended' | 'ending-input' | 'ending' | 'finished' | 'closed' | 'cancelled';
 
 export class StreamTask {
   readonly chain: OperatorChain;
@@ -107,6 +118,13 @@ export class StreamTask {
   private readonly barriers: BarrierHandler;
   private readonly outputs: OutputChannel[] = [];
   private deferred: Promise<unknown>[] = [];
+  private mail: (() => void)[] = [];
+  /** What the task waits for (deferred work, a source's next data); mailbox actions still run meanwhile. */
+  private waitingFor: Promise<unknown> | undefined;
+  /** The wait failed (a rejected write): the next run() throws it. */
+  private waitFailure: { readonly error: unknown } | undefined;
+  /** During 'ending-input': the next chain member to hear endInput. */
+  private endingMember = 0;
   private phase: Phase = 'created';
   /** The snapshot taken at the end of input, handed to the shell when the task finishes. */
   finalSnapshot: TaskSnapshot | undefined;
@@ -144,6 +162,13 @@ export class StreamTask {
       jobId: config.jobId,
       attemptNumber: config.attemptNumber,
       defer: (w) => this.deferred.push(w),
+      mailbox: {
+        execute: (action) => {
+          if (this.phase === 'cancelled' || this.phase === 'closed') return;
+          this.mail.push(action);
+          if (this.mail.length === 1) env.requestRun();
+        },
+      },
       sendOperatorEvent: (uid, e) => env.sendOperatorEvent(uid, e),
       restoreState: restore ?? (() => undefined),
       recordFaults: env.faults ? (uid) => env.faults!.recordFaults(uid) : undefined,
@@ -185,6 +210,10 @@ export class StreamTask {
 
   run(): TaskStatus {
     if (this.phase === 'finished' || this.phase === 'closed' || this.phase === 'cancelled') return FINISHED;
+    if (this.waitFailure !== undefined) throw this.waitFailure.error;
+    this.runMail();
+    if (this.waitingFor !== undefined) return { kind: 'waiting', until: this.waitingFor };
+    if (this.phase === 'ending-input') return this.continueEndOfInput();
     if (this.phase === 'ending') return this.finishWhenDrained();
     if (this.phase === 'suspended') return this.takeDeferred() ?? IDLE;
     let status: TaskStatus = IDLE;
@@ -196,10 +225,23 @@ export class StreamTask {
       status = this.isSource ? this.pollSource() : this.processInput();
       status = this.takeDeferred() ?? status;
       if (status.kind !== 'more' || (this.phase as Phase) !== 'running') break;
+      this.runMail();
     }
     this.returnCredits();
-    if ((this.phase as Phase) === 'ending' && status.kind !== 'waiting') return this.finishWhenDrained();
-    return status;
+    if (status.kind === 'waiting') return status;
+    if ((this.phase as Phase) === 'ending-input') return this.continueEndOfInput();
+    return this.mail.length > 0 ? MORE : status;
+  }
+
+  /**
+   * Runs the mailbox actions submitted so far (not those they submit
+   * themselves). run() does it first; the shell may call it alone.
+   */
+  runMail(): void {
+    if (this.mail.length === 0) return;
+    const actions = this.mail;
+    this.mail = [];
+    for (const action of actions) action();
   }
 
   /** A source subtask starts checkpoint n: snapshot, then the barrier into every output. */
@@ -221,9 +263,14 @@ export class StreamTask {
     return Promise.all(this.chain.notifyCheckpointComplete(checkpointId));
   }
 
-  /** After the final checkpoint completed: commit it and close the operators. */
-  async close(): Promise<void> {
-    await this.notifyCheckpointComplete(FINAL_CHECKPOINT_ID);
+  /**
+   * Commits checkpoint `checkpointId` and closes the operators: after the
+   * final checkpoint completed, or after the savepoint of a
+   * stop-with-savepoint (a subtask that had finished commits its final
+   * transaction then too: its final state is in the savepoint).
+   */
+  async close(checkpointId = FINAL_CHECKPOINT_ID): Promise<void> {
+    await this.notifyCheckpointComplete(this.isFinished ? FINAL_CHECKPOINT_ID : checkpointId);
     this.chain.close();
     await Promise.all(this.takeDeferredWork());
     this.phase = 'closed';
@@ -235,7 +282,7 @@ export class StreamTask {
       case 'MORE_AVAILABLE':
         return MORE;
       case 'NOTHING_AVAILABLE':
-        return { kind: 'waiting', until: source.isAvailable() };
+        return this.wait(source.isAvailable());
       case 'END_OF_INPUT':
         this.endOfInput();
         return IDLE;
@@ -294,14 +341,34 @@ export class StreamTask {
     this.env.snapshotTaken({ ...snapshot, alignmentMs, syncMs: this.env.clock.now() - t0, target: barrier.savepoint ? barrier.target : undefined });
   }
 
-  /** All input consumed: end the operators, take the final snapshot, end every output partition. */
+  /** All input consumed: the chain's members end one by one (continueEndOfInput). */
   private endOfInput(): void {
-    this.chain.endInput();
+    this.phase = 'ending-input';
+    this.endingMember = 0;
+  }
+
+  /**
+   * Tells the next member endInput once the previous one's deferred work and
+   * mailbox actions are done; after the last, takes the final snapshot and
+   * ends every output partition.
+   */
+  private continueEndOfInput(): TaskStatus {
+    for (;;) {
+      const waiting = this.takeDeferred();
+      if (waiting) return waiting;
+      if (this.mail.length > 0) {
+        this.runMail();
+        continue;
+      }
+      if (this.endingMember >= this.chain.members.length) break;
+      this.chain.endInput(this.endingMember++);
+    }
     const t0 = this.env.clock.now();
     const snapshot = this.chain.snapshotState(FINAL_CHECKPOINT_ID);
     this.finalSnapshot = { ...snapshot, alignmentMs: 0, syncMs: this.env.clock.now() - t0, target: undefined };
     for (const ch of this.outputs) ch.addEvent(END_OF_PARTITION);
     this.phase = 'ending';
+    return this.finishWhenDrained();
   }
 
   private finishWhenDrained(): TaskStatus {
@@ -314,7 +381,21 @@ export class StreamTask {
 
   private takeDeferred(): TaskStatus | undefined {
     if (this.deferred.length === 0) return undefined;
-    return { kind: 'waiting', until: Promise.all(this.takeDeferredWork()) };
+    return this.wait(Promise.all(this.takeDeferredWork()));
+  }
+
+  /** Until `until` settles, run() only runs mailbox actions and reports the same wait. */
+  private wait(until: Promise<unknown>): TaskStatus {
+    this.waitingFor = until;
+    until.then(
+      () => {
+        if (this.waitingFor === until) this.waitingFor = undefined;
+      },
+      (error: unknown) => {
+        if (this.waitingFor === until) this.waitFailure = { error };
+      },
+    );
+    return { kind: 'waiting', until };
   }
 
   private takeDeferredWork(): Promise<unknown>[] {
@@ -339,12 +420,14 @@ export class StreamTask {
     if (this.phase === 'closed' || this.phase === 'cancelled') return;
     this.phase = 'cancelled';
     this.finalSnapshot?.release();
+    this.mail = [];
     try {
       this.chain.close();
     } catch {
       // a failing close on cancellation must not mask the original failure
     }
-    this.deferred = [];
+    // Nobody waits for these any more; a rejection must not escape as an unhandled one.
+    for (const w of this.takeDeferredWork()) w.catch(() => {});
   }
 
   metrics(): SubtaskMetrics {
