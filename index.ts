@@ -11,19 +11,23 @@ setDefaultExecutor(new ActorExecutor());
 export { StreamExecutionEnvironment, DEFAULT_JOB_NAME } from './lib/api/StreamExecutionEnvironment';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink } from './lib/api/DataStream';
 export { KeyedStream, type KeyedAggregate } from './lib/api/KeyedStream';
-export type { EnvironmentOptions, CheckpointOptions } from './lib/api/EnvironmentConfig';
+export type { EnvironmentOptions, CheckpointOptions, CheckpointRetention, RestoreMode } from './lib/api/EnvironmentConfig';
+export type { Logger } from './lib/monitoring/Logger';
 export type { JobClient, JobResult, JobStatus, OperatorResult, CheckpointStats, RestartRecord } from './lib/api/JobClient';
 export { RestartStrategies, type RestartStrategy } from './lib/recovery/RestartStrategies';
 export type { CheckpointingMode } from './lib/checkpoint/BarrierHandler';
 export { CheckpointFailure, type CheckpointFailureReason } from './lib/checkpoint/CheckpointCoordinator';
+export { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointStorage, type StateHandleRef } from './lib/checkpoint/CheckpointStorage';
+export type { CheckpointMetadata, OperatorMetadata, SubtaskMetadata } from './lib/checkpoint/CheckpointMetadata';
 export {
-  FileSystemCheckpointStorage,
-  MemoryCheckpointStorage,
-  type CheckpointStorage,
-  type CheckpointMetadata,
-  type StateHandleRef,
-} from './lib/checkpoint/CheckpointStorage';
-export { loadCheckpoint, readKeyedState, savepointLocation } from './lib/checkpoint/CheckpointLoader';
+  listRetainedCheckpoints,
+  loadCheckpoint,
+  readKeyedState,
+  resolveSnapshotPath,
+  type LoadedCheckpoint,
+  type RetainedCheckpoint,
+  type SnapshotPath,
+} from './lib/checkpoint/CheckpointLoader';
 export { JobDocuments, type CheckpointRecord, type JobDocument, type CheckpointsDocument } from './lib/monitoring/JobDocuments';
 export { operatorResult } from './lib/api/JobClient';
 export type { PipelineExecutor } from './lib/api/PipelineExecutor';
@@ -69,6 +73,9 @@ export {
   InvalidKeyError,
   StateAccessError,
   CorruptStateError,
+  CheckpointStorageError,
+  RestoreError,
+  type RestoreErrorCode,
   JobCancelledError,
   JobExecutionError,
 } from './lib/errors';

@@ -4,36 +4,43 @@
  * and the job's checkpointing (JobCheckpoints), recovers from failures and
  * ends the job.
  *
- * - Checkpoints: see JobCheckpoints — barriers triggered at the sources,
- *   acks in, metadata written, notify-complete out; too many failed
- *   checkpoints fail over the job.
+ * - Start: the job's checkpoint directory is created (an unusable storage
+ *   fails the job at once); a savepoint or retained checkpoint given as
+ *   `savepointPath` is loaded and checked against the job before anything
+ *   is deployed (RestoreError).
  * - Failures reach it through supervision (a crashed subtask escalates). It
  *   stops every subtask (leaves first: nact's stop(parent) does not stop
  *   descendants), asks the restart strategy, and after the delay redeploys
- *   the whole job from the latest completed checkpoint (falling back to an
- *   older one if a file is corrupt); sources rewind to their offsets.
+ *   the whole job from the newest restorable state of the job's lineage:
+ *   its own completed checkpoints, newest first (an unreadable one is
+ *   skipped and named), else the snapshot it started from.
  * - The end: when every subtask finished, their final states form the last
  *   checkpoint; once written, subtasks commit and close, and the job is
- *   FINISHED. Cancel stops everything at once.
+ *   FINISHED. A stop-with-savepoint ends the same way after its savepoint.
+ *   Cancel stops everything at once. The result settles only after the
+ *   checkpoint storage is tidied (retention applied, nothing in flight).
+ * - Every step is logged (pino): start, restore choices, restarts with their
+ *   cause, checkpoint failures, the end.
  */
 import { spawn, stop, type Ref } from 'nact';
 import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
 import { operatorResults, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
-import { loadCheckpoint, savepointLocation } from '../lib/checkpoint/CheckpointLoader';
-import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
-import { MemoryCheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
+import { rmdir } from 'node:fs/promises';
+import { loadCheckpoint, operatorType, type SnapshotPath } from '../lib/checkpoint/CheckpointLoader';
+import { MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
-import { describe, JobCancelledError, JobExecutionError } from '../lib/errors';
+import { describe, JobCancelledError, JobExecutionError, RestoreError } from '../lib/errors';
 import { createExecutionGraph, type ExecutionGraph, type SubtaskId } from '../lib/graph/ExecutionGraph';
 import type { JobGraph } from '../lib/graph/JobGraph';
 import type { JobDocuments } from '../lib/monitoring/JobDocuments';
+import type { Logger } from '../lib/monitoring/Logger';
 import type { SubtaskMetrics } from '../lib/operators/StreamTask';
 import { RestartBackoff, RestartStrategies } from '../lib/recovery/RestartStrategies';
 import type { TimerHandle } from '../lib/time/Clock';
 import { attemptOfActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
-import { JobCheckpoints } from './JobCheckpoints';
+import { JobCheckpoints, type JobEnd } from './JobCheckpoints';
 import { spawnSubtask } from './SubtaskActor';
 
 export interface JobMasterOptions {
@@ -89,6 +96,11 @@ class JobMaster {
   private readonly coordinators = new Map<string, OperatorCoordinator>();
   private readonly restarts: RestartRecord[] = [];
   private stoppedWithSavepoint: string | undefined;
+  private readonly log: Logger;
+  /** The snapshot the job started from (savepointPath), once loaded: the last resort of every restore. */
+  private initial: { readonly snapshot: SnapshotPath; readonly checkpointId: number; readonly isSavepoint: boolean } | undefined;
+  /** restoreMode CLAIM: the initial snapshot was deleted (or is being deleted). */
+  private released = false;
   private restartTimer: TimerHandle | undefined;
   private readonly result: Promise<JobResult>;
   private settle!: { resolve: (r: JobResult) => void; reject: (e: unknown) => void };
@@ -97,6 +109,7 @@ class JobMaster {
 
   constructor(private readonly options: JobMasterOptions) {
     const { config, jobGraph } = options;
+    this.log = config.logger.child({ jobId: this.jobId, job: jobGraph.jobName });
     this.startedAt = config.clock.now();
     this.graph = createExecutionGraph(jobGraph);
     const storage = config.checkpoint ? (config.checkpointStorage ?? new MemoryCheckpointStorage()) : undefined;
@@ -116,10 +129,8 @@ class JobMaster {
           for (const ref of this.subtasks.values()) tell(ref, msg);
         },
         failover: (error) => this.failover(error),
-        stopped: (savepoint) => {
-          this.stoppedWithSavepoint = savepoint;
-          this.terminate('FINISHED', () => this.settle.resolve(this.buildResult()));
-        },
+        stopping: (savepoint) => (this.stoppedWithSavepoint = savepoint),
+        checkpointCompleted: () => this.releaseInitial(),
         publish: (write) => this.publish(write),
       },
       this.jobId,
@@ -128,6 +139,7 @@ class JobMaster {
       storage,
       keys,
       sources,
+      this.log,
     );
     const strategy = config.restartStrategy ?? (config.checkpoint ? RestartStrategies.exponentialDelay() : RestartStrategies.noRestart());
     this.backoff = new RestartBackoff(strategy, config.random);
@@ -159,10 +171,16 @@ class JobMaster {
         return this.start();
       case 'RestoreLoaded':
         if (msg.attempt !== this.attempt + 1) return;
+        if (msg.initial !== undefined && this.options.config.savepoint !== undefined) {
+          this.initial = { snapshot: this.options.config.savepoint, ...msg.initial };
+          this.checkpoints.coordinator.advancePast(msg.initial.checkpointId);
+        }
+        for (const note of msg.notes) this.log.warn({ attempt: msg.attempt }, `restore skipped ${note}`);
+        if (msg.restored !== undefined) this.log.info({ attempt: msg.attempt, checkpointId: msg.state?.checkpointId }, `restoring from ${msg.restored}`);
         this.noteRestore(msg.state?.checkpointId, msg.notes);
         return this.deploy(msg.state);
       case 'RestoreFailed':
-        return this.giveUp(msg.error, 'no checkpoint could be restored');
+        return this.giveUp(msg.error, msg.reason);
       case 'RestartJob':
         if (msg.attempt === this.attempt + 1) this.loadLatest();
         return;
@@ -170,7 +188,7 @@ class JobMaster {
         if (this.isCurrent(attemptOfActorName(msg.subtask))) this.failover(msg.error);
         return;
       case 'SubtaskFinished':
-        if (this.isCurrent(msg.attempt)) this.subtaskFinished(msg.subtask, msg.ack, msg.metrics);
+        if (this.isCurrent(msg.attempt)) this.subtaskFinished(msg.subtask, msg.metrics);
         return;
       case 'SubtaskClosed':
         if (this.isCurrent(msg.attempt)) this.subtaskClosed(msg.subtask);
@@ -179,10 +197,13 @@ class JobMaster {
         if (this.isCurrent(msg.attempt)) this.checkpoints.acknowledged(msg.checkpointId, msg.ack);
         return;
       case 'DeclineCheckpoint':
-        if (this.isCurrent(msg.attempt)) this.checkpoints.declined(msg.checkpointId, msg.subtaskKey, msg.reason, msg.subsumed ?? false);
+        if (this.isCurrent(msg.attempt)) this.checkpoints.declined(msg.checkpointId, msg.subtaskKey, msg.reason, msg.cause);
         return;
       case 'CheckpointTick':
         if (this.status === 'RUNNING') this.checkpoints.onTick();
+        return;
+      case 'CheckpointPrepared':
+        if (this.status === 'RUNNING') this.checkpoints.prepareDone(msg.checkpointId, msg.error);
         return;
       case 'CheckpointStored':
         if (this.status === 'RUNNING') this.checkpoints.stored(msg.checkpointId, msg.location);
@@ -201,8 +222,9 @@ class JobMaster {
         if (this.status !== 'RUNNING') return msg.reply({ error: new Error(`cannot take a savepoint while the job is ${this.status}`) });
         return this.checkpoints.triggerSavepoint(msg.directory, { terminate: msg.terminate, reply: msg.reply });
       case 'CancelJob':
-        this.status = 'CANCELLING';
-        return this.terminate('CANCELED', () => this.settle.reject(new JobCancelledError(this.options.jobGraph.jobName)));
+        this.setStatus('CANCELLING');
+        this.log.info({}, 'job cancelled');
+        return this.terminate('CANCELED', 'CANCELED', () => this.settle.reject(new JobCancelledError(this.options.jobGraph.jobName)));
     }
   }
 
@@ -219,18 +241,37 @@ class JobMaster {
   // ---- deployment ----------------------------------------------------------------------------
 
   private start(): void {
-    const path = this.options.config.savepointPath;
-    if (path === undefined) return this.deploy(undefined);
+    const { config } = this.options;
     const next = this.attempt + 1;
-    Promise.resolve()
-      .then(() => savepointLocation(path))
-      .then(({ storage, location }) => loadCheckpoint(storage, location))
-      .then(({ state }) => {
-        state.validate(this.operatorsByUid(), this.options.config.allowNonRestoredState);
-        this.checkpoints.coordinator.advancePast(state.checkpointId);
-        tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes: [] });
-      })
-      .catch((error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error }));
+    const snapshot = config.savepoint;
+    this.log.info({ parallelism: config.parallelism, savepointPath: snapshot?.path, checkpointing: config.checkpoint !== undefined }, 'job submitted');
+    const fail = (error: unknown, reason: string) => tell(this.self, { type: 'RestoreFailed', attempt: next, error, reason });
+    const run = async () => {
+      try {
+        await this.checkpoints.prepareJob();
+      } catch (e) {
+        return fail(e, 'the checkpoint storage cannot be used');
+      }
+      if (snapshot === undefined) return tell(this.self, { type: 'RestoreLoaded', attempt: next, state: undefined, notes: [] });
+      try {
+        const loaded = await loadCheckpoint(snapshot.storage, snapshot.location).catch((e: unknown) => {
+          throw new RestoreError('SAVEPOINT_UNREADABLE', snapshot.path, describe(e), e);
+        });
+        const { state, metadata } = loaded;
+        state.validate(this.operatorsByUid(), config.allowNonRestoredState, snapshot.path);
+        tell(this.self, {
+          type: 'RestoreLoaded',
+          attempt: next,
+          state,
+          notes: [],
+          restored: `${metadata.isSavepoint ? 'savepoint' : 'checkpoint'} '${snapshot.path}' (checkpoint ${state.checkpointId})`,
+          initial: { checkpointId: state.checkpointId, isSavepoint: metadata.isSavepoint },
+        });
+      } catch (e) {
+        fail(e, 'the savepoint cannot be restored');
+      }
+    };
+    void run();
   }
 
   private deploy(restore: RestoredState | undefined): void {
@@ -265,24 +306,27 @@ class JobMaster {
     this.checkpoints.scheduleTick();
   }
 
-  private operatorsByUid(): Map<string, { maxParallelism: number; name: string }> {
-    const m = new Map<string, { maxParallelism: number; name: string }>();
-    for (const v of this.options.jobGraph.vertices) for (const n of v.nodes) m.set(n.uid, { maxParallelism: n.maxParallelism, name: n.name });
+  private operatorsByUid(): Map<string, { maxParallelism: number; name: string; type: string }> {
+    const m = new Map<string, { maxParallelism: number; name: string; type: string }>();
+    for (const v of this.options.jobGraph.vertices) {
+      for (const n of v.nodes) m.set(n.uid, { maxParallelism: n.maxParallelism, name: n.name, type: operatorType(n) });
+    }
     return m;
   }
 
   // ---- the end of a bounded job --------------------------------------------------------------
 
-  private subtaskFinished(id: SubtaskId, ack: SubtaskAck, metrics: SubtaskMetrics): void {
+  private subtaskFinished(id: SubtaskId, metrics: SubtaskMetrics): void {
     this.finished.set(subtaskKey(id), metrics);
-    this.checkpoints.subtaskFinished(ack);
+    this.checkpoints.subtaskFinished(subtaskKey(id));
   }
 
   private subtaskClosed(id: SubtaskId): void {
     this.closed.add(subtaskKey(id));
     if (this.closed.size < this.subtasks.size) return;
-    const result = this.buildResult();
-    this.terminate('FINISHED', () => this.settle.resolve(result));
+    const stopped = this.stoppedWithSavepoint !== undefined;
+    this.log.info({ durationMs: this.now - this.startedAt, restarts: this.restarts.length, savepoint: this.stoppedWithSavepoint }, stopped ? 'job stopped with a savepoint' : 'job finished');
+    this.terminate('FINISHED', stopped ? 'STOPPED' : 'FINISHED', () => this.settle.resolve(this.buildResult()));
   }
 
   // ---- failures ------------------------------------------------------------------------------
@@ -291,10 +335,15 @@ class JobMaster {
     if (this.status !== 'RUNNING') return;
     this.stopSubtasks();
     this.checkpoints.reset();
+    this.stoppedWithSavepoint = undefined;
     const decision = this.backoff.onFailure(this.now);
     if (!decision.restart) return this.giveUp(error, decision.reason);
     const record: RestartRecord = { at: this.now, attempt: this.attempt, cause: describe(error), delayMs: decision.delayMs };
     this.restarts.push(record);
+    this.log.warn(
+      { attempt: this.attempt, restarts: this.restarts.length, delayMs: decision.delayMs, strategy: this.backoff.strategy.kind, err: describe(error) },
+      'job failed; restarting',
+    );
     this.publish((d) => d.recordRestart(this.jobId, record.cause));
     this.setStatus('RESTARTING');
     const next = this.attempt + 1;
@@ -304,28 +353,39 @@ class JobMaster {
     });
   }
 
-  /** Loads the newest completed checkpoint that reads back intact; older ones are the fallback. */
+  /**
+   * Loads the newest restorable state of the job's lineage: its own
+   * completed checkpoints, newest first, else the snapshot it started from;
+   * an unreadable one is skipped (and named) for the next.
+   */
   private loadLatest(): void {
     const next = this.attempt + 1;
-    const candidates = [...this.checkpoints.completed].reverse();
-    const storage = this.checkpoints.storage;
+    const candidates: { label: string; storage: CheckpointStorage; location: string }[] = this.checkpoints.completed.map((c) => ({
+      label: `checkpoint ${c.id}`,
+      storage: this.checkpoints.storage!,
+      location: c.location,
+    }));
+    if (this.initial !== undefined && !this.released) {
+      const { snapshot, isSavepoint } = this.initial;
+      candidates.push({ label: `${isSavepoint ? 'savepoint' : 'checkpoint'} '${snapshot.path}' the job started from`, storage: snapshot.storage, location: snapshot.location });
+    }
     const notes: string[] = [];
-    const attemptLoad = async (): Promise<RestoredState | undefined> => {
-      if (storage === undefined || candidates.length === 0) return undefined;
+    const attemptLoad = async (): Promise<{ state: RestoredState; label: string } | undefined> => {
+      if (candidates.length === 0) return undefined;
       let lastError: unknown;
       for (const c of candidates) {
         try {
-          return (await loadCheckpoint(storage, c.location)).state;
+          return { state: (await loadCheckpoint(c.storage, c.location)).state, label: c.label };
         } catch (e) {
           lastError = e;
-          notes.push(`checkpoint ${c.id} unusable: ${describe(e)}`);
+          notes.push(`${c.label} unusable: ${describe(e)}`);
         }
       }
       throw lastError;
     };
     attemptLoad().then(
-      (state) => tell(this.self, { type: 'RestoreLoaded', attempt: next, state, notes }),
-      (error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error }),
+      (r) => tell(this.self, { type: 'RestoreLoaded', attempt: next, state: r?.state, notes, restored: r?.label }),
+      (error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error, reason: 'no checkpoint could be restored' }),
     );
   }
 
@@ -341,7 +401,8 @@ class JobMaster {
   }
 
   private giveUp(error: unknown, reason: string): void {
-    this.terminate('FAILED', () => this.settle.reject(new JobExecutionError(this.options.jobGraph.jobName, error, this.restarts, reason)));
+    this.log.error({ restarts: this.restarts.length, reason, err: describe(error) }, 'job failed');
+    this.terminate('FAILED', 'FAILED', () => this.settle.reject(new JobExecutionError(this.options.jobGraph.jobName, error, this.restarts, reason)));
   }
 
   // ---- termination ---------------------------------------------------------------------------
@@ -351,15 +412,47 @@ class JobMaster {
     this.subtasks = new Map();
   }
 
-  private terminate(status: JobStatus, settle: () => void): void {
+  /**
+   * Stops every actor of the job at once; the result settles once the
+   * checkpoint storage is tidied (retention, CLAIM) and nothing is in flight.
+   */
+  private terminate(status: JobStatus, end: JobEnd, settle: () => void): void {
     this.restartTimer?.cancel();
     this.stopSubtasks();
-    this.checkpoints.close(status);
     stop(this.self);
     this.setStatus(status);
-    this.options.onTerminated?.();
-    this.markTerminated();
-    settle();
+    this.checkpoints
+      .close(end)
+      .then(() => (end === 'FINISHED' || end === 'STOPPED' ? this.releaseInitial() : undefined))
+      .catch((e: unknown) => this.log.warn({ err: describe(e) }, 'checkpoint storage cleanup failed'))
+      .then(() => {
+        this.options.onTerminated?.();
+        this.markTerminated();
+        settle();
+      });
+  }
+
+  /**
+   * restoreMode CLAIM: the snapshot the job started from is deleted once the
+   * job no longer needs it (a checkpoint of its own completed, or it ended).
+   */
+  private releaseInitial(): Promise<void> | undefined {
+    if (this.options.config.restoreMode !== 'CLAIM' || this.initial === undefined || this.released) return undefined;
+    this.released = true;
+    const { snapshot, isSavepoint } = this.initial;
+    const { storage } = snapshot;
+    const { dir } = storage.parseLocation(snapshot.location);
+    this.log.info({ path: snapshot.path }, 'deleting the claimed snapshot the job started from');
+    return storage
+      .removeDirectory(dir)
+      .then(() => {
+        // A retained checkpoint's job directory goes with its last checkpoint.
+        if (!isSavepoint) return rmdir(storage.root);
+      })
+      .catch((e: unknown) => {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') this.log.warn({ path: snapshot.path, err: describe(e) }, 'could not delete the claimed snapshot');
+      });
   }
 
   private setStatus(status: JobStatus): void {

@@ -11,18 +11,16 @@
  */
 import { spawn } from 'nact';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
-import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
-import { FileSystemCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
+import { snapshotLocation, stateFileName } from '../lib/checkpoint/CheckpointLayout';
+import type { CheckpointStorage, StateHandleRef } from '../lib/checkpoint/CheckpointStorage';
 import { encodeSubtaskState, type RestoredState } from '../lib/checkpoint/SubtaskState';
+import { CheckpointStorageError, describe } from '../lib/errors';
 import type { ExecutionVertex, OutputChannelInfo, SubtaskId } from '../lib/graph/ExecutionGraph';
 import { StreamTask, type TaskEnvironment, type TaskFaults, type TaskSnapshot } from '../lib/operators/StreamTask';
 import type { SubtaskIdentity } from '../lib/testing/FaultInjector';
 import type { TimerHandle } from '../lib/time/Clock';
 import type { ChannelBuffer } from '../lib/transport/ChannelBuffer';
 import { subtaskActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
-
-/** Storage id under which subtasks keep their final states (regular checkpoints start at 1). */
-export const FINAL_STATES_ID = 0;
 
 export interface SubtaskDeps {
   readonly descriptor: ExecutionVertex;
@@ -65,6 +63,10 @@ class SubtaskShell {
   private readonly timers = new Set<TimerHandle>();
   private flushTimer: TimerHandle | undefined;
   private done = false;
+  /** Checkpoints this subtask snapshotted at their barrier. */
+  private readonly snapshotted = new Set<number>();
+  /** The encoded final state, once finished: written into every checkpoint that follows. */
+  private finalState: Uint8Array | undefined;
   private readonly key: string;
   private readonly identity: SubtaskIdentity;
 
@@ -105,8 +107,11 @@ class SubtaskShell {
       case 'AbortCheckpoint':
         this.requireTask().abortCheckpoint(msg.checkpointId);
         break;
+      case 'WriteFinalState':
+        this.writeFinalState(msg.checkpointId, msg.target);
+        return;
       case 'CloseTask':
-        await this.requireTask().close();
+        await this.requireTask().close(msg.checkpointId);
         this.dispose();
         tell(this.deps.jobMaster, { type: 'SubtaskClosed', attempt: this.deps.attempt, subtask: this.deps.descriptor.id });
         return;
@@ -170,7 +175,7 @@ class SubtaskShell {
           checkpointId,
           subtaskKey: this.key,
           reason: 'a newer checkpoint barrier arrived first',
-          subsumed: true,
+          cause: 'SUBSUMED',
         }),
       requestRun: () => this.continueSoon(),
       onBufferProcessed: probe ? (channel) => probe.bufferProcessed(self, channel) : undefined,
@@ -246,47 +251,72 @@ class SubtaskShell {
     tell(this.self, { type: 'Continue' });
   }
 
-  /** Persists the final snapshot, then reports the subtask finished (it stays until CloseTask). */
+  /** Serialises the final snapshot (kept for the checkpoints still to come), then reports the subtask finished; it stays until CloseTask. */
   private finish(task: StreamTask): void {
     const metrics = task.metrics();
     const { attempt, jobMaster, descriptor } = this.deps;
-    this.write(task.finalSnapshot!, FINAL_STATES_ID, `${this.key}.a${attempt}`).then(
-      (ack) => tell(jobMaster, { type: 'SubtaskFinished', attempt, subtask: descriptor.id, ack, metrics }),
+    task.finalSnapshot!.write().then(
+      (state) => {
+        this.finalState = encodeSubtaskState(state);
+        tell(jobMaster, { type: 'SubtaskFinished', attempt, subtask: descriptor.id, metrics });
+      },
       (error: unknown) => tell(this.self, { type: 'Fail', error }),
     );
   }
 
   /** The asynchronous part of a checkpoint: serialise, store, acknowledge (or decline). */
   private persist(snapshot: TaskSnapshot): void {
+    this.snapshotted.add(snapshot.checkpointId);
+    const t0 = this.deps.config.clock.now();
+    this.acknowledge(
+      snapshot.checkpointId,
+      snapshot.write().then((state) => this.store(snapshot.checkpointId, snapshot.target, encodeSubtaskState(state))),
+      { alignmentMs: snapshot.alignmentMs, syncMs: snapshot.syncMs, t0 },
+    );
+  }
+
+  /** A finished subtask's acknowledgement: its final state, written into checkpoint `checkpointId`. */
+  private writeFinalState(checkpointId: number, target: string | undefined): void {
+    // A snapshot this subtask took at the barrier of that checkpoint (just before it finished) already answers.
+    if (this.snapshotted.has(checkpointId)) return;
+    const bytes = this.finalState;
+    if (bytes === undefined) throw new Error(`subtask ${this.key} was asked for its final state before it finished`);
+    this.acknowledge(checkpointId, this.store(checkpointId, target, bytes), { alignmentMs: 0, syncMs: 0, t0: this.deps.config.clock.now() });
+  }
+
+  private store(checkpointId: number, target: string | undefined, bytes: Uint8Array): Promise<StateHandleRef | undefined> {
+    const loc = snapshotLocation(this.deps.storage, this.deps.jobId, checkpointId, target);
+    return loc === undefined ? Promise.resolve(undefined) : loc.storage.writeFile(loc.dir, stateFileName(this.key), bytes);
+  }
+
+  private acknowledge(checkpointId: number, stored: Promise<StateHandleRef | undefined>, timing: { alignmentMs: number; syncMs: number; t0: number }): void {
     const { attempt, jobMaster } = this.deps;
-    this.write(snapshot, snapshot.checkpointId, this.key).then(
-      (ack) => tell(jobMaster, { type: 'AcknowledgeCheckpoint', attempt, checkpointId: snapshot.checkpointId, ack }),
+    stored.then(
+      (handle) =>
+        tell(jobMaster, {
+          type: 'AcknowledgeCheckpoint',
+          attempt,
+          checkpointId,
+          ack: {
+            subtaskKey: this.key,
+            operatorUids: this.identity.uids,
+            subtaskIndex: this.identity.index,
+            handle,
+            alignmentMs: timing.alignmentMs,
+            syncMs: timing.syncMs,
+            asyncMs: this.deps.config.clock.now() - timing.t0,
+          },
+        }),
       (error: unknown) =>
         tell(jobMaster, {
           type: 'DeclineCheckpoint',
           attempt,
-          checkpointId: snapshot.checkpointId,
+          checkpointId,
           subtaskKey: this.key,
-          reason: error instanceof Error ? error.message : String(error),
+          reason: describe(error),
+          cause: error instanceof CheckpointStorageError ? 'STORAGE_FAILURE' : 'DECLINED',
         }),
     );
-  }
-
-  private async write(snapshot: TaskSnapshot, storageId: number, fileKey: string): Promise<SubtaskAck> {
-    const clock = this.deps.config.clock;
-    const t0 = clock.now();
-    const state = await snapshot.write();
-    const storage = snapshot.target ? new FileSystemCheckpointStorage(snapshot.target, { prefix: 'savepoint' }) : this.deps.storage;
-    const handle = storage ? await storage.writeSubtaskState(storageId, fileKey, encodeSubtaskState(state)) : undefined;
-    return {
-      subtaskKey: this.key,
-      operatorUids: this.identity.uids,
-      subtaskIndex: this.identity.index,
-      handle,
-      alignmentMs: snapshot.alignmentMs,
-      syncMs: snapshot.syncMs,
-      asyncMs: clock.now() - t0,
-    };
   }
 
   private after(ms: number, fn: () => void): void {

@@ -33,15 +33,21 @@ export type SubtaskMsg =
   | { readonly type: 'Continue' }
   | { readonly type: 'WaitEnded'; readonly error?: unknown }
   | { readonly type: 'TriggerCheckpoint'; readonly barrier: CheckpointBarrier }
+  /** A finished subtask acknowledges checkpoint `checkpointId` with its final state (written into that checkpoint). */
+  | { readonly type: 'WriteFinalState'; readonly checkpointId: number; readonly target: string | undefined }
   | { readonly type: 'NotifyCheckpointComplete'; readonly checkpointId: number }
   | { readonly type: 'AbortCheckpoint'; readonly checkpointId: number }
-  /** The final checkpoint completed: commit it, close the operators, report SubtaskClosed. */
-  | { readonly type: 'CloseTask' }
+  /**
+   * The final checkpoint, or the savepoint of a stop-with-savepoint,
+   * completed: commit it, close the operators, report SubtaskClosed.
+   */
+  | { readonly type: 'CloseTask'; readonly checkpointId: number }
   | { readonly type: 'Fail'; readonly error: unknown };
 
 export type JobMasterMsg =
   | { readonly type: 'StartJob' }
-  | { readonly type: 'SubtaskFinished'; readonly attempt: number; readonly subtask: SubtaskId; readonly ack: SubtaskAck; readonly metrics: SubtaskMetrics }
+  /** Input ended and the final state is taken; the subtask stays until CloseTask. */
+  | { readonly type: 'SubtaskFinished'; readonly attempt: number; readonly subtask: SubtaskId; readonly metrics: SubtaskMetrics }
   | { readonly type: 'SubtaskClosed'; readonly attempt: number; readonly subtask: SubtaskId }
   | { readonly type: 'SubtaskFailed'; readonly subtask: string; readonly error: unknown }
   | { readonly type: 'AcknowledgeCheckpoint'; readonly attempt: number; readonly checkpointId: number; readonly ack: SubtaskAck }
@@ -51,15 +57,27 @@ export type JobMasterMsg =
       readonly checkpointId: number;
       readonly subtaskKey: string;
       readonly reason: string;
-      /** Declined because a newer checkpoint overtook it (does not count as a failure). */
-      readonly subsumed?: boolean;
+      /** Why: a newer checkpoint overtook it (not counted as a failure), or its state could not be stored. */
+      readonly cause: 'SUBSUMED' | 'STORAGE_FAILURE' | 'DECLINED';
     }
   | { readonly type: 'OperatorEventSent'; readonly attempt: number; readonly operatorUid: string; readonly subtaskIndex: number; readonly event: unknown }
   | { readonly type: 'CheckpointTick' }
+  /** The directory of a triggered checkpoint exists: barriers may go out. */
+  | { readonly type: 'CheckpointPrepared'; readonly checkpointId: number; readonly error?: unknown }
   | { readonly type: 'CheckpointStored'; readonly checkpointId: number; readonly location: string | undefined }
   | { readonly type: 'CheckpointStoreFailed'; readonly checkpointId: number; readonly error: unknown }
-  | { readonly type: 'RestoreLoaded'; readonly attempt: number; readonly state: RestoredState | undefined; readonly notes: readonly string[] }
-  | { readonly type: 'RestoreFailed'; readonly attempt: number; readonly error: unknown }
+  | {
+      readonly type: 'RestoreLoaded';
+      readonly attempt: number;
+      readonly state: RestoredState | undefined;
+      /** Restore candidates skipped as unusable, and why. */
+      readonly notes: readonly string[];
+      /** What was restored, for the logs ('checkpoint 7', 'savepoint …'). */
+      readonly restored?: string;
+      /** Set when the job starts: the snapshot it started from (savepointPath) was loaded. */
+      readonly initial?: { readonly checkpointId: number; readonly isSavepoint: boolean };
+    }
+  | { readonly type: 'RestoreFailed'; readonly attempt: number; readonly error: unknown; readonly reason: string }
   | { readonly type: 'RestartJob'; readonly attempt: number }
   | {
       readonly type: 'TriggerSavepoint';

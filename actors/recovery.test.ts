@@ -18,7 +18,12 @@ import {
   type ListState,
   type RuntimeContext,
   JobExecutionError,
+  CheckpointStorageError,
+  CollectSink,
+  listRetainedCheckpoints,
   MemoryCheckpointStorage,
+  resolveSnapshotPath,
+  RestoreError,
   readCommittedLines,
   RestartStrategies,
   StreamExecutionEnvironment,
@@ -83,15 +88,15 @@ describe('checkpoint storage on the file system', () => {
     env.enableCheckpointing(10, 'exactly-once', { retainedCheckpoints: 3 });
     env.setCheckpointStorage(corrupting);
     env.setRestartStrategy(RestartStrategies.fixedDelay(1, 0));
-    corrupting.writeMetadata = async (m) => {
-      const location = await storage.writeMetadata(m);
-      if (m.checkpointId === 3) {
-        const state = m.subtasks[0].handle.location;
+    corrupting.writeFile = async (d, name, payload) => {
+      const handle = await storage.writeFile(d, name, payload);
+      if (name === '_metadata' && d.endsWith('/chk-3')) {
+        const state = storage.locationOf(d, (await storage.list(d)).find((n) => n.endsWith('.state'))!);
         const bytes = fs.readFileSync(state);
         bytes[bytes.length - 1] ^= 0xff;
         fs.writeFileSync(state, bytes);
       }
-      return location;
+      return handle;
     };
     const n = 30_000;
     env
@@ -115,9 +120,9 @@ describe('checkpoint storage on the file system', () => {
       expect(Math.max(...vs)).toBe(count);
       expect(vs.size).toBe(count);
     }
-    // Retention: only the newest completed checkpoints stay on disk.
-    const listed = await storage.listCompleted();
-    expect(listed.length).toBeLessThanOrEqual(3);
+    // Retention: the finished job keeps its final checkpoint only.
+    const listed = await listRetainedCheckpoints(path.join(dir, 'checkpoints'));
+    expect(listed.map((c) => c.location)).toEqual([result.finalCheckpoint]);
   });
 });
 
@@ -136,23 +141,26 @@ describe('aborted checkpoints', () => {
     expect(result.checkpoints.some((c) => c.state === 'COMPLETED')).toBe(true);
   });
 
-  test('a storage that cannot write declines the checkpoint; beyond the tolerated failures the job fails over', async () => {
+  test('a storage that cannot write: the checkpoint fails as STORAGE_FAILURE; beyond the tolerated failures the job fails over', async () => {
     const base = new MemoryCheckpointStorage();
     let failWrites = 2;
     const flaky: CheckpointStorage = Object.create(base);
-    flaky.writeSubtaskState = async (id, key, bytes) => {
-      if (id > 0 && failWrites > 0) {
+    flaky.writeFile = async (d, name, bytes) => {
+      if (name !== '_metadata' && failWrites > 0) {
         failWrites--;
-        throw new Error('disk full');
+        throw new CheckpointStorageError('disk full (ENOSPC)');
       }
-      return base.writeSubtaskState(id, key, bytes);
+      return base.writeFile(d, name, bytes);
     };
     const env = StreamExecutionEnvironment.create();
     env.enableCheckpointing(5, 'exactly-once', { tolerableFailedCheckpoints: 0 });
     env.setCheckpointStorage(flaky);
     env.setRestartStrategy(RestartStrategies.fixedDelay(5, 0));
-    const out = await env.fromGenerator(5000, (i) => i, { ratePerSecond: 50_000 }).uid('src').executeAndCollect();
-    expect(out).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    env.fromGenerator(5000, (i) => i, { ratePerSecond: 50_000 }).uid('src').sinkTo(new CollectSink<number>()).uid('collect');
+    const result = await env.execute('flaky storage');
+    expect(result.sinkResults['collect']).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(result.restarts.length).toBeGreaterThanOrEqual(1);
+    expect(result.restarts[0].cause).toMatch(/STORAGE_FAILURE.*disk full/);
   });
 });
 
@@ -161,7 +169,7 @@ describe('savepoints', () => {
     const env = StreamExecutionEnvironment.create({ parallelism: 1 });
     env.enableCheckpointing(1000);
     const seen: number[] = [];
-    env.fromGenerator(4000, (i) => i, { ratePerSecond: 20_000 }).uid('src').keyBy((i) => i % 3).sum().uid('sum').sinkTo((x) => void seen.push(x));
+    env.fromGenerator(4000, (i) => i, { ratePerSecond: 8_000 }).uid('src').keyBy((i) => i % 3).sum().uid('sum').sinkTo((x) => void seen.push(x));
     const client = env.executeAsync('savepointed');
     await until(() => seen.length > 500);
     const savepoint = await client.triggerSavepoint(path.join(dir, 'sp'));
@@ -193,7 +201,9 @@ describe('savepoints', () => {
     other.fromGenerator(10, (i) => i).uid('src').keyBy((i) => i % 3).sum().uid('renamed').sinkTo(() => {});
     const err = (await other.execute('b').catch((e: unknown) => e)) as JobExecutionError;
     expect(err).toBeInstanceOf(JobExecutionError);
-    expect(err.message).toMatch(/state for operator uid 'sum', which the job does not have/);
+    expect(err.cause).toBeInstanceOf(RestoreError);
+    expect((err.cause as RestoreError).code).toBe('NON_RESTORED_STATE');
+    expect(err.message).toMatch(/the savepoint cannot be restored.*cannot restore from .*state for operator uid 'sum', which the job does not have/);
     const allowed = StreamExecutionEnvironment.create({ savepointPath: savepoint, allowNonRestoredState: true });
     allowed.fromGenerator(10, (i) => i).uid('src').keyBy((i) => i % 3).sum().uid('renamed').sinkTo(() => {});
     await expect(allowed.execute('c')).resolves.toMatchObject({ status: 'FINISHED' });
@@ -241,7 +251,8 @@ describe('operator list state', () => {
     // The three subtasks together hold every record once at the end: the restored items, split, plus the rest.
     const finals = counts.length;
     expect(finals).toBeLessThan(3000);
-    const state = await loadCheckpoint(new FileSystemCheckpointStorage(path.join(dir, 'sp'), { prefix: 'savepoint' }), savepoint);
+    const sp = resolveSnapshotPath(savepoint);
+    const state = await loadCheckpoint(sp.storage, sp.location);
     const restoredItems = state.state.forSubtask('buffer', 0, 1)!.lists['state:seen'] ?? [];
     expect(restoredItems.length + finals).toBe(3000);
     const shares = [0, 1, 2].map((i) => state.state.forSubtask('buffer', i, 3)!.lists['state:seen'].length);

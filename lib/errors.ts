@@ -99,6 +99,41 @@ export class CorruptStateError extends WeirError {
   readonly code = 'CORRUPT_STATE';
 }
 
+/** Checkpoint storage could not be written or prepared (a full disk, a read-only directory, a discarded checkpoint). */
+export class CheckpointStorageError extends WeirError {
+  readonly code = 'STORAGE_FAILURE';
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+  }
+}
+
+export type RestoreErrorCode =
+  /** The path names no savepoint or checkpoint (no `_metadata` there). */
+  | 'SAVEPOINT_NOT_FOUND'
+  /** Its files cannot be read back intact. */
+  | 'SAVEPOINT_UNREADABLE'
+  /** A uid's state was written by an operator or source of another kind. */
+  | 'INCOMPATIBLE_STATE'
+  /** State for an operator uid the job does not have (allowNonRestoredState skips it). */
+  | 'NON_RESTORED_STATE'
+  /** Keyed state written with another maxParallelism (key groups cannot be remapped). */
+  | 'MAX_PARALLELISM_CHANGED';
+
+/**
+ * The savepoint or retained checkpoint a job was started from (`savepointPath`)
+ * cannot be restored into this job. Names the path and what is wrong.
+ */
+export class RestoreError extends WeirError {
+  constructor(
+    readonly code: RestoreErrorCode,
+    readonly path: string,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super(`cannot restore from '${path}': ${detail}`, cause === undefined ? undefined : { cause });
+  }
+}
+
 /** The job ended because it was cancelled. */
 export class JobCancelledError extends WeirError {
   readonly code = 'JOB_CANCELLED';

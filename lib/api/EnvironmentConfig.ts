@@ -12,6 +12,8 @@ import type { FaultInjector } from '../testing/FaultInjector';
 import type { CheckpointConfig } from '../checkpoint/CheckpointCoordinator';
 import type { CheckpointStorage } from '../checkpoint/CheckpointStorage';
 import type { RestartStrategy } from '../recovery/RestartStrategies';
+import { resolveSnapshotPath, type SnapshotPath } from '../checkpoint/CheckpointLoader';
+import { createDefaultLogger, isLogger, type Logger } from '../monitoring/Logger';
 
 export interface EnvironmentOptions {
   /** Default parallelism of operators (1). */
@@ -38,11 +40,33 @@ export interface EnvironmentOptions {
   channelProbe?: ChannelProbe;
   /** Injected faults (tests and experiments, see weir/testing). */
   faults?: FaultInjector;
-  /** Start the job from this savepoint (its directory or its _metadata file). */
+  /**
+   * Start the job from this savepoint or retained checkpoint: its directory
+   * (`savepoint-…`, or a `chk-<n>` of a job run) or its `_metadata` file, as
+   * Flink's `execution.savepoint.path`. Checked at create(): a RestoreError
+   * (SAVEPOINT_NOT_FOUND) when there is no metadata there.
+   */
   savepointPath?: string;
   /** Start even if the savepoint has state for operators the job no longer has. */
   allowNonRestoredState?: boolean;
+  /**
+   * Who owns the snapshot named by `savepointPath` (Flink's restore mode).
+   * 'NO_CLAIM' (default): never modified or deleted. 'CLAIM': the job takes
+   * it over and deletes it once it no longer needs it (its own first
+   * completed checkpoint, or its end) — resuming again and again after
+   * crashes then leaves no piles of old checkpoints.
+   */
+  restoreMode?: RestoreMode;
+  /**
+   * Where the engine logs (a pino logger, or anything with pino's
+   * info/warn/error/debug/child methods); `false` for none. Default: pino to
+   * stderr at level `WEIR_LOG_LEVEL`, or 'info' ('silent' when NODE_ENV is
+   * 'test').
+   */
+  logger?: Logger | false;
 }
+
+export type RestoreMode = 'NO_CLAIM' | 'CLAIM';
 
 export interface EnvironmentConfig {
   readonly parallelism: number;
@@ -57,8 +81,11 @@ export interface EnvironmentConfig {
   readonly executor: PipelineExecutor | undefined;
   readonly channelProbe: ChannelProbe | undefined;
   readonly faults: FaultInjector | undefined;
-  readonly savepointPath: string | undefined;
+  /** The snapshot to start from, resolved and checked at create(). */
+  readonly savepoint: SnapshotPath | undefined;
   readonly allowNonRestoredState: boolean;
+  readonly restoreMode: RestoreMode;
+  readonly logger: Logger;
   /** Set by enableCheckpointing(); undefined: no periodic checkpoints. */
   readonly checkpoint: CheckpointConfig | undefined;
   readonly restartStrategy: RestartStrategy | undefined;
@@ -77,6 +104,12 @@ export function resolveConfig(o: EnvironmentOptions = {}): EnvironmentConfig {
     throw new ConfigurationError('clock', 'must have now() and setTimer()');
   }
   if (o.random !== undefined && typeof o.random !== 'function') throw new ConfigurationError('random', 'must be a function');
+  if (o.restoreMode !== undefined && o.restoreMode !== 'CLAIM' && o.restoreMode !== 'NO_CLAIM') {
+    throw new ConfigurationError('restoreMode', `must be 'CLAIM' or 'NO_CLAIM', got ${String(o.restoreMode)}`);
+  }
+  if (o.logger !== undefined && o.logger !== false && !isLogger(o.logger)) {
+    throw new ConfigurationError('logger', 'must be a pino logger (info, warn, error, debug, child) or false');
+  }
   return {
     parallelism,
     maxParallelism,
@@ -90,8 +123,10 @@ export function resolveConfig(o: EnvironmentOptions = {}): EnvironmentConfig {
     executor: o.executor,
     channelProbe: o.channelProbe,
     faults: o.faults,
-    savepointPath: o.savepointPath,
+    savepoint: o.savepointPath === undefined ? undefined : resolveSnapshotPath(o.savepointPath),
     allowNonRestoredState: o.allowNonRestoredState ?? false,
+    restoreMode: o.restoreMode ?? 'NO_CLAIM',
+    logger: o.logger === false ? createDefaultLogger('silent') : (o.logger ?? createDefaultLogger()),
     checkpoint: undefined,
     restartStrategy: undefined,
     checkpointStorage: undefined,
@@ -109,7 +144,20 @@ export interface CheckpointOptions {
   tolerableFailedCheckpoints?: number;
   /** Completed checkpoints kept (1); keep 2+ to fall back when the newest is corrupt. */
   retainedCheckpoints?: number;
+  /**
+   * What happens to the job's checkpoints when it ends (Flink's externalized
+   * checkpoint retention). A failed job always keeps them (resume from the
+   * newest with `savepointPath`); a finished job keeps its final checkpoint
+   * (JobResult.finalCheckpoint) and drops the older ones.
+   * 'RETAIN_ON_CANCELLATION' (default): a cancelled job keeps them too.
+   * 'DELETE_ON_CANCELLATION': a cancelled job deletes them.
+   * 'NO_EXTERNALIZED_CHECKPOINTS': every end deletes them, the final one too.
+   */
+  externalizedCheckpointRetention?: CheckpointRetention;
 }
+
+export type CheckpointRetention = 'RETAIN_ON_CANCELLATION' | 'DELETE_ON_CANCELLATION' | 'NO_EXTERNALIZED_CHECKPOINTS';
+const RETENTIONS: readonly CheckpointRetention[] = ['RETAIN_ON_CANCELLATION', 'DELETE_ON_CANCELLATION', 'NO_EXTERNALIZED_CHECKPOINTS'];
 
 export function resolveCheckpointConfig(intervalMs: number, mode: unknown, o: CheckpointOptions = {}): CheckpointConfig {
   if (mode !== 'exactly-once' && mode !== 'at-least-once') {
@@ -123,7 +171,13 @@ export function resolveCheckpointConfig(intervalMs: number, mode: unknown, o: Ch
     maxConcurrent: int('maxConcurrentCheckpoints', o.maxConcurrentCheckpoints ?? 1, 1, 1000),
     tolerableFailures: int('tolerableFailedCheckpoints', o.tolerableFailedCheckpoints ?? 0, 0, 1_000_000),
     retained: int('retainedCheckpoints', o.retainedCheckpoints ?? 1, 1, 1000),
+    retention: oneOf('externalizedCheckpointRetention', o.externalizedCheckpointRetention ?? 'RETAIN_ON_CANCELLATION', RETENTIONS),
   };
+}
+
+function oneOf<T extends string>(option: string, v: unknown, values: readonly T[]): T {
+  if (!values.includes(v as T)) throw new ConfigurationError(option, `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${String(v)}`);
+  return v as T;
 }
 
 function int(option: string, v: unknown, min: number, max: number): number {

@@ -80,7 +80,9 @@ export class StreamExecutionEnvironment {
   /** Where checkpoints are written: a directory (file system) or a CheckpointStorage. Memory by default. */
   setCheckpointStorage(storage: CheckpointStorage | string): this {
     const s = typeof storage === 'string' ? new FileSystemCheckpointStorage(storage) : storage;
-    if (s == null || typeof s.writeMetadata !== 'function') throw new ConfigurationError('checkpointStorage', 'must be a directory or a CheckpointStorage');
+    if (s == null || typeof s.writeFile !== 'function' || typeof s.readFile !== 'function') {
+      throw new ConfigurationError('checkpointStorage', 'must be a directory or a CheckpointStorage');
+    }
     this.base = { ...this.base, checkpointStorage: s };
     return this;
   }

@@ -2,8 +2,9 @@
  * CheckpointCoordinator bookkeeping: trigger decisions (TOO_MANY_CONCURRENT,
  * MIN_PAUSE, NO_RUNNING_SOURCES; savepoints skip pause and concurrency),
  * acknowledgements completing a checkpoint exactly once, unknown ids ignored,
- * finished subtasks standing in for acks of current and later checkpoints,
- * finalCheckpoint, fail() against tolerableFailures (a completion resets the
+ * finished subtasks still acknowledging (with their final state) current and
+ * later checkpoints, finalCheckpoint, subsumption by id, fail() against
+ * tolerableFailures (a completion resets the
  * count, savepoint failures never fail the job), expired(now), reset(),
  * advancePast(), and that ids only grow (also as a fast-check property).
  */
@@ -14,7 +15,17 @@ const SUBTASKS = ['src#0', 'src#1', 'map#0', 'sink#0'];
 const SOURCES = ['src#0', 'src#1'];
 
 function config(o: Partial<CheckpointConfig> = {}): CheckpointConfig {
-  return { intervalMs: 100, mode: 'exactly-once', timeoutMs: 1000, minPauseMs: 0, maxConcurrent: 10, tolerableFailures: 0, retained: 1, ...o };
+  return {
+    intervalMs: 100,
+    mode: 'exactly-once',
+    timeoutMs: 1000,
+    minPauseMs: 0,
+    maxConcurrent: 10,
+    tolerableFailures: 0,
+    retained: 1,
+    retention: 'RETAIN_ON_CANCELLATION',
+    ...o,
+  };
 }
 
 function ack(subtaskKey: string, tag = ''): SubtaskAck {
@@ -122,10 +133,10 @@ describe('trigger', () => {
   test('NO_RUNNING_SOURCES once every source finished, also for savepoints', () => {
     const c = coordinator();
     expect(c.runningSources()).toEqual(SOURCES);
-    c.subtaskFinished(ack('src#0'));
+    c.subtaskFinished('src#0');
     expect(c.runningSources()).toEqual(['src#1']);
     expect(triggerOk(c).id).toBe(1);
-    c.subtaskFinished(ack('src#1'));
+    c.subtaskFinished('src#1');
     expect(c.runningSources()).toEqual([]);
     expect(c.trigger(0)).toEqual({ ok: false, reason: 'NO_RUNNING_SOURCES' });
     expect(c.trigger(0, { savepoint: true })).toEqual({ ok: false, reason: 'NO_RUNNING_SOURCES' });
@@ -191,83 +202,82 @@ describe('acknowledge', () => {
 });
 
 describe('subtaskFinished', () => {
-  test('a finished subtask stands in for its ack of the pending checkpoint', () => {
-    const c = coordinator();
-    const p = triggerOk(c);
-    c.acknowledge(1, ack('src#0'));
-    c.acknowledge(1, ack('src#1'));
-    c.acknowledge(1, ack('map#0'));
-    const finalState = ack('sink#0', 'final');
-    expect(c.subtaskFinished(finalState)).toEqual([p]);
-    expect(p.completing).toBe(true);
-    expect(p.acks.get('sink#0')).toBe(finalState);
-  });
-
-  test('does not replace an ack already given; returns nothing when others are missing', () => {
-    const c = coordinator();
-    const p = triggerOk(c);
-    const first = ack('map#0', 'first');
-    c.acknowledge(1, first);
-    expect(c.subtaskFinished(ack('map#0', 'final'))).toEqual([]);
-    expect(p.acks.get('map#0')).toBe(first);
-    expect(p.notYetAcknowledged.has('map#0')).toBe(false);
-  });
-
-  test('stands in for later checkpoints: they do not wait for the finished subtask', () => {
-    const c = coordinator();
-    const finalState = ack('src#0', 'final');
-    c.subtaskFinished(finalState);
-    const p = triggerOk(c);
-    expect(p.notYetAcknowledged.has('src#0')).toBe(false);
-    expect(p.acks.get('src#0')).toBe(finalState);
-    expect(ackAll(c, p.id, ['src#1', 'map#0', 'sink#0'])).toBe(p);
-    expect(c.acknowledge(p.id, ack('src#0'))).toBeUndefined();
-  });
-
-  test('completes every pending checkpoint it was the last missing subtask of', () => {
+  test('returns the pending checkpoints the finished subtask still owes an ack (with its final state)', () => {
     const c = coordinator();
     const p1 = triggerOk(c);
     const p2 = triggerOk(c);
-    const p3 = triggerOk(c);
-    for (const k of ['src#0', 'src#1', 'map#0']) {
-      c.acknowledge(p1.id, ack(k));
-      c.acknowledge(p3.id, ack(k));
-    }
-    c.acknowledge(p2.id, ack('src#0'));
-    const done = c.subtaskFinished(ack('sink#0'));
-    expect(done.map((p) => p.id).sort()).toEqual([1, 3]);
-    expect(p2.completing).toBe(false);
+    c.acknowledge(p1.id, ack('sink#0'));
+    expect(c.subtaskFinished('sink#0')).toEqual([p2]);
+    expect(c.finishedSubtasks()).toEqual(['sink#0']);
   });
 
-  test('a checkpoint already completing is not returned again', () => {
+  test('a finished subtask still has to acknowledge: later checkpoints wait for it and name it', () => {
+    const c = coordinator();
+    c.subtaskFinished('src#0');
+    const d = c.trigger(0);
+    if (!d.ok) throw new Error('refused');
+    expect(d.finished).toEqual(['src#0']);
+    expect(d.checkpoint.notYetAcknowledged.has('src#0')).toBe(true);
+    expect(ackAll(c, d.checkpoint.id, ['src#1', 'map#0', 'sink#0'])).toBeUndefined();
+    expect(c.acknowledge(d.checkpoint.id, ack('src#0', 'final'))).toBe(d.checkpoint);
+    expect(d.checkpoint.acks.get('src#0')!.alignmentMs).toBe('final'.length);
+  });
+
+  test('finishing never completes a checkpoint by itself', () => {
     const c = coordinator();
     const p = triggerOk(c);
-    ackAll(c, p.id);
-    expect(c.subtaskFinished(ack('src#0'))).toEqual([]);
+    for (const k of ['src#0', 'src#1', 'map#0']) c.acknowledge(p.id, ack(k));
+    expect(c.subtaskFinished('sink#0')).toEqual([p]);
+    expect(p.completing).toBe(false);
   });
 });
 
 describe('finalCheckpoint', () => {
-  test('throws until every subtask finished, then holds all final states under a new id', () => {
+  test('throws until every subtask finished, then waits for every subtask\'s final state under a new id', () => {
     const c = coordinator();
-    const p = triggerOk(c);
+    triggerOk(c);
     expect(c.allFinished).toBe(false);
-    const finals = SUBTASKS.map((k) => ack(k, 'final'));
-    for (const f of finals.slice(0, 3)) c.subtaskFinished(f);
+    for (const k of SUBTASKS.slice(0, 3)) c.subtaskFinished(k);
     expect(() => c.finalCheckpoint(10)).toThrow(/not every subtask has finished/);
-    expect(c.subtaskFinished(finals[3])).toEqual([p]);
+    c.subtaskFinished(SUBTASKS[3]);
     expect(c.allFinished).toBe(true);
     const fin = c.finalCheckpoint(20);
     expect(fin.id).toBe(2);
     expect(fin.timestamp).toBe(20);
-    expect(fin.completing).toBe(true);
     expect(fin.savepoint).toBe(false);
-    expect(fin.notYetAcknowledged.size).toBe(0);
-    expect([...fin.acks.keys()].sort()).toEqual([...SUBTASKS].sort());
-    for (const f of finals) expect(fin.acks.get(f.subtaskKey)).toBe(f);
+    expect([...fin.notYetAcknowledged].sort()).toEqual([...SUBTASKS].sort());
     expect(c.pendingCheckpoints.map((x) => x.id)).toContain(2);
-    // it is never reported as expired
-    expect(c.expired(1_000_000).map((x) => x.id)).not.toContain(2);
+    expect(ackAll(c, fin.id)).toBe(fin);
+  });
+});
+
+describe('completion and subsumption', () => {
+  test('a completed checkpoint subsumes older pending checkpoints, never savepoints', () => {
+    const c = coordinator();
+    const p1 = triggerOk(c);
+    const sp = triggerOk(c, 0, { savepoint: true });
+    const p3 = triggerOk(c);
+    ackAll(c, p3.id);
+    expect(c.completed(p3.id, 5)).toEqual({ current: true, subsumed: [p1.id] });
+    expect(sp.id).toBe(2);
+  });
+
+  test('a checkpoint that completes after a newer one is not current (ids decide, not completion order)', () => {
+    const c = coordinator();
+    const p1 = triggerOk(c);
+    const p2 = triggerOk(c);
+    ackAll(c, p1.id);
+    ackAll(c, p2.id);
+    expect(c.completed(p2.id, 5)).toEqual({ current: true, subsumed: [p1.id] });
+    expect(c.completed(p1.id, 6)).toEqual({ current: false, subsumed: [] });
+  });
+
+  test('isPending follows trigger, completion and failure', () => {
+    const c = coordinator();
+    const p = triggerOk(c);
+    expect(c.isPending(p.id)).toBe(true);
+    c.fail(p.id, 'CHECKPOINT_DECLINED', 'x');
+    expect(c.isPending(p.id)).toBe(false);
   });
 });
 
@@ -363,8 +373,8 @@ describe('reset, advancePast and ids', () => {
     const c = coordinator();
     triggerOk(c);
     triggerOk(c);
-    c.subtaskFinished(ack('src#0'));
-    c.subtaskFinished(ack('map#0'));
+    c.subtaskFinished('src#0');
+    c.subtaskFinished('map#0');
     expect(c.reset().sort()).toEqual([1, 2]);
     expect(c.pendingCheckpoints).toEqual([]);
     expect(c.runningSources()).toEqual(SOURCES);
@@ -422,7 +432,7 @@ describe('reset, advancePast and ids', () => {
               floor = Math.max(floor, op.id);
               break;
             case 'finishAll':
-              for (const k of SUBTASKS) c.subtaskFinished(ack(k));
+              for (const k of SUBTASKS) c.subtaskFinished(k);
               seen(c.finalCheckpoint(0).id);
               c.reset();
               break;

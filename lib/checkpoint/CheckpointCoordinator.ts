@@ -6,9 +6,13 @@
  * what it returns.
  *
  * A checkpoint completes when every subtask acknowledged it; a subtask that
- * finished counts with its final state. A decline or a timeout aborts the
+ * finished acknowledges with its final state, written into that checkpoint
+ * (the job master asks it: `subtaskFinished` and `trigger` say whom), so
+ * every checkpoint holds all its files. A decline or a timeout aborts the
  * checkpoint with a typed reason; more consecutive failures than tolerated
- * fail the job. Ids only grow, also across restarts.
+ * fail the job. A completed checkpoint subsumes older pending checkpoints
+ * (Flink's subsumption; savepoints are never subsumed). Ids only grow, also
+ * across restarts.
  */
 import { WeirError } from '../errors';
 import type { StateHandleRef } from './CheckpointStorage';
@@ -26,6 +30,8 @@ export interface CheckpointConfig {
   readonly tolerableFailures: number;
   /** Completed checkpoints kept in storage. */
   readonly retained: number;
+  /** What happens to the job's checkpoints when it ends. */
+  readonly retention: 'RETAIN_ON_CANCELLATION' | 'DELETE_ON_CANCELLATION' | 'NO_EXTERNALIZED_CHECKPOINTS';
 }
 
 export type CheckpointFailureReason =
@@ -52,7 +58,7 @@ export interface SubtaskAck {
   readonly subtaskKey: string;
   readonly operatorUids: readonly string[];
   readonly subtaskIndex: number;
-  /** Where the state was persisted; undefined when the job has no checkpoint storage. */
+  /** Where the state was persisted (a file in the checkpoint's directory); undefined without checkpoint storage. */
   readonly handle: StateHandleRef | undefined;
   readonly alignmentMs: number;
   readonly syncMs: number;
@@ -71,13 +77,16 @@ export interface PendingCheckpoint {
 }
 
 export type TriggerDecision =
-  | { readonly ok: true; readonly checkpoint: PendingCheckpoint }
+  /** `finished`: subtasks that finished and must write their final state into the checkpoint. */
+  | { readonly ok: true; readonly checkpoint: PendingCheckpoint; readonly finished: readonly string[] }
   | { readonly ok: false; readonly reason: 'TOO_MANY_CONCURRENT' | 'MIN_PAUSE' | 'NO_RUNNING_SOURCES' | 'NOT_RUNNING' };
 
 export class CheckpointCoordinator {
   private nextId: number;
   private readonly pending = new Map<number, PendingCheckpoint>();
-  private readonly finished = new Map<string, SubtaskAck>();
+  private readonly finished = new Set<string>();
+  /** Highest id completed (metadata stored); older pending checkpoints are subsumed. */
+  private latestCompleted = 0;
   private lastCompletionTime = -Infinity;
   private consecutiveFailures = 0;
 
@@ -109,12 +118,12 @@ export class CheckpointCoordinator {
       timestamp: now,
       savepoint,
       terminate: options.terminate ?? false,
-      notYetAcknowledged: new Set(this.subtasks.filter((s) => !this.finished.has(s))),
-      acks: new Map([...this.finished].map(([k, a]) => [k, a])),
+      notYetAcknowledged: new Set(this.subtasks),
+      acks: new Map(),
       completing: false,
     };
     this.pending.set(checkpoint.id, checkpoint);
-    return { ok: true, checkpoint };
+    return { ok: true, checkpoint, finished: [...this.finished] };
   }
 
   /** Sources still running: where barriers are injected. */
@@ -131,25 +140,25 @@ export class CheckpointCoordinator {
   }
 
   /**
-   * A subtask finished: its final state stands in for its acknowledgement of
-   * this and every later checkpoint. Returns the checkpoints this completed.
+   * A subtask finished. Returns the pending checkpoints it has not
+   * acknowledged: it must write its final state into each (and into every
+   * later one, see `trigger`).
    */
-  subtaskFinished(finalState: SubtaskAck): PendingCheckpoint[] {
-    this.finished.set(finalState.subtaskKey, finalState);
-    const completed: PendingCheckpoint[] = [];
-    for (const p of this.pending.values()) {
-      if (p.notYetAcknowledged.delete(finalState.subtaskKey)) p.acks.set(finalState.subtaskKey, finalState);
-      const done = this.completeIfDone(p);
-      if (done) completed.push(done);
-    }
-    return completed;
+  subtaskFinished(subtaskKey: string): PendingCheckpoint[] {
+    this.finished.add(subtaskKey);
+    return [...this.pending.values()].filter((p) => p.notYetAcknowledged.has(subtaskKey));
+  }
+
+  /** Subtasks that finished (they acknowledge with their final state). */
+  finishedSubtasks(): string[] {
+    return [...this.finished];
   }
 
   get allFinished(): boolean {
     return this.finished.size === this.subtasks.length;
   }
 
-  /** The final states of all subtasks, once every one finished (the job's last checkpoint). */
+  /** Once every subtask finished: the job's last checkpoint, which every subtask acknowledges with its final state. */
   finalCheckpoint(now: number): PendingCheckpoint {
     if (!this.allFinished) throw new Error('not every subtask has finished');
     const p: PendingCheckpoint = {
@@ -157,19 +166,33 @@ export class CheckpointCoordinator {
       timestamp: now,
       savepoint: false,
       terminate: false,
-      notYetAcknowledged: new Set(),
-      acks: new Map(this.finished),
-      completing: true,
+      notYetAcknowledged: new Set(this.subtasks),
+      acks: new Map(),
+      completing: false,
     };
     this.pending.set(p.id, p);
     return p;
   }
 
-  /** A completed checkpoint's metadata was stored: it counts as the latest completion. */
-  completed(checkpointId: number, now: number): void {
+  /**
+   * A completed checkpoint's metadata was stored: it counts as the latest
+   * completion. Returns the older pending checkpoints it subsumes (to abort
+   * as CHECKPOINT_SUBSUMED); false when it is itself older than a completed
+   * one (then it is subsumed: discard it, do not count it).
+   */
+  completed(checkpointId: number, now: number): { readonly current: boolean; readonly subsumed: readonly number[] } {
+    const p = this.pending.get(checkpointId);
     this.pending.delete(checkpointId);
+    if (p?.savepoint) {
+      this.consecutiveFailures = 0;
+      return { current: true, subsumed: [] };
+    }
+    if (checkpointId < this.latestCompleted) return { current: false, subsumed: [] };
+    this.latestCompleted = checkpointId;
     this.lastCompletionTime = now;
     this.consecutiveFailures = 0;
+    const subsumed = [...this.pending.values()].filter((x) => x.id < checkpointId && !x.savepoint).map((x) => x.id);
+    return { current: true, subsumed };
   }
 
   /** Aborts a checkpoint; returns the failure, and whether the job must now fail. */
@@ -194,6 +217,11 @@ export class CheckpointCoordinator {
     this.pending.clear();
     this.finished.clear();
     return ids;
+  }
+
+  /** Whether checkpoint `id` is still pending (not completed or aborted). */
+  isPending(id: number): boolean {
+    return this.pending.has(id);
   }
 
   /** The next id is at least `id + 1` (after a restore from checkpoint `id`). */

@@ -5,13 +5,14 @@
  * RestoredState; readKeyedState returns every key's value (composite keys as
  * arrays); corrupt or undecodable subtask files are CorruptStateErrors;
  * checkpointMetadata builds subtasks only from acks with handles; and
- * savepointLocation accepts a savepoint directory or its _metadata file and
- * throws CorruptStateError when there is none.
+ * resolveSnapshotPath accepts a savepoint or retained checkpoint directory
+ * or its _metadata file and throws RestoreError when there is none;
+ * listRetainedCheckpoints finds what to resume from.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CorruptStateError } from '../errors';
+import { CorruptStateError, RestoreError } from '../errors';
 import type { JobGraph } from '../graph/JobGraph';
 import { encodeState } from '../state/codec';
 import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
@@ -19,14 +20,10 @@ import { assignToKeyGroup, KeyGroupRange, normalizeKey, operatorIndexForKeyGroup
 import type { MapState, ValueState } from '../state/KeyedState';
 import { MapStateDescriptor, ValueStateDescriptor } from '../state/StateDescriptor';
 import type { PendingCheckpoint, SubtaskAck } from './CheckpointCoordinator';
-import { checkpointMetadata, loadCheckpoint, readKeyedState, savepointLocation } from './CheckpointLoader';
-import {
-  FileSystemCheckpointStorage,
-  MemoryCheckpointStorage,
-  type CheckpointMetadata,
-  type CheckpointStorage,
-  type StateHandleRef,
-} from './CheckpointStorage';
+import { checkpointDirectory, savepointDirectoryName, stateFileName } from './CheckpointLayout';
+import { checkpointMetadata, listRetainedCheckpoints, loadCheckpoint, readKeyedState, resolveSnapshotPath } from './CheckpointLoader';
+import { writeMetadata, type CheckpointMetadata } from './CheckpointMetadata';
+import { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointStorage, type StateHandleRef } from './CheckpointStorage';
 import { encodeSubtaskState, type SubtaskState } from './SubtaskState';
 
 const MAX = 128;
@@ -64,8 +61,10 @@ async function keyedHandles() {
   return Promise.all(backends.map((b) => b.snapshot().write()));
 }
 
-/** Writes a two-subtask checkpoint; returns the storage, the metadata location and what was written. */
-async function writeCheckpoint(storage: CheckpointStorage, checkpointId = 5, isSavepoint = false) {
+const JOB = '0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001';
+
+/** Writes a two-subtask checkpoint into `dir`; returns the metadata location and what was written. */
+async function writeCheckpoint(storage: CheckpointStorage, checkpointId = 5, isSavepoint = false, dir = checkpointDirectory(JOB, checkpointId), jobName = 'loader-test', timestamp = 1_700_000_000_000) {
   const handles = await keyedHandles();
   const states: SubtaskState[] = [0, 1].map((i) => ({
     subtaskIndex: i,
@@ -74,22 +73,25 @@ async function writeCheckpoint(storage: CheckpointStorage, checkpointId = 5, isS
       source: { lists: { splits: [`split-${i}a`, `split-${i}b`] } },
     },
   }));
+  await storage.createDirectory(dir);
   const refs: StateHandleRef[] = [];
-  for (const s of states) refs.push(await storage.writeSubtaskState(checkpointId, `vertex-1#${s.subtaskIndex}`, encodeSubtaskState(s)));
+  for (const s of states) refs.push(await storage.writeFile(dir, stateFileName(`vertex-1#${s.subtaskIndex}`), encodeSubtaskState(s)));
   const metadata: CheckpointMetadata = {
-    version: 1,
-    jobName: 'loader-test',
+    version: 2,
+    jobId: JOB,
+    jobName,
     checkpointId,
-    timestamp: 1_700_000_000_000,
+    timestamp,
     isSavepoint,
     operators: [
-      { uid: 'source', parallelism: PARALLELISM, maxParallelism: MAX },
-      { uid: UID, parallelism: PARALLELISM, maxParallelism: MAX },
+      { uid: 'source', parallelism: PARALLELISM, maxParallelism: MAX, type: 'source:GeneratorSource' },
+      { uid: UID, parallelism: PARALLELISM, maxParallelism: MAX, type: 'operator:KeyedProcessOperator' },
     ],
     subtasks: refs.map((handle, i) => ({ operatorUids: ['source', UID], subtaskIndex: i, handle })),
   };
-  const location = await storage.writeMetadata(metadata);
-  return { location, metadata, refs, handles };
+  const location = await writeMetadata(storage, dir, metadata);
+  const files = refs.map((r) => storage.locationOf(dir, r.file));
+  return { location, metadata, refs, handles, files, dir };
 }
 
 /** A string telling keys apart by type and value (arrays part by part). */
@@ -154,13 +156,15 @@ describe('loadCheckpoint', () => {
 
   test('a checkpoint without subtask states loads as empty state', async () => {
     const storage = new MemoryCheckpointStorage();
-    const location = await storage.writeMetadata({
-      version: 1,
+    await storage.createDirectory(checkpointDirectory(JOB, 1));
+    const location = await writeMetadata(storage, checkpointDirectory(JOB, 1), {
+      version: 2,
+      jobId: JOB,
       jobName: 'empty',
       checkpointId: 1,
       timestamp: 0,
       isSavepoint: false,
-      operators: [{ uid: 'x', parallelism: 1, maxParallelism: 8 }],
+      operators: [{ uid: 'x', parallelism: 1, maxParallelism: 8, type: 'operator:X' }],
       subtasks: [],
     });
     const loaded = await loadCheckpoint(storage, location);
@@ -171,42 +175,45 @@ describe('loadCheckpoint', () => {
 
   test('a corrupted subtask file is a CorruptStateError naming it', async () => {
     const storage = new MemoryCheckpointStorage();
-    const { location, refs } = await writeCheckpoint(storage);
-    const bytes = storage.files.get(refs[1].location)!;
+    const { location, files } = await writeCheckpoint(storage);
+    const bytes = storage.files.get(files[1])!;
     const altered = bytes.slice();
     altered[altered.length - 1] ^= 0xff;
-    storage.files.set(refs[1].location, altered);
+    storage.files.set(files[1], altered);
     const e = await rejection(loadCheckpoint(storage, location));
     expect(e).toBeInstanceOf(CorruptStateError);
-    expect((e as Error).message).toContain(refs[1].location);
+    expect((e as Error).message).toContain(files[1]);
     expect((e as Error).message).toContain('checksum mismatch');
   });
 
   test('a missing subtask file is a CorruptStateError naming it', async () => {
     const storage = new MemoryCheckpointStorage();
-    const { location, refs } = await writeCheckpoint(storage);
-    storage.files.delete(refs[0].location);
+    const { location, files } = await writeCheckpoint(storage);
+    storage.files.delete(files[0]);
     const e = await rejection(loadCheckpoint(storage, location));
     expect(e).toBeInstanceOf(CorruptStateError);
-    expect((e as Error).message).toContain(refs[0].location);
+    expect((e as Error).message).toContain(files[0]);
     expect((e as Error).message).toContain('missing');
   });
 
   test('an intact file that is not a subtask state is a CorruptStateError naming it', async () => {
     const storage = new MemoryCheckpointStorage();
-    const ref = await storage.writeSubtaskState(3, 'vertex-1#0', encodeState({ hello: 'world' }));
-    const location = await storage.writeMetadata({
-      version: 1,
+    const dir = checkpointDirectory(JOB, 3);
+    await storage.createDirectory(dir);
+    const ref = await storage.writeFile(dir, stateFileName('vertex-1#0'), encodeState({ hello: 'world' }));
+    const location = await writeMetadata(storage, dir, {
+      version: 2,
+      jobId: JOB,
       jobName: 'j',
       checkpointId: 3,
       timestamp: 0,
       isSavepoint: false,
-      operators: [],
+      operators: [{ uid: 'a', parallelism: 1, maxParallelism: 128, type: 'operator:X' }],
       subtasks: [{ operatorUids: ['a'], subtaskIndex: 0, handle: ref }],
     });
     const e = await rejection(loadCheckpoint(storage, location));
     expect(e).toBeInstanceOf(CorruptStateError);
-    expect((e as Error).message).toContain(ref.location);
+    expect((e as Error).message).toContain(storage.locationOf(dir, ref.file));
   });
 
   test('corrupt metadata is a CorruptStateError', async () => {
@@ -241,14 +248,17 @@ describe('readKeyedState', () => {
     const storage = new MemoryCheckpointStorage();
     const handles = await keyedHandles();
     const damaged = { ...handles[0], keyGroups: [{ keyGroup: handles[0].keyGroups[0].keyGroup, bytes: Uint8Array.of(0xc1) }] };
-    const ref = await storage.writeSubtaskState(6, 'k#0', encodeSubtaskState({ subtaskIndex: 0, operators: { [UID]: { keyed: damaged } } }));
-    const location = await storage.writeMetadata({
-      version: 1,
+    const dir = checkpointDirectory(JOB, 6);
+    await storage.createDirectory(dir);
+    const ref = await storage.writeFile(dir, stateFileName('k#0'), encodeSubtaskState({ subtaskIndex: 0, operators: { [UID]: { keyed: damaged } } }));
+    const location = await writeMetadata(storage, dir, {
+      version: 2,
+      jobId: JOB,
       jobName: 'j',
       checkpointId: 6,
       timestamp: 0,
       isSavepoint: false,
-      operators: [{ uid: UID, parallelism: 1, maxParallelism: MAX }],
+      operators: [{ uid: UID, parallelism: 1, maxParallelism: MAX, type: 'operator:X' }],
       subtasks: [{ operatorUids: [UID], subtaskIndex: 0, handle: ref }],
     });
     const { state } = await loadCheckpoint(storage, location);
@@ -276,7 +286,14 @@ describe('readKeyedState', () => {
 });
 
 describe('checkpointMetadata', () => {
-  const node = (uid: string, parallelism: number, maxParallelism: number) => ({ uid, parallelism, maxParallelism });
+  const node = (uid: string, parallelism: number, maxParallelism: number) => ({
+    uid,
+    parallelism,
+    maxParallelism,
+    kind: uid === 'src' ? 'source' : 'operator',
+    source: uid === 'src' ? new (class GeneratorSource {})() : undefined,
+    operatorFactory: () => new (class StreamMap {})(),
+  });
   const jobGraph = {
     jobName: 'wordcount',
     vertices: [
@@ -286,7 +303,7 @@ describe('checkpointMetadata', () => {
     edges: [],
   } as unknown as JobGraph;
 
-  const handle = (n: number): StateHandleRef => ({ location: `memory://chk-9/s${n}.state`, size: n, checksum: String(n).repeat(64).slice(0, 64) });
+  const handle = (n: number): StateHandleRef => ({ file: `s${n}.state`, size: n, checksum: String(n).repeat(64).slice(0, 64) });
   const ackOf = (subtaskKey: string, operatorUids: string[], subtaskIndex: number, h: StateHandleRef | undefined): SubtaskAck => ({
     subtaskKey,
     operatorUids,
@@ -313,17 +330,18 @@ describe('checkpointMetadata', () => {
       acks,
       completing: true,
     };
-    const m = checkpointMetadata(jobGraph, p);
+    const m = checkpointMetadata(jobGraph, JOB, p);
     expect(m).toEqual({
-      version: 1,
+      version: 2,
+      jobId: JOB,
       jobName: 'wordcount',
       checkpointId: 9,
       timestamp: 123456,
       isSavepoint: true,
       operators: [
-        { uid: 'src', parallelism: 2, maxParallelism: 128 },
-        { uid: 'map', parallelism: 2, maxParallelism: 128 },
-        { uid: 'sum', parallelism: 3, maxParallelism: 64 },
+        { uid: 'src', parallelism: 2, maxParallelism: 128, type: 'source:GeneratorSource' },
+        { uid: 'map', parallelism: 2, maxParallelism: 128, type: 'operator:StreamMap' },
+        { uid: 'sum', parallelism: 3, maxParallelism: 64, type: 'operator:StreamMap' },
       ],
       subtasks: [
         { operatorUids: ['src', 'map'], subtaskIndex: 0, handle: handle(1) },
@@ -343,7 +361,7 @@ describe('checkpointMetadata', () => {
       acks: new Map([['0#0', ackOf('0#0', ['src', 'map'], 0, undefined)]]),
       completing: true,
     };
-    const m = checkpointMetadata(jobGraph, p);
+    const m = checkpointMetadata(jobGraph, JOB, p);
     expect(m.subtasks).toEqual([]);
     expect(m.isSavepoint).toBe(false);
     expect(m.operators).toHaveLength(3);
@@ -352,7 +370,9 @@ describe('checkpointMetadata', () => {
   test('its metadata is accepted by the storage and loads back', async () => {
     const storage = new MemoryCheckpointStorage();
     const state: SubtaskState = { subtaskIndex: 0, operators: { sum: { lists: { x: [1, 2] } } } };
-    const ref = await storage.writeSubtaskState(4, '2#0', encodeSubtaskState(state));
+    const dir = checkpointDirectory(JOB, 4);
+    await storage.createDirectory(dir);
+    const ref = await storage.writeFile(dir, stateFileName('2#0'), encodeSubtaskState(state));
     const p: PendingCheckpoint = {
       id: 4,
       timestamp: 77,
@@ -362,7 +382,7 @@ describe('checkpointMetadata', () => {
       acks: new Map([['2#0', ackOf('2#0', ['sum'], 0, ref)]]),
       completing: true,
     };
-    const location = await storage.writeMetadata(checkpointMetadata(jobGraph, p));
+    const location = await writeMetadata(storage, dir, checkpointMetadata(jobGraph, JOB, p));
     const loaded = await loadCheckpoint(storage, location);
     expect(loaded.metadata.checkpointId).toBe(4);
     expect(loaded.state.forSubtask('sum', 0, 1)!.lists.x).toEqual([1, 2]);
@@ -370,7 +390,7 @@ describe('checkpointMetadata', () => {
   });
 });
 
-describe('savepointLocation', () => {
+describe('resolveSnapshotPath and listRetainedCheckpoints', () => {
   let tmp: string;
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'weir-loader-'));
@@ -379,70 +399,103 @@ describe('savepointLocation', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  const savepointDir = () => path.join(tmp, savepointDirectoryName(JOB, 12));
+
   async function writeSavepoint() {
-    const storage = new FileSystemCheckpointStorage(tmp, { prefix: 'savepoint' });
-    const written = await writeCheckpoint(storage, 12, true);
-    return written;
+    return writeCheckpoint(new FileSystemCheckpointStorage(tmp), 12, true, savepointDirectoryName(JOB, 12));
   }
 
-  test('a savepoint directory: its _metadata, read by a savepoint storage on the parent directory', async () => {
+  test('a savepoint directory: its _metadata, read by a storage confined to its parent', async () => {
     const { location, metadata } = await writeSavepoint();
-    const dir = path.join(tmp, 'savepoint-12');
-    expect(location).toBe(path.join(dir, '_metadata'));
-    const found = savepointLocation(dir);
+    expect(location).toBe(path.join(savepointDir(), '_metadata'));
+    const found = resolveSnapshotPath(savepointDir());
     expect(found.location).toBe(location);
-    expect(found.storage).toBeInstanceOf(FileSystemCheckpointStorage);
-    const fsStorage = found.storage as FileSystemCheckpointStorage;
-    expect(fsStorage.prefix).toBe('savepoint');
-    expect(path.resolve(fsStorage.directory)).toBe(tmp);
-    expect(await found.storage.listCompleted()).toEqual([location]);
+    expect(found.storage.root).toBe(tmp);
     const loaded = await loadCheckpoint(found.storage, found.location);
     expect(loaded.metadata).toEqual(metadata);
     expect(readKeyedState(loaded.state, UID, 'count').size).toBe(VALUES.length);
   });
 
-  test('the directory with a trailing separator', async () => {
-    const { location } = await writeSavepoint();
-    expect(savepointLocation(path.join(tmp, 'savepoint-12') + path.sep).location).toBe(location);
-  });
-
-  test('the _metadata file itself', async () => {
+  test('the directory with a trailing separator, or the _metadata file itself', async () => {
     const { location, metadata } = await writeSavepoint();
-    const found = savepointLocation(location);
+    expect(resolveSnapshotPath(savepointDir() + path.sep).location).toBe(location);
+    const found = resolveSnapshotPath(location);
     expect(found.location).toBe(location);
-    expect((found.storage as FileSystemCheckpointStorage).prefix).toBe('savepoint');
     expect((await loadCheckpoint(found.storage, found.location)).metadata).toEqual(metadata);
   });
 
-  test('a path that does not exist: CorruptStateError', () => {
-    const p = path.join(tmp, 'savepoint-99');
-    expect(() => savepointLocation(p)).toThrow(CorruptStateError);
-    expect(() => savepointLocation(path.join(p, '_metadata'))).toThrow(CorruptStateError);
+  test('a savepoint stays restorable after its directory is moved (files are named relatively)', async () => {
+    const { metadata } = await writeSavepoint();
+    const moved = path.join(tmp, 'elsewhere', 'renamed-savepoint');
+    fs.mkdirSync(path.dirname(moved));
+    fs.renameSync(savepointDir(), moved);
+    const found = resolveSnapshotPath(moved);
+    const loaded = await loadCheckpoint(found.storage, found.location);
+    expect(loaded.metadata).toEqual(metadata);
+    expect(readKeyedState(loaded.state, UID, 'count').size).toBe(VALUES.length);
   });
 
-  test('a directory without _metadata (an incomplete savepoint): CorruptStateError naming it', () => {
-    const dir = path.join(tmp, 'savepoint-3');
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'x.state'), 'partial');
-    let e: unknown;
-    try {
-      savepointLocation(dir);
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(CorruptStateError);
-    expect((e as Error).message).toContain(dir);
-    expect((e as Error).message).toContain('_metadata');
+  test('a retained checkpoint directory of a job run resolves the same way', async () => {
+    const storage = new FileSystemCheckpointStorage(tmp);
+    const { location } = await writeCheckpoint(storage, 7);
+    const found = resolveSnapshotPath(path.join(tmp, JOB, 'chk-7'));
+    expect(found.location).toBe(location);
+    expect((await loadCheckpoint(found.storage, found.location)).metadata.checkpointId).toBe(7);
   });
 
-  test('a corrupted savepoint subtask file fails the load with CorruptStateError', async () => {
-    const { refs } = await writeSavepoint();
-    const bytes = fs.readFileSync(refs[0].location);
+  test('a path that does not exist, a foreign file, a directory without _metadata: RestoreError SAVEPOINT_NOT_FOUND naming it', () => {
+    const expectNotFound = (p: string, detail: RegExp) => {
+      let e: unknown;
+      try {
+        resolveSnapshotPath(p);
+      } catch (err) {
+        e = err;
+      }
+      expect(e).toBeInstanceOf(RestoreError);
+      expect((e as RestoreError).code).toBe('SAVEPOINT_NOT_FOUND');
+      expect((e as Error).message).toContain(p);
+      expect((e as Error).message).toMatch(detail);
+    };
+    expectNotFound(path.join(tmp, 'savepoint-99'), /no such file/);
+    const foreign = path.join(tmp, 'notes.txt');
+    fs.writeFileSync(foreign, 'x');
+    expectNotFound(foreign, /give its directory or its _metadata/);
+    const partial = path.join(tmp, 'savepoint-3');
+    fs.mkdirSync(partial);
+    fs.writeFileSync(path.join(partial, 'x.state'), 'partial');
+    expectNotFound(partial, /no _metadata file there/);
+    fs.mkdirSync(path.join(tmp, JOB, 'chk-1'), { recursive: true });
+    expectNotFound(path.join(tmp, JOB), /name one chk-<n> directory/);
+  });
+
+  test('a corrupted savepoint subtask file fails the load with CorruptStateError naming it', async () => {
+    const { files } = await writeSavepoint();
+    const bytes = fs.readFileSync(files[0]);
     bytes[bytes.length - 1] ^= 0x55;
-    fs.writeFileSync(refs[0].location, bytes);
-    const found = savepointLocation(path.join(tmp, 'savepoint-12'));
+    fs.writeFileSync(files[0], bytes);
+    const found = resolveSnapshotPath(savepointDir());
     const e = await rejection(loadCheckpoint(found.storage, found.location));
     expect(e).toBeInstanceOf(CorruptStateError);
-    expect((e as Error).message).toContain(refs[0].location);
+    expect((e as Error).message).toContain(files[0]);
+  });
+
+  test('listRetainedCheckpoints: completed checkpoints of every job, newest first, by job name; savepoints and broken ones skipped', async () => {
+    const storage = new FileSystemCheckpointStorage(tmp);
+    await writeCheckpoint(storage, 3, false, checkpointDirectory(JOB, 3), 'orders', 1000);
+    await writeCheckpoint(storage, 4, false, checkpointDirectory(JOB, 4), 'orders', 2000);
+    const other = '0190aaaa-bbbb-7ccc-8ddd-eeeeffff0002';
+    await writeCheckpoint(storage, 9, false, checkpointDirectory(other, 9), 'payments', 1500);
+    await writeCheckpoint(storage, 2, true, savepointDirectoryName(JOB, 2), 'orders', 3000);
+    await storage.createDirectory(checkpointDirectory(JOB, 5)); // in progress: no metadata yet
+    fs.writeFileSync(path.join(tmp, JOB, 'chk-6'), 'not a directory');
+    const all = await listRetainedCheckpoints(tmp);
+    expect(all.map((c) => [c.jobName, c.checkpointId])).toEqual([
+      ['orders', 4],
+      ['payments', 9],
+      ['orders', 3],
+    ]);
+    expect(all[0].location).toBe(path.join(tmp, JOB, 'chk-4', '_metadata'));
+    expect((await listRetainedCheckpoints(tmp, { jobName: 'payments' })).map((c) => c.location)).toEqual([path.join(tmp, other, 'chk-9', '_metadata')]);
+    expect(await listRetainedCheckpoints(path.join(tmp, 'missing'))).toEqual([]);
   });
 });

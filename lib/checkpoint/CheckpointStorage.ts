@@ -1,91 +1,91 @@
 /**
- * Checkpoint storage: where subtask state snapshots and checkpoint metadata
- * are kept, in memory (tests) or on the file system (default for the CLI).
+ * Checkpoint storage: a small store of framed files in directories, in
+ * memory (tests, the embedded default) or on the file system. The layout of
+ * jobs, checkpoints and savepoints on top of it is CheckpointLayout's; the
+ * metadata format is CheckpointMetadata's.
  *
  * Guarantees:
- * - Every stored blob is framed as magic `WEIRCKP1`, the sha256 of the
+ * - Every stored file is framed as magic `WEIRCKP1`, the sha256 of the
  *   payload (32 bytes), then the payload; every read verifies the frame, so
  *   a missing, foreign, truncated or altered file is a CorruptStateError that
  *   names the file and the reason — never wrong state handed to an operator.
- * - A checkpoint is complete exactly when its metadata was written; the
- *   metadata is written last and atomically, so `listCompleted` never shows a
- *   checkpoint whose state files are not all in place.
+ * - Files are untrusted input when read back: names are plain (no
+ *   separators, no `..`), so nothing outside the storage's root is reached;
+ *   only regular files are read (no symbolic links, devices or pipes), and
+ *   their size is checked against what is expected before a byte is read.
+ * - Files are written only into a directory that was created for them
+ *   (`createDirectory`): a write that arrives after its checkpoint was
+ *   discarded fails instead of leaving an orphan.
  * - On the file system every file is written atomically (temp file, fsync,
  *   rename, fsync of the directory): a crash leaves the old file or the new
  *   one, never a partial one under the final name.
- * - Storages with different prefixes share a directory without seeing each
- *   other's checkpoints (e.g. `chk` and `savepoint`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { ConfigurationError, CorruptStateError } from '../errors';
-import { decodeState, encodeState } from '../state/codec';
+import { constants, type Stats } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { CheckpointStorageError, ConfigurationError, CorruptStateError } from '../errors';
 
-/** Where one stored payload is, and what it must be. */
+/** Where one stored payload is inside its checkpoint directory, and what it must be. */
 export interface StateHandleRef {
-  readonly location: string;
+  /** A plain file name inside the checkpoint's directory. */
+  readonly file: string;
   /** Payload size in bytes (without the frame). */
   readonly size: number;
   /** Hex sha256 of the payload. */
   readonly checksum: string;
 }
 
-export interface CheckpointMetadata {
-  readonly version: 1;
-  readonly jobName: string;
-  readonly checkpointId: number;
-  /** Trigger time (ms since the epoch). */
-  readonly timestamp: number;
-  readonly isSavepoint: boolean;
-  readonly operators: readonly { readonly uid: string; readonly parallelism: number; readonly maxParallelism: number }[];
-  readonly subtasks: readonly {
-    readonly operatorUids: readonly string[];
-    readonly subtaskIndex: number;
-    readonly handle: StateHandleRef;
-  }[];
+/** What a file read must find. */
+export interface ExpectedFile {
+  readonly size: number;
+  readonly checksum: string;
 }
 
 export interface CheckpointStorage {
-  /** Persists one subtask's encoded state for a checkpoint; the handle goes into the metadata. */
-  writeSubtaskState(checkpointId: number, subtaskKey: string, payload: Uint8Array): Promise<StateHandleRef>;
-  /** Writes the metadata atomically; from then on the checkpoint is complete and listed. Returns its location. */
-  writeMetadata(metadata: CheckpointMetadata): Promise<string>;
-  /** Reads and verifies metadata (CorruptStateError on missing file, bad format, checksum mismatch). */
-  readMetadata(location: string): Promise<CheckpointMetadata>;
-  /** Reads and verifies a subtask state payload (CorruptStateError as above; also if size/checksum differ from the ref). */
-  readSubtaskState(ref: StateHandleRef): Promise<Uint8Array>;
-  /** Locations of checkpoints whose metadata was written, newest checkpoint id first. */
-  listCompleted(): Promise<string[]>;
-  /** Removes everything of a checkpoint (its state files and metadata); no error if already gone. */
-  discard(checkpointId: number): Promise<void>;
+  /** Where the files are, as users see it: an absolute directory, or `memory://`. */
+  readonly root: string;
+  /** Creates directory `dir` (`a/b`: names below the root). Files are written only into created directories. */
+  createDirectory(dir: string): Promise<void>;
+  /** Writes one framed file atomically; a CheckpointStorageError if `dir` does not exist (any more) or the write fails. */
+  writeFile(dir: string, name: string, payload: Uint8Array): Promise<StateHandleRef>;
+  /**
+   * Reads and verifies one file. With `expected`, its size and checksum must
+   * match (the size is checked before reading); without, the payload may
+   * hold at most `maxBytes`. CorruptStateError when missing, not a regular
+   * file, too large, truncated or altered.
+   */
+  readFile(dir: string, name: string, expected?: ExpectedFile, maxBytes?: number): Promise<Uint8Array>;
+  /** Names in `dir` ('' for the root); none if it does not exist. */
+  list(dir: string): Promise<string[]>;
+  /** Removes `dir` with everything in it; no error if it is gone. */
+  removeDirectory(dir: string): Promise<void>;
+  /** The user-facing location of a file (an absolute path, or `memory://dir/name`). */
+  locationOf(dir: string, name: string): string;
+  /** The directory and file of a location inside this storage; CorruptStateError outside its root. */
+  parseLocation(location: string): { readonly dir: string; readonly name: string };
 }
 
 // ---------------------------------------------------------------------------
-// Framing, names and verification shared by both implementations.
+// Framing and names, shared by both implementations.
 
 const MAGIC = new TextEncoder().encode('WEIRCKP1');
 const DIGEST_BYTES = 32;
-const HEADER_BYTES = MAGIC.length + DIGEST_BYTES;
-const METADATA_FILE = '_metadata';
-const STATE_SUFFIX = '.state';
-/** Encoded subtask keys longer than this are shortened and made unique by a hash. */
-const MAX_ENCODED_KEY = 200;
+/** Bytes before the payload of a stored file. */
+export const FRAME_HEADER_BYTES = MAGIC.length + DIGEST_BYTES;
+/** Default limit for a file read without an expected size (metadata). */
+export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
 
 function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
 
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
 function frame(payload: Uint8Array): { readonly bytes: Uint8Array; readonly checksum: string } {
   const digest = sha256(payload);
-  const bytes = new Uint8Array(HEADER_BYTES + payload.byteLength);
+  const bytes = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
   bytes.set(MAGIC, 0);
   bytes.set(digest, MAGIC.length);
-  bytes.set(payload, HEADER_BYTES);
+  bytes.set(payload, FRAME_HEADER_BYTES);
   return { bytes, checksum: digest.toString('hex') };
 }
 
@@ -96,173 +96,128 @@ function corrupt(location: string, reason: string, detail?: string, cause?: unkn
   );
 }
 
-/**
- * Verifies a framed blob and returns its payload (a view into `bytes`).
- * With `expected`, the payload must also have the size and checksum of the ref.
- */
-function unframe(bytes: Uint8Array, location: string, expected?: StateHandleRef): Uint8Array {
-  const magicPart = bytes.subarray(0, MAGIC.length);
-  if (!magicPart.every((b, i) => b === MAGIC[i])) {
-    throw corrupt(location, 'not a Weir checkpoint file', 'bad magic');
+/** Checks a file's total size against what a read expects, before reading it. */
+function checkSize(location: string, total: number, expected: ExpectedFile | undefined, maxBytes: number): void {
+  if (total < FRAME_HEADER_BYTES) {
+    throw corrupt(location, total === 0 ? 'empty' : 'truncated', `${total} bytes, the header alone needs ${FRAME_HEADER_BYTES}`);
   }
-  if (bytes.byteLength < HEADER_BYTES) {
-    throw corrupt(location, 'truncated', `${bytes.byteLength} bytes, the header alone needs ${HEADER_BYTES}`);
+  const payload = total - FRAME_HEADER_BYTES;
+  if (expected !== undefined && payload !== expected.size) {
+    throw corrupt(location, payload < expected.size ? 'truncated' : 'size mismatch', `payload has ${payload} bytes, the handle says ${expected.size}`);
   }
-  const payload = bytes.subarray(HEADER_BYTES);
-  if (expected !== undefined && payload.byteLength !== expected.size) {
-    throw payload.byteLength < expected.size
-      ? corrupt(location, 'truncated', `payload has ${payload.byteLength} bytes, the handle says ${expected.size}`)
-      : corrupt(location, 'size mismatch', `payload has ${payload.byteLength} bytes, the handle says ${expected.size}`);
-  }
-  const stored = toHex(bytes.subarray(MAGIC.length, HEADER_BYTES));
+  if (expected === undefined && payload > maxBytes) throw corrupt(location, 'too large', `${payload} bytes, at most ${maxBytes} are read`);
+}
+
+/** Verifies a framed blob and returns its payload (a view into `bytes`). */
+function unframe(bytes: Uint8Array, location: string, expected?: ExpectedFile): Uint8Array {
+  if (!MAGIC.every((b, i) => bytes[i] === b)) throw corrupt(location, 'not a Weir checkpoint file', 'bad magic');
+  const payload = bytes.subarray(FRAME_HEADER_BYTES);
+  const stored = Buffer.from(bytes.subarray(MAGIC.length, FRAME_HEADER_BYTES)).toString('hex');
   const actual = sha256(payload).toString('hex');
-  if (actual !== stored) {
-    throw corrupt(location, 'checksum mismatch', `payload hashes to ${actual}, the file header says ${stored}`);
-  }
+  if (actual !== stored) throw corrupt(location, 'checksum mismatch', `payload hashes to ${actual}, the file header says ${stored}`);
   if (expected !== undefined && actual !== expected.checksum) {
     throw corrupt(location, 'checksum mismatch', `file holds payload ${actual}, the handle says ${expected.checksum}`);
   }
   return payload;
 }
 
-/**
- * A file name for a subtask key, unique per key (also on case-insensitive
- * file systems): [a-z0-9._-] stay, every other byte of the UTF-8 encoding
- * becomes %XX (upper-case hex). Very long results keep a readable start and
- * end in `~` plus the sha256 of the key ('~' never occurs otherwise).
- */
-function encodeSubtaskKey(subtaskKey: string): string {
-  let out = '';
-  for (const byte of Buffer.from(subtaskKey, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    out += /[a-z0-9._-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+const NAME = /^[A-Za-z0-9_~%+=-][A-Za-z0-9._~%+=-]{0,254}$/;
+
+/** A plain file or directory name: no separators, not `.` or `..`; CorruptStateError otherwise (names come from files). */
+export function checkName(name: unknown, what = 'file name'): string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new CorruptStateError(`${what} ${JSON.stringify(name)} is not a plain name (letters, digits, '._~%+=-', no path separators)`);
   }
-  if (out.length > MAX_ENCODED_KEY) out = `${out.slice(0, 100)}~${sha256(Buffer.from(subtaskKey, 'utf8')).toString('hex')}`;
-  return out + STATE_SUFFIX;
+  return name;
 }
 
-function checkPrefix(prefix: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(prefix) || prefix.length > 100) {
-    throw new ConfigurationError(
-      'prefix',
-      `'${prefix}' must be 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit`,
-    );
-  }
-  return prefix;
+/** A directory below a storage root: plain names joined by '/'. */
+export function checkDirectory(dir: string): string[] {
+  if (dir === '') return [];
+  return dir.split('/').map((s) => checkName(s, 'directory name'));
 }
 
-function checkCheckpointId(checkpointId: number): number {
-  if (!Number.isSafeInteger(checkpointId) || checkpointId < 0) {
-    throw new RangeError(`checkpoint id must be a non-negative safe integer, got ${String(checkpointId)}`);
-  }
-  return checkpointId;
+function ioCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException)?.code ?? '';
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Decodes and shape-checks a metadata payload. */
-function decodeMetadata(payload: Uint8Array, location: string): CheckpointMetadata {
-  const what = `checkpoint metadata '${location}'`;
-  const m = decodeState<unknown>(payload, what);
-  const invalid = (field: string): CorruptStateError =>
-    new CorruptStateError(`cannot decode ${what}: '${field}' is missing or invalid`);
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  const isCount = (v: unknown, min: number): boolean => Number.isSafeInteger(v) && (v as number) >= min;
-  if (!isObj(m)) throw invalid('(root)');
-  if (m.version !== 1) throw invalid('version');
-  if (typeof m.jobName !== 'string') throw invalid('jobName');
-  if (!isCount(m.checkpointId, 0)) throw invalid('checkpointId');
-  if (typeof m.timestamp !== 'number' || !Number.isFinite(m.timestamp)) throw invalid('timestamp');
-  if (typeof m.isSavepoint !== 'boolean') throw invalid('isSavepoint');
-  if (!Array.isArray(m.operators)) throw invalid('operators');
-  m.operators.forEach((o: unknown, i) => {
-    if (!isObj(o) || typeof o.uid !== 'string' || !isCount(o.parallelism, 1) || !isCount(o.maxParallelism, 1)) {
-      throw invalid(`operators[${i}]`);
-    }
-  });
-  if (!Array.isArray(m.subtasks)) throw invalid('subtasks');
-  m.subtasks.forEach((s: unknown, i) => {
-    if (
-      !isObj(s) ||
-      !Array.isArray(s.operatorUids) ||
-      !s.operatorUids.every((u: unknown) => typeof u === 'string') ||
-      !isCount(s.subtaskIndex, 0) ||
-      !isObj(s.handle) ||
-      typeof s.handle.location !== 'string' ||
-      !isCount(s.handle.size, 0) ||
-      typeof s.handle.checksum !== 'string' ||
-      !/^[0-9a-f]{64}$/.test(s.handle.checksum)
-    ) {
-      throw invalid(`subtasks[${i}]`);
-    }
-  });
-  return m as unknown as CheckpointMetadata;
+function storageError(what: string, e: unknown): CheckpointStorageError {
+  const code = ioCode(e);
+  const hint =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? ': not writable (check the directory and its permissions)'
+      : code === 'ENOSPC' || code === 'EDQUOT'
+        ? ': no space left'
+        : '';
+  return new CheckpointStorageError(`${what}${hint} (${code || (e as Error)?.message || String(e)})`, e);
 }
 
 // ---------------------------------------------------------------------------
 
 /**
- * Keeps framed blobs in a Map keyed by location (`memory://<prefix>-<id>/<file>`).
- * `files` is exposed so tests can corrupt or delete entries; several storages
- * may share one map (like one directory) when their prefixes differ.
+ * Keeps framed blobs in a Map keyed by location (`memory://<dir>/<name>`).
+ * `files` is exposed so tests can corrupt or delete entries.
  */
 export class MemoryCheckpointStorage implements CheckpointStorage {
+  readonly root = 'memory://';
   readonly files: Map<string, Uint8Array>;
-  readonly prefix: string;
+  private readonly directories = new Set<string>();
 
-  constructor(options?: { prefix?: string; files?: Map<string, Uint8Array> }) {
-    this.prefix = checkPrefix(options?.prefix ?? 'chk');
+  constructor(options?: { files?: Map<string, Uint8Array> }) {
     this.files = options?.files ?? new Map();
   }
 
-  private dir(checkpointId: number): string {
-    return `memory://${this.prefix}-${checkCheckpointId(checkpointId)}/`;
+  async createDirectory(dir: string): Promise<void> {
+    const parts = checkDirectory(dir);
+    for (let i = 1; i <= parts.length; i++) this.directories.add(parts.slice(0, i).join('/'));
   }
 
-  async writeSubtaskState(checkpointId: number, subtaskKey: string, payload: Uint8Array): Promise<StateHandleRef> {
-    const location = this.dir(checkpointId) + encodeSubtaskKey(subtaskKey);
+  async writeFile(dir: string, name: string, payload: Uint8Array): Promise<StateHandleRef> {
+    checkDirectory(dir);
+    if (!this.directories.has(dir)) throw new CheckpointStorageError(`cannot write '${this.locationOf(dir, name)}': its directory does not exist (discarded?)`);
     const { bytes, checksum } = frame(payload);
-    this.files.set(location, bytes);
-    return { location, size: payload.byteLength, checksum };
+    this.files.set(this.locationOf(dir, checkName(name)), bytes);
+    return { file: name, size: payload.byteLength, checksum };
   }
 
-  async writeMetadata(metadata: CheckpointMetadata): Promise<string> {
-    const location = this.dir(metadata.checkpointId) + METADATA_FILE;
-    this.files.set(location, frame(encodeState(metadata)).bytes);
-    return location;
-  }
-
-  async readMetadata(location: string): Promise<CheckpointMetadata> {
-    return decodeMetadata(unframe(this.get(location), location), location);
-  }
-
-  async readSubtaskState(ref: StateHandleRef): Promise<Uint8Array> {
-    // A copy: the caller may not alter what is stored.
-    return unframe(this.get(ref.location), ref.location, ref).slice();
-  }
-
-  async listCompleted(): Promise<string[]> {
-    const pattern = new RegExp(`^memory://${escapeRegExp(this.prefix)}-(0|[1-9]\\d*)/${METADATA_FILE}$`);
-    const found: { id: number; location: string }[] = [];
-    for (const location of this.files.keys()) {
-      const m = pattern.exec(location);
-      if (m !== null) found.push({ id: Number(m[1]), location });
-    }
-    return found.sort((a, b) => b.id - a.id).map((f) => f.location);
-  }
-
-  async discard(checkpointId: number): Promise<void> {
-    const dir = this.dir(checkpointId);
-    this.files.delete(dir + METADATA_FILE);
-    for (const location of [...this.files.keys()]) if (location.startsWith(dir)) this.files.delete(location);
-  }
-
-  private get(location: string): Uint8Array {
+  async readFile(dir: string, name: string, expected?: ExpectedFile, maxBytes = DEFAULT_MAX_READ_BYTES): Promise<Uint8Array> {
+    const location = this.locationOf(dir, name);
     const bytes = this.files.get(location);
     if (bytes === undefined) throw corrupt(location, 'missing');
-    return bytes;
+    checkSize(location, bytes.byteLength, expected, maxBytes);
+    // A copy: the caller may not alter what is stored.
+    return unframe(bytes, location, expected).slice();
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    const names = new Set<string>();
+    for (const d of this.directories) if (d.startsWith(prefix) && d.length > prefix.length) names.add(d.slice(prefix.length).split('/')[0]);
+    for (const location of this.files.keys()) {
+      const rest = location.slice(this.root.length);
+      if (rest.startsWith(prefix)) names.add(rest.slice(prefix.length).split('/')[0]);
+    }
+    return [...names];
+  }
+
+  async removeDirectory(dir: string): Promise<void> {
+    checkDirectory(dir);
+    const prefix = `${dir}/`;
+    for (const d of [...this.directories]) if (d === dir || d.startsWith(prefix)) this.directories.delete(d);
+    for (const location of [...this.files.keys()]) if (location.startsWith(this.root + prefix)) this.files.delete(location);
+  }
+
+  locationOf(dir: string, name: string): string {
+    return `${this.root}${dir === '' ? '' : `${dir}/`}${name}`;
+  }
+
+  parseLocation(location: string): { dir: string; name: string } {
+    if (!location.startsWith(this.root)) throw new CorruptStateError(`'${location}' is not a location of in-memory checkpoint storage`);
+    const parts = location.slice(this.root.length).split('/');
+    const name = checkName(parts.pop());
+    const dir = parts.join('/');
+    checkDirectory(dir);
+    return { dir, name };
   }
 }
 
@@ -277,124 +232,137 @@ async function fsyncDirectory(path: string): Promise<void> {
     handle = await open(path, 'r');
     await handle.sync();
   } catch (e) {
-    if (!DIR_SYNC_UNSUPPORTED.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    if (!DIR_SYNC_UNSUPPORTED.has(ioCode(e))) throw e;
   } finally {
     await handle?.close();
   }
 }
 
-/** Writes `bytes` to `path` so that `path` holds either its old content or all of `bytes`. */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const directory = dirname(path);
-  await mkdir(directory, { recursive: true });
-  const tmp = `${path}.tmp-${randomBytes(8).toString('hex')}`;
-  try {
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined); // best effort; the original error is what matters
-    throw e;
-  }
-  await fsyncDirectory(directory);
-}
+/** Opening for read never follows a symbolic link and never blocks on a pipe. */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
-/**
- * Stores checkpoints as `<directory>/<prefix>-<id>/<subtaskKey>.state` and
- * `<directory>/<prefix>-<id>/_metadata`. Locations are absolute file paths.
- */
+/** Stores files under `<directory>/<dir>/<name>`; locations are absolute paths. */
 export class FileSystemCheckpointStorage implements CheckpointStorage {
-  readonly prefix: string;
-  private readonly root: string;
+  readonly root: string;
 
-  constructor(
-    readonly directory: string,
-    options?: { prefix?: string },
-  ) {
-    this.prefix = checkPrefix(options?.prefix ?? 'chk');
+  constructor(directory: string) {
+    if (typeof directory !== 'string' || directory.length === 0) throw new ConfigurationError('checkpointStorage', 'a checkpoint directory must be a non-empty path');
     this.root = resolve(directory);
   }
 
-  private dir(checkpointId: number): string {
-    return join(this.root, `${this.prefix}-${checkCheckpointId(checkpointId)}`);
+  private path(dir: string, name?: string): string {
+    const parts = checkDirectory(dir);
+    return join(this.root, ...parts, ...(name === undefined ? [] : [checkName(name)]));
   }
 
-  async writeSubtaskState(checkpointId: number, subtaskKey: string, payload: Uint8Array): Promise<StateHandleRef> {
-    const location = join(this.dir(checkpointId), encodeSubtaskKey(subtaskKey));
+  async createDirectory(dir: string): Promise<void> {
+    const path = this.path(dir);
+    try {
+      await mkdir(path, { recursive: true });
+      await fsyncDirectory(dirname(path));
+    } catch (e) {
+      throw storageError(`cannot create checkpoint directory '${path}'`, e);
+    }
+  }
+
+  async writeFile(dir: string, name: string, payload: Uint8Array): Promise<StateHandleRef> {
+    const path = this.path(dir, name);
     const { bytes, checksum } = frame(payload);
-    await writeFileAtomic(location, bytes);
-    return { location, size: payload.byteLength, checksum };
-  }
-
-  async writeMetadata(metadata: CheckpointMetadata): Promise<string> {
-    const location = join(this.dir(metadata.checkpointId), METADATA_FILE);
-    await writeFileAtomic(location, frame(encodeState(metadata)).bytes);
-    await fsyncDirectory(this.root); // the checkpoint directory's own entry
-    return location;
-  }
-
-  async readMetadata(location: string): Promise<CheckpointMetadata> {
-    return decodeMetadata(unframe(await readBlob(location), location), location);
-  }
-
-  async readSubtaskState(ref: StateHandleRef): Promise<Uint8Array> {
-    return unframe(await readBlob(ref.location), ref.location, ref);
-  }
-
-  async listCompleted(): Promise<string[]> {
-    let names: string[];
+    const tmp = `${path}.tmp-${randomBytes(8).toString('hex')}`;
     try {
-      names = await readdir(this.root);
+      // 'wx' never creates the directory: a discarded checkpoint stays discarded.
+      const handle = await open(tmp, 'wx');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, path);
+      await fsyncDirectory(dirname(path));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
+      await rm(tmp, { force: true }).catch(() => undefined); // best effort; the original error is what matters
+      if (ioCode(e) === 'ENOENT') throw new CheckpointStorageError(`cannot write '${path}': its directory does not exist (discarded?)`, e);
+      throw storageError(`cannot write '${path}'`, e);
     }
-    const pattern = new RegExp(`^${escapeRegExp(this.prefix)}-(0|[1-9]\\d*)$`);
-    const found: { id: number; location: string }[] = [];
-    for (const name of names) {
-      const m = pattern.exec(name);
-      if (m === null) continue;
-      const location = join(this.root, name, METADATA_FILE);
-      if (await isFile(location)) found.push({ id: Number(m[1]), location });
-    }
-    return found.sort((a, b) => b.id - a.id).map((f) => f.location);
+    return { file: name, size: payload.byteLength, checksum };
   }
 
-  async discard(checkpointId: number): Promise<void> {
-    const dir = this.dir(checkpointId);
-    // Metadata first: a discard cut short never leaves a listed checkpoint without its state.
+  async readFile(dir: string, name: string, expected?: ExpectedFile, maxBytes = DEFAULT_MAX_READ_BYTES): Promise<Uint8Array> {
+    const location = this.path(dir, name);
+    let handle;
     try {
-      await unlink(join(dir, METADATA_FILE));
+      handle = await open(location, READ_FLAGS);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
+      const code = ioCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw corrupt(location, 'missing', undefined, e);
+      if (code === 'ELOOP') throw corrupt(location, 'not a regular file', 'a symbolic link', e);
+      throw corrupt(location, 'cannot read', code || (e as Error).message, e);
     }
-    await rm(dir, { recursive: true, force: true });
+    try {
+      let st: Stats;
+      try {
+        st = await handle.stat();
+      } catch (e) {
+        throw corrupt(location, 'cannot read', ioCode(e), e);
+      }
+      if (!st.isFile()) throw corrupt(location, 'not a regular file', st.isDirectory() ? 'a directory' : 'a device, socket or pipe');
+      checkSize(location, st.size, expected, maxBytes);
+      const buf = Buffer.allocUnsafe(st.size);
+      let at = 0;
+      while (at < st.size) {
+        const { bytesRead } = await handle.read(buf, at, st.size - at, at);
+        if (bytesRead === 0) throw corrupt(location, 'truncated', 'the file shrank while it was read');
+        at += bytesRead;
+      }
+      return unframe(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), location, expected);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return await readdir(this.path(dir));
+    } catch (e) {
+      if (ioCode(e) === 'ENOENT' || ioCode(e) === 'ENOTDIR') return [];
+      throw storageError(`cannot list '${this.path(dir)}'`, e);
+    }
+  }
+
+  async removeDirectory(dir: string): Promise<void> {
+    const path = this.path(dir);
+    if (path === this.root) throw new CheckpointStorageError(`refusing to remove the storage root '${path}'`);
+    try {
+      await rm(path, { recursive: true, force: true, maxRetries: 3 });
+    } catch (e) {
+      throw storageError(`cannot remove '${path}'`, e);
+    }
+  }
+
+  locationOf(dir: string, name: string): string {
+    return this.path(dir, name);
+  }
+
+  parseLocation(location: string): { dir: string; name: string } {
+    const rel = relative(this.root, resolve(location));
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new CorruptStateError(`'${location}' is outside the checkpoint storage '${this.root}'`);
+    }
+    const parts = rel.split(sep);
+    const name = checkName(parts.pop());
+    const dir = parts.join('/');
+    checkDirectory(dir);
+    return { dir, name };
   }
 }
 
-async function readBlob(location: string): Promise<Uint8Array> {
-  let buf: Buffer;
+/** Whether a path is an existing directory (false when missing). */
+export async function isDirectory(path: string): Promise<boolean> {
   try {
-    buf = await readFile(location);
+    return (await stat(path)).isDirectory();
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw corrupt(location, 'missing', undefined, e);
-    throw corrupt(location, 'cannot read', err.code ?? err.message, e);
-  }
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (ioCode(e) === 'ENOENT' || ioCode(e) === 'ENOTDIR') return false;
     throw e;
   }
 }

@@ -7,7 +7,7 @@
  * the encode/decode round trip with CorruptStateError on garbage.
  */
 import fc from 'fast-check';
-import { CorruptStateError, GraphValidationError } from '../errors';
+import { CorruptStateError, RestoreError } from '../errors';
 import type { KeyedStateHandle } from '../state/HeapKeyedStateBackend';
 import { encodeState } from '../state/codec';
 import { decodeSubtaskState, encodeSubtaskState, RestoredState, type SubtaskState } from './SubtaskState';
@@ -20,8 +20,8 @@ function keyed(start: number, end: number): KeyedStateHandle {
   };
 }
 
-function operators(uids: readonly string[]): Map<string, { maxParallelism: number; name: string }> {
-  return new Map(uids.map((u) => [u, { maxParallelism: 128, name: `op-${u}` }]));
+function operators(uids: readonly string[]): Map<string, { maxParallelism: number; name: string; type: string }> {
+  return new Map(uids.map((u) => [u, { maxParallelism: 128, name: `op-${u}`, type: u === 'src' ? 'source:GeneratorSource' : 'operator:X' }]));
 }
 
 function caught(f: () => unknown): unknown {
@@ -128,14 +128,25 @@ describe('RestoredState.validate', () => {
       ['src', 64],
       ['gone', 128],
     ]),
+    new Map(),
+    new Map([['src', 'source:GeneratorSource']]),
   );
 
   test('state of an operator uid the job does not have is an error naming the uid', () => {
     const e = caught(() => r.validate(operators(['sum', 'src']), false));
-    expect(e).toBeInstanceOf(GraphValidationError);
-    expect((e as GraphValidationError).code).toBe('INVALID_ARGUMENT');
+    expect(e).toBeInstanceOf(RestoreError);
+    expect((e as RestoreError).code).toBe('NON_RESTORED_STATE');
     expect((e as Error).message).toContain("'gone'");
     expect((e as Error).message).toContain('checkpoint 9');
+  });
+
+  test('a uid whose state was written by another kind of source is refused, naming both kinds', () => {
+    const ops = operators(['sum', 'src', 'gone']);
+    ops.set('src', { maxParallelism: 128, name: 'Source: numbers', type: 'source:CollectionSource' });
+    const e = caught(() => r.validate(ops, false, '/sp/savepoint-1'));
+    expect(e).toBeInstanceOf(RestoreError);
+    expect((e as RestoreError).code).toBe('INCOMPATIBLE_STATE');
+    expect((e as Error).message).toMatch(/'\/sp\/savepoint-1'.*uid 'src'.*source:GeneratorSource.*source:CollectionSource/);
   });
 
   test('allowNonRestoredState skips unknown uids', () => {
@@ -144,18 +155,18 @@ describe('RestoredState.validate', () => {
 
   test('keyed state written with another maxParallelism is an error', () => {
     const ops = operators(['sum', 'src', 'gone']);
-    ops.set('sum', { maxParallelism: 256, name: 'Sum' });
+    ops.set('sum', { maxParallelism: 256, name: 'Sum', type: 'operator:X' });
     const e = caught(() => r.validate(ops, true));
-    expect(e).toBeInstanceOf(GraphValidationError);
-    expect((e as GraphValidationError).code).toBe('INVALID_PARALLELISM');
-    expect((e as GraphValidationError).operator).toBe('Sum');
+    expect(e).toBeInstanceOf(RestoreError);
+    expect((e as RestoreError).code).toBe('MAX_PARALLELISM_CHANGED');
+    expect((e as Error).message).toContain("'Sum'");
     expect((e as Error).message).toContain('128');
     expect((e as Error).message).toContain('256');
   });
 
   test('list-only operators may change maxParallelism; matching keyed operators pass', () => {
     const ops = operators(['sum', 'src', 'gone']);
-    ops.set('src', { maxParallelism: 7, name: 'Src' });
+    ops.set('src', { maxParallelism: 7, name: 'Src', type: 'source:GeneratorSource' });
     expect(() => r.validate(ops, false)).not.toThrow();
   });
 });

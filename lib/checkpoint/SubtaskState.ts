@@ -10,7 +10,7 @@
  * and otherwise is concatenated in old-subtask order and dealt round-robin
  * over the new subtasks (Flink's round-robin redistribution).
  */
-import { CorruptStateError, GraphValidationError } from '../errors';
+import { CorruptStateError, RestoreError } from '../errors';
 import { decodeState, encodeState } from '../state/codec';
 import type { KeyedStateHandle } from '../state/HeapKeyedStateBackend';
 
@@ -57,6 +57,8 @@ export class RestoredState {
     readonly maxParallelism: ReadonlyMap<string, number>,
     /** uid → parallelism the state was written at (unknown: always redistribute). */
     readonly parallelism: ReadonlyMap<string, number> = new Map(),
+    /** uid → what owned the state (see operatorType); unknown: not checked. */
+    readonly types: ReadonlyMap<string, string> = new Map(),
   ) {
     for (const s of [...subtasks].sort((a, b) => a.subtaskIndex - b.subtaskIndex)) {
       for (const [uid, op] of Object.entries(s.operators)) {
@@ -77,27 +79,43 @@ export class RestoredState {
   }
 
   /**
-   * Checks the new job against the state: every stored operator has a
-   * counterpart (unless allowed), and keyed operators keep their maxParallelism.
+   * Checks the new job against the state (`path` names it in errors): every
+   * stored operator has a counterpart (unless allowed), of the same kind
+   * (a source's splits never reach another kind of source), and keyed
+   * operators keep their maxParallelism. Throws RestoreError.
    */
-  validate(operators: ReadonlyMap<string, { maxParallelism: number; name: string }>, allowNonRestoredState: boolean): void {
+  validate(
+    operators: ReadonlyMap<string, { maxParallelism: number; name: string; type: string }>,
+    allowNonRestoredState: boolean,
+    path = `checkpoint ${this.checkpointId}`,
+  ): void {
     for (const uid of this.byUid.keys()) {
       const op = operators.get(uid);
       if (op === undefined) {
         if (allowNonRestoredState) continue;
-        throw new GraphValidationError(
-          'INVALID_ARGUMENT',
-          `checkpoint ${this.checkpointId} has state for operator uid '${uid}', which the job does not have; ` +
-            `give that operator its old uid, or allow non-restored state`,
+        throw new RestoreError(
+          'NON_RESTORED_STATE',
+          path,
+          `it has state for operator uid '${uid}', which the job does not have; ` +
+            `give that operator its old uid, or set allowNonRestoredState to drop the state`,
+        );
+      }
+      const type = this.types.get(uid);
+      if (type !== undefined && type !== op.type) {
+        throw new RestoreError(
+          'INCOMPATIBLE_STATE',
+          path,
+          `the state of uid '${uid}' was written by ${type}, but '${op.name}' with that uid is ${op.type}; ` +
+            `state cannot move between kinds of operators or sources — give the new one another uid`,
         );
       }
       const written = this.maxParallelism.get(uid);
       if (this.byUid.get(uid)!.keyed.length > 0 && written !== undefined && written !== op.maxParallelism) {
-        throw new GraphValidationError(
-          'INVALID_PARALLELISM',
-          `keyed state of '${uid}' was written with maxParallelism ${written}; the job has ${op.maxParallelism} — ` +
+        throw new RestoreError(
+          'MAX_PARALLELISM_CHANGED',
+          path,
+          `keyed state of '${uid}' was written with maxParallelism ${written}; '${op.name}' has ${op.maxParallelism} — ` +
             `key groups cannot be remapped, keep maxParallelism unchanged`,
-          op.name,
         );
       }
     }

@@ -123,6 +123,8 @@ export class StreamTask {
   private waitingFor: Promise<unknown> | undefined;
   /** The wait failed (a rejected write): the next run() throws it. */
   private waitFailure: { readonly error: unknown } | undefined;
+  /** The stop-with-savepoint barrier a source stopped at. */
+  private suspendedBy: number | undefined;
   /** During 'ending-input': the next chain member to hear endInput. */
   private endingMember = 0;
   private phase: Phase = 'created';
@@ -248,13 +250,17 @@ export class StreamTask {
   triggerCheckpoint(barrier: CheckpointBarrier): boolean {
     if (!this.isSource || this.phase !== 'running') return false;
     this.performCheckpoint(barrier, 0);
-    if (barrier.terminate) this.phase = 'suspended';
+    if (barrier.terminate) {
+      this.phase = 'suspended';
+      this.suspendedBy = barrier.checkpointId;
+    }
     return true;
   }
 
-  /** The coordinator aborted a checkpoint: release an alignment waiting for it. */
+  /** The coordinator aborted a checkpoint: release an alignment waiting for it; a source stopped by it resumes. */
   abortCheckpoint(checkpointId: number): void {
     this.apply(this.barriers.abort(checkpointId));
+    if (this.phase === 'suspended' && this.suspendedBy === checkpointId) this.phase = 'running';
   }
 
   /** Checkpoint `checkpointId` completed; resolves when the operators' commits are done. */
