@@ -1,7 +1,7 @@
 /**
- * The package entry point ('weir'): the DataStream API, state descriptors,
+ * The package entry point ('weir-stream'): the DataStream API, state descriptors,
  * connectors and errors, with the actor runtime installed as the default
- * executor. The test kit is at 'weir/testing'.
+ * executor. The test kit is at 'weir-stream/testing'.
  */
 import { ActorExecutor } from './actors/ActorExecutor';
 import { setDefaultExecutor } from './lib/api/PipelineExecutor';

@@ -6,7 +6,6 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!uuid/)'],
   setupFiles: ['<rootDir>/property-tests/setup.ts'],
   // A raised property budget (npm run test:long) runs for hours inside one test.
   testTimeout: process.env.FC_NUM_RUNS && Number(process.env.FC_NUM_RUNS) > 500 ? 24 * 3600 * 1000 : 120000,

@@ -1,5 +1,5 @@
 /**
- * 'weir/testing': the test kit — fault injection, a manual clock, seeded
+ * 'weir-stream/testing': the test kit — fault injection, a manual clock, seeded
  * randomness, a paced replayable test source and the channel probe that
  * checks the bounded-mailbox invariant.
  */
