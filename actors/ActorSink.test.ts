@@ -289,6 +289,7 @@ describe('ActorSink: failures', () => {
   test('acknowledge() of anything but a SinkDelivery is a TypeError', () => {
     expect(() => acknowledge({ type: 'update' } as never)).toThrow(TypeError);
     expect(isSinkDelivery({ type: 'SinkDelivery', seq: 1 })).toBe(false);
+    expect(isSinkDelivery({ type: 'SinkDelivery', seq: 1, ackTo: null })).toBe(false);
   });
 });
 

@@ -26,7 +26,7 @@
  * Delivery is at least once across a restart: a restored job sends again
  * what came after its checkpoint.
  */
-import { spawn, stop, type Ref } from 'nact';
+import { dispatch, spawn, stop, type Ref } from 'nact';
 import { DeliveryWindow } from '../lib/connectors/DeliveryWindow';
 import type { Sink, SinkInitContext, SinkWriter } from '../lib/connectors/Sink';
 import { ActorSinkDeliveryError, ConfigurationError } from '../lib/errors';
@@ -70,12 +70,12 @@ export interface ActorSinkWriterMetrics {
 export function acknowledge(delivery: SinkDelivery<unknown>): void {
   if (!isSinkDelivery(delivery)) throw new TypeError('acknowledge() needs the SinkDelivery message the actor sink sent');
   const ack: SinkAcknowledgement = { type: 'SinkAcknowledged', seq: delivery.seq };
-  concrete(delivery.ackTo)?.dispatch(ack);
+  dispatch(delivery.ackTo, ack);
 }
 
 export function isSinkDelivery(msg: unknown): msg is SinkDelivery<unknown> {
   const m = msg as Partial<SinkDelivery<unknown>> | null;
-  return typeof m === 'object' && m !== null && m.type === 'SinkDelivery' && typeof m.seq === 'number' && typeof m.ackTo === 'object';
+  return typeof m === 'object' && m !== null && m.type === 'SinkDelivery' && typeof m.seq === 'number' && typeof m.ackTo === 'object' && m.ackTo !== null;
 }
 
 export class ActorSink<T, M = T> implements Sink<T> {

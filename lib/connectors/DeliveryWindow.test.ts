@@ -203,14 +203,14 @@ describe('DeliveryWindow: waiting', () => {
     }
   });
 
-  test('a send() that fails the window stops the pump at once', () => {
+  test('a send() that fails the window stops the pump at once, and the offer that caused it throws', () => {
     const sent: number[] = [];
     const w: DeliveryWindow<number> = new DeliveryWindow<number>(4, (seq, m) => {
       sent.push(m);
       if (m === 2) w.fail(new Error('target gone'));
     });
     w.offer(1, 0);
-    w.offer(2, 0);
+    expect(() => w.offer(2, 0)).toThrow('target gone');
     expect(() => w.offer(3, 0)).toThrow('target gone');
     expect(sent).toEqual([1, 2]);
     expect(w.backlogSize).toBe(0);

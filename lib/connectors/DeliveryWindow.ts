@@ -67,14 +67,14 @@ export class DeliveryWindow<M> {
   /**
    * Offers a message at time `now` (ms). Returns true when it was sent at
    * once, false when it waits in the backlog (see whenSent()). Throws the
-   * window's failure once it failed.
+   * window's failure once it failed, also when sending this message failed it.
    */
   offer(message: M, now: number): boolean {
     if (this.failure) throw this.failure;
     this.backlog.push(message);
-    const before = this.sent;
     this.pump(now);
-    return this.backlogSize === 0 && this.sent > before;
+    if (this.failure) throw this.failure;
+    return this.backlogSize === 0;
   }
 
   /**
