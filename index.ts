@@ -80,5 +80,14 @@ export {
   JobExecutionError,
 } from './lib/errors';
 export { ActorSource, pushTo, type IngressMsg, type IngressReply } from './actors/ActorSource';
-export { ActorSink } from './actors/ActorSink';
-export { IngressOverflowError } from './lib/errors';
+export {
+  ActorSink,
+  acknowledge,
+  isSinkDelivery,
+  type ActorSinkOptions,
+  type ActorSinkWriterMetrics,
+  type SinkAcknowledgement,
+  type SinkDelivery,
+} from './actors/ActorSink';
+export type { IngressOptions } from './lib/connectors/IngressBuffer';
+export { IngressOverflowError, InvalidIngressMessageError, ActorSinkDeliveryError } from './lib/errors';

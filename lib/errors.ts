@@ -159,9 +159,55 @@ export class JobExecutionError extends WeirError {
   }
 }
 
-/** An actor ingress refused records because its producer ignored back-pressure. */
+/**
+ * An actor source refused a batch: its producer ignored back-pressure
+ * (`FULL`), sent a batch above `maxBatchSize` (`TOO_LARGE`), or pushed after
+ * the end (`ENDED`). The batch was not kept.
+ */
 export class IngressOverflowError extends WeirError {
   readonly code = 'INGRESS_OVERFLOW';
+  constructor(
+    message: string,
+    readonly refusal: 'FULL' | 'TOO_LARGE' | 'ENDED' = 'FULL',
+  ) {
+    super(message);
+  }
+}
+
+/** A message dispatched to an actor source is not `Push` or `End` (thrown in the dispatching call). */
+export class InvalidIngressMessageError extends WeirError {
+  readonly code = 'INVALID_INGRESS_MESSAGE';
+  constructor(
+    readonly source: string,
+    detail: string,
+  ) {
+    super(`actor source '${source}' got an invalid message: ${detail}`);
+  }
+}
+
+/**
+ * An actor sink's delivery failed: the target did not acknowledge a
+ * delivery within `timeoutMs` (`ACK_TIMEOUT`), or the target actor is
+ * stopped (`TARGET_STOPPED`). Names the sink (uid, subtask) and the target.
+ */
+export class ActorSinkDeliveryError extends WeirError {
+  readonly code = 'ACTOR_SINK_DELIVERY_FAILED';
+  constructor(
+    readonly reason: 'ACK_TIMEOUT' | 'TARGET_STOPPED',
+    readonly sink: string,
+    readonly subtaskIndex: number,
+    readonly target: string,
+    readonly seq: number,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `actor sink '${sink}' (subtask ${subtaskIndex}): ` +
+        (reason === 'ACK_TIMEOUT'
+          ? `target ${target} did not acknowledge delivery #${seq} within ${timeoutMs} ms; ` +
+            `the target must call acknowledge(msg) for every SinkDelivery it receives`
+          : `target ${target} is stopped; delivery #${seq} cannot be delivered`),
+    );
+  }
 }
 
 export function describe(e: unknown): string {

@@ -1,13 +1,20 @@
-/** End to end: actor source → job → actor sink inside a caller's actor system, with a bounded ingress. */
+/**
+ * End to end: actor source → job → actor sink inside a caller's actor
+ * system, bounded at both ends: the ingress parks or refuses, the sink waits
+ * for the dashboard's acknowledgements, and the job's result comes after the
+ * dashboard handled every update.
+ */
 import { dispatch, spawn, start, stop } from 'nact';
 import { order, runActorPipeline } from './actorPipeline';
 import { ActorSource, IngressOverflowError, pushTo, StreamExecutionEnvironment, type IngressReply } from '../index';
 
 describe('actor source → job → actor sink', () => {
-  test('every order reaches the dashboard exactly once per update', async () => {
+  test('every order reaches the dashboard exactly once per update, before the job reports its result', async () => {
     const n = 3_000;
-    const run = await runActorPipeline(n, 40, 120);
-    expect(run.updates).toBe(n);
+    const run = await runActorPipeline(n, 40, 120, 8);
+    expect(run.updates).toBe(n); // counted when result() resolved
+    expect(run.peakUnacknowledged).toBeGreaterThan(0);
+    expect(run.peakUnacknowledged).toBeLessThanOrEqual(8);
     const expected = new Map<string, { revenue: number; orders: number }>();
     for (let i = 0; i < n; i++) {
       const o = order(i);
@@ -59,11 +66,13 @@ describe('actor source → job → actor sink', () => {
         return s;
       }, 'replies');
       for (let seq = 0; seq < 6; seq++) dispatch(source.ref, { type: 'Push', records: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], replyTo: collector, seq });
-      await new Promise((r) => setTimeout(r, 20));
+      // refused at dispatch time; the replies arrive one per event-loop turn
+      for (let i = 0; i < 100 && replies.length < 4; i++) await new Promise((r) => setImmediate(r));
       expect(replies.filter((r) => r.type === 'Accepted').map((r) => r.seq)).toEqual([0]);
       const refused = replies.filter((r) => r.type === 'Refused');
       expect(refused.map((r) => r.seq)).toEqual([3, 4, 5]);
       expect(refused[0].type === 'Refused' && refused[0].reason).toMatch(/wait for each acknowledgement/);
+      expect(refused.every((r) => r.type === 'Refused' && r.refusal === 'FULL')).toBe(true);
       await expect(pushTo(source.ref, [1])).rejects.toBeInstanceOf(IngressOverflowError);
       source.stop();
     } finally {

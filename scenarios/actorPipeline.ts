@@ -2,11 +2,21 @@
  * Weir embedded in an actor backend: an order-producing actor pushes batches
  * into an ActorSource (waiting for each acknowledgement, so it slows down
  * when the job is behind), the job keeps a running revenue per product, and
- * an ActorSink dispatches every update to a dashboard actor. The engine's
- * actors run under the backend's own `engine` actor.
+ * an ActorSink delivers every update to a dashboard actor, which
+ * acknowledges each one (so a slow dashboard slows the job down, and the
+ * job's result comes after the dashboard has seen every update). The
+ * engine's actors run under the backend's own `engine` actor.
  */
 import { dispatch, query, spawn, start, stop, type Ref } from 'nact';
-import { ActorSink, ActorSource, pushTo, StreamExecutionEnvironment, type JobResult } from '../index';
+import {
+  acknowledge,
+  ActorSink,
+  ActorSource,
+  pushTo,
+  StreamExecutionEnvironment,
+  type JobResult,
+  type SinkDelivery,
+} from '../index';
 
 export interface Order {
   readonly id: number;
@@ -20,22 +30,26 @@ export interface Revenue {
   readonly orders: number;
 }
 
-type DashboardMsg = { type: 'update'; revenue: Revenue } | { type: 'get'; replyTo: Ref<Map<string, Revenue>> };
+type DashboardMsg = SinkDelivery<Revenue> | { type: 'get'; replyTo: Ref<Map<string, Revenue>> };
 
 export interface ActorPipelineRun {
   readonly dashboard: Map<string, Revenue>;
+  /** Updates the dashboard had handled when the job's result arrived. */
   readonly updates: number;
   readonly result: JobResult;
   readonly peakQueued: number;
   readonly parkedBatches: number;
   readonly capacity: number;
+  /** Most updates unacknowledged at once by any sink writer. */
+  readonly peakUnacknowledged: number;
+  readonly window: number;
 }
 
 export function order(i: number): Order {
   return { id: i, product: `p${i % 13}`, price: 1 + (i % 17) };
 }
 
-export async function runActorPipeline(orders: number, batch = 50, capacity = 200): Promise<ActorPipelineRun> {
+export async function runActorPipeline(orders: number, batch = 50, capacity = 200, window = 16): Promise<ActorPipelineRun> {
   const system = start();
   try {
     const engine = spawn(system, (s: undefined) => s, 'engine');
@@ -48,12 +62,14 @@ export async function runActorPipeline(orders: number, batch = 50, capacity = 20
           return state;
         }
         updates++;
-        return new Map(state).set(msg.revenue.product, msg.revenue);
+        acknowledge(msg);
+        return new Map(state).set(msg.payload.product, msg.payload);
       },
       'dashboard',
       { initialState: new Map<string, Revenue>() },
     );
     const source = new ActorSource<Order>(system, 'orders', { capacity });
+    const sink = new ActorSink<Revenue>(dashboard, (revenue) => revenue, { window });
 
     const env = StreamExecutionEnvironment.create({ parallelism: 2, parent: engine, bufferTimeoutMs: 5 });
     env
@@ -61,7 +77,7 @@ export async function runActorPipeline(orders: number, batch = 50, capacity = 20
       .map((o): Revenue => ({ product: o.product, revenue: o.price, orders: 1 }))
       .keyBy((r) => r.product)
       .reduce((a, b) => ({ product: a.product, revenue: a.revenue + b.revenue, orders: a.orders + b.orders }))
-      .sinkTo(new ActorSink<Revenue, DashboardMsg>(dashboard, (revenue) => ({ type: 'update', revenue })), 'dashboard');
+      .sinkTo(sink, 'dashboard');
     const job = env.executeAsync('Revenue per product');
 
     // The producer: one batch at a time, each after the previous one was accepted.
@@ -71,16 +87,18 @@ export async function runActorPipeline(orders: number, batch = 50, capacity = 20
     }
     dispatch(source.ref, { type: 'End' });
     const result = await job.result();
-    // Sink dispatches are asynchronous: ask the dashboard after the job ended.
+    const delivered = updates; // every update was acknowledged before the result
     const board = await query(dashboard, (replyTo: Ref<Map<string, Revenue>>) => ({ type: 'get' as const, replyTo }), 5000);
     source.stop();
     return {
       dashboard: board,
-      updates,
+      updates: delivered,
       result,
       peakQueued: source.buffer.peakSize,
       parkedBatches: source.buffer.parkedTotal,
       capacity,
+      peakUnacknowledged: Math.max(0, ...sink.metrics().map((m) => m.peakUnacknowledged)),
+      window,
     };
   } finally {
     stop(system);
@@ -89,7 +107,10 @@ export async function runActorPipeline(orders: number, batch = 50, capacity = 20
 
 async function main(): Promise<void> {
   const run = await runActorPipeline(20_000);
-  console.log(`dashboard updates: ${run.updates}; ingress peak ${run.peakQueued}/${run.capacity} records, ${run.parkedBatches} batches waited`);
+  console.log(
+    `dashboard updates: ${run.updates}; ingress peak ${run.peakQueued}/${run.capacity} records, ${run.parkedBatches} batches waited; ` +
+      `sink peak ${run.peakUnacknowledged}/${run.window} unacknowledged`,
+  );
   for (const r of [...run.dashboard.values()].sort((a, b) => b.revenue - a.revenue)) {
     console.log(`  ${r.product.padEnd(4)} revenue=${r.revenue} orders=${r.orders}`);
   }

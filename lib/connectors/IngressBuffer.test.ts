@@ -1,8 +1,9 @@
 /**
  * IngressBuffer, the bounded acknowledged queue behind the actor source:
  * immediate (synchronous) acceptance when a batch fits, parking when full and
- * FIFO admission as take() frees room, IngressOverflowError beyond maxParked
- * and after end(), an oversized batch admitted into an empty queue,
+ * FIFO admission as take() frees room, IngressOverflowError beyond maxParked,
+ * above maxBatchSize and after end() (with its refusal kind), the bound on
+ * held records under a flood, an oversized batch admitted into an empty queue,
  * available()/isEnded, the counters, constructor validation, and a
  * fast-check model test (bounded size, order, one acknowledgement per
  * accepted batch, nothing lost).
@@ -165,8 +166,8 @@ describe('IngressBuffer: offer and take', () => {
     expect(buf.parkedTotal).toBe(0);
   });
 
-  test('a batch larger than the capacity is admitted into an empty queue', () => {
-    const buf = new IngressBuffer<number>({ capacity: 2 });
+  test('a batch larger than the capacity (up to maxBatchSize) is admitted into an empty queue', () => {
+    const buf = new IngressBuffer<number>({ capacity: 2, maxBatchSize: 5 });
     const big = ack();
     buf.offer([1, 2, 3, 4, 5], big);
     expect(big.calls).toBe(1);
@@ -183,7 +184,7 @@ describe('IngressBuffer: offer and take', () => {
   });
 
   test('an oversized batch waits for an empty queue, then is admitted', () => {
-    const buf = new IngressBuffer<number>({ capacity: 3 });
+    const buf = new IngressBuffer<number>({ capacity: 3, maxBatchSize: 5 });
     buf.offer([1, 2], ack());
     const big = ack();
     buf.offer([3, 4, 5, 6, 7], big);
@@ -197,7 +198,7 @@ describe('IngressBuffer: offer and take', () => {
   });
 
   test('a producer that offers its next batch from the acknowledgement streams everything in order', () => {
-    const buf = new IngressBuffer<number>({ capacity: 3, maxParked: 1 });
+    const buf = new IngressBuffer<number>({ capacity: 3, maxParked: 1, maxBatchSize: 4 });
     const batches = [[1, 2], [3, 4], [5], [6, 7, 8, 9], [10]];
     let next = 0;
     const push = (): void => {
@@ -338,6 +339,66 @@ describe('IngressBuffer: counters and options', () => {
   });
 });
 
+describe('IngressBuffer: the bound on held records', () => {
+  test('bound = max(capacity, maxBatchSize) + maxParked × maxBatchSize; maxBatchSize defaults to the capacity', () => {
+    expect(new IngressBuffer({ capacity: 100, maxParked: 1 }).bound).toBe(200);
+    expect(new IngressBuffer({ capacity: 100, maxParked: 1, maxBatchSize: 10 }).bound).toBe(110);
+    expect(new IngressBuffer({ capacity: 10, maxParked: 2, maxBatchSize: 30 }).bound).toBe(90);
+    const d = new IngressBuffer();
+    expect(d.maxBatchSize).toBe(1024);
+    expect(d.bound).toBe(1024 + 64 * 1024);
+  });
+
+  test('a batch above maxBatchSize is refused as TOO_LARGE, even into an empty queue', () => {
+    const buf = new IngressBuffer<number>({ capacity: 4, maxBatchSize: 3 });
+    const a = ack();
+    const e = caught(() => buf.offer([1, 2, 3, 4], a));
+    expect(e).toBeInstanceOf(IngressOverflowError);
+    expect((e as IngressOverflowError).refusal).toBe('TOO_LARGE');
+    expect((e as Error).message).toMatch(/4 records .* maxBatchSize 3/);
+    expect(a.calls).toBe(0);
+    expect([buf.size, buf.held, buf.refusedTotal]).toEqual([0, 0, 1]);
+  });
+
+  test('refusals name their kind: FULL when nothing may park, ENDED after end()', () => {
+    const buf = new IngressBuffer<number>({ capacity: 1, maxParked: 0 });
+    buf.offer([1], ack());
+    expect((caught(() => buf.offer([2], ack())) as IngressOverflowError).refusal).toBe('FULL');
+    buf.end();
+    expect((caught(() => buf.offer([], ack())) as IngressOverflowError).refusal).toBe('ENDED');
+    expect(buf.refusedTotal).toBe(2);
+  });
+
+  test('held counts queued and parked records; a flood never takes it above the bound', () => {
+    const buf = new IngressBuffer<number>({ capacity: 100, maxParked: 1 });
+    let accepted = 0;
+    let refused = 0;
+    for (let b = 0; b < 300; b++) {
+      try {
+        buf.offer(Array.from({ length: 10 }, (_, i) => b * 10 + i), () => accepted++);
+      } catch (e) {
+        expect(e).toBeInstanceOf(IngressOverflowError);
+        refused++;
+      }
+      expect(buf.held).toBeLessThanOrEqual(buf.bound);
+    }
+    expect([accepted, buf.parkedBatches, refused]).toEqual([10, 1, 289]);
+    expect([buf.size, buf.held, buf.peakHeld]).toEqual([100, 110, 110]);
+    expect(buf.take(5)).toEqual([0, 1, 2, 3, 4]);
+    expect(buf.held).toBe(105); // the parked batch does not fit yet: 95 + 10 > 100
+    buf.take(5);
+    expect([accepted, buf.parkedBatches, buf.size, buf.held]).toEqual([11, 0, 100, 100]);
+  });
+
+  test.each([
+    ['maxBatchSize 0', { maxBatchSize: 0 }],
+    ['maxBatchSize 2.5', { maxBatchSize: 2.5 }],
+    ['maxBatchSize NaN', { maxBatchSize: Number.NaN }],
+  ])('constructor refuses %s with RangeError', (_label, options) => {
+    expect(() => new IngressBuffer(options)).toThrow(RangeError);
+  });
+});
+
 describe('IngressBuffer: model property', () => {
   type Op = { kind: 'offer'; n: number } | { kind: 'take'; max: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
@@ -345,14 +406,17 @@ describe('IngressBuffer: model property', () => {
     fc.record({ kind: fc.constant('take' as const), max: fc.integer({ min: 0, max: 7 }) }),
   );
 
-  test('bounded size, acceptance order preserved, one acknowledgement per accepted batch, nothing lost', () => {
+  test('bounded size and held records, acceptance order preserved, one acknowledgement per accepted batch, nothing lost', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 0, max: 4 }),
+        fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
         fc.array(op, { maxLength: 60 }),
-        (capacity, maxParked, ops) => {
-          const buf = new IngressBuffer<{ batch: number; i: number }>({ capacity, maxParked });
+        (capacity, maxParked, maxBatchSize, ops) => {
+          const buf = new IngressBuffer<{ batch: number; i: number }>({ capacity, maxParked, maxBatchSize });
+          const maxBatch = maxBatchSize ?? capacity;
+          expect(buf.bound).toBe(Math.max(capacity, maxBatch) + maxParked * maxBatch);
           const acks: number[] = []; // per batch: times acknowledged
           const sizes: number[] = []; // per batch: record count
           const sizeWhenAccepted: number[] = []; // per batch: queue size just before it was enqueued
@@ -362,8 +426,15 @@ describe('IngressBuffer: model property', () => {
           let peak = 0;
           let parkedTotal = 0;
 
+          let peakHeld = 0;
           const check = () => {
             peak = Math.max(peak, buf.size);
+            // held = queued + the records of parked batches, never above the bound
+            const parkedRecords = buf.held - buf.size;
+            expect(parkedRecords).toBeGreaterThanOrEqual(0);
+            expect(parkedRecords).toBeLessThanOrEqual(buf.parkedBatches * maxBatch);
+            expect(buf.held).toBeLessThanOrEqual(buf.bound);
+            peakHeld = Math.max(peakHeld, buf.held);
             if (buf.size > capacity) {
               // only one batch, admitted into an empty queue, can exceed the capacity
               const queuedBatches = new Set(acceptOrder.filter((b) => sizes[b] > 0).filter((b) => {
@@ -396,10 +467,17 @@ describe('IngressBuffer: model property', () => {
                 });
               } catch (e) {
                 expect(e).toBeInstanceOf(IngressOverflowError);
-                expect(parkedBefore).toBe(maxParked);
+                if (o.n > maxBatch) expect((e as IngressOverflowError).refusal).toBe('TOO_LARGE');
+                else {
+                  expect((e as IngressOverflowError).refusal).toBe('FULL');
+                  expect(parkedBefore).toBe(maxParked);
+                }
+                expect(buf.parkedBatches).toBe(parkedBefore);
+                expect(buf.size).toBe(sizeBefore);
                 refused.add(b);
                 continue;
               }
+              expect(o.n).toBeLessThanOrEqual(maxBatch);
               const fits = sizeBefore + o.n <= capacity || sizeBefore === 0;
               // synchronous acceptance exactly when nothing waits and it fits
               expect(sync).toBe(parkedBefore === 0 && fits);
@@ -429,7 +507,9 @@ describe('IngressBuffer: model property', () => {
           expect(buf.accepted).toBe(expected.length);
           expect(buf.taken).toBe(expected.length);
           expect(buf.peakSize).toBe(peak);
+          expect(buf.peakHeld).toBe(peakHeld);
           expect(buf.parkedTotal).toBe(parkedTotal);
+          expect(buf.refusedTotal).toBe(refused.size);
         },
       ),
     );

@@ -3,17 +3,25 @@
  * batches; a batch is accepted (and its acknowledgement sent) only when it
  * fits, otherwise it is parked — unacknowledged — until the job has taken
  * enough records. A producer that waits for its acknowledgements therefore
- * waits whenever the job is behind, and memory stays bounded by `capacity`
- * records plus `maxParked` parked batches; a batch beyond that is refused
- * at once, never silently dropped.
+ * waits whenever the job is behind. Whatever producers do, the records held
+ * (queued plus parked) never exceed `bound`:
+ *
+ *   max(capacity, maxBatchSize) + maxParked × maxBatchSize
+ *
+ * A batch beyond that — larger than `maxBatchSize`, or offered while
+ * `maxParked` batches wait, or after the end — is refused at once with an
+ * IngressOverflowError naming the refusal, never stored and never silently
+ * dropped.
  */
 import { IngressOverflowError } from '../errors';
 
 export interface IngressOptions {
-  /** Records held for the job at most (1024). */
+  /** Records queued for the job at most (1024). */
   readonly capacity?: number;
   /** Batches that may wait for room before further batches are refused (64). */
   readonly maxParked?: number;
+  /** Records in one batch at most (default: `capacity`); a larger batch is refused. */
+  readonly maxBatchSize?: number;
 }
 
 interface Parked<T> {
@@ -24,9 +32,13 @@ interface Parked<T> {
 export class IngressBuffer<T> {
   readonly capacity: number;
   readonly maxParked: number;
+  readonly maxBatchSize: number;
+  /** Records held (queued plus parked) at most, whatever producers do. */
+  readonly bound: number;
   private queue: T[] = [];
   private head = 0;
   private readonly parked: Parked<T>[] = [];
+  private parkedRecords = 0;
   private ended = false;
   private waiter: (() => void) | undefined;
   /** Records accepted so far. */
@@ -35,14 +47,21 @@ export class IngressBuffer<T> {
   taken = 0;
   /** Most records ever queued at once (never above capacity, but for one oversized batch). */
   peakSize = 0;
+  /** Most records ever held at once, queued plus parked (never above `bound`). */
+  peakHeld = 0;
   /** Batches that had to wait for room. */
   parkedTotal = 0;
+  /** Batches refused. */
+  refusedTotal = 0;
 
   constructor(options: IngressOptions = {}) {
     this.capacity = options.capacity ?? 1024;
     this.maxParked = options.maxParked ?? 64;
+    this.maxBatchSize = options.maxBatchSize ?? this.capacity;
     if (!(Number.isInteger(this.capacity) && this.capacity > 0)) throw new RangeError('ingress capacity must be a positive integer');
     if (!(Number.isInteger(this.maxParked) && this.maxParked >= 0)) throw new RangeError('ingress maxParked must be a non-negative integer');
+    if (!(Number.isInteger(this.maxBatchSize) && this.maxBatchSize > 0)) throw new RangeError('ingress maxBatchSize must be a positive integer');
+    this.bound = Math.max(this.capacity, this.maxBatchSize) + this.maxParked * this.maxBatchSize;
   }
 
   get size(): number {
@@ -53,29 +72,41 @@ export class IngressBuffer<T> {
     return this.parked.length;
   }
 
+  /** Records held: queued for the job plus parked in waiting batches. */
+  get held(): number {
+    return this.size + this.parkedRecords;
+  }
+
   get isEnded(): boolean {
     return this.ended;
   }
 
   /**
    * Offers a batch. `accepted` runs when the batch is in the queue (now or
-   * later); throws IngressOverflowError when the batch can neither fit nor park.
+   * later). Throws IngressOverflowError (refusal 'ENDED', 'TOO_LARGE' or
+   * 'FULL') when the batch can neither fit nor park; a refused batch is not kept.
    */
   offer(records: readonly T[], accepted: () => void): void {
-    if (this.ended) throw new IngressOverflowError('the actor source has ended; no more records are accepted');
+    if (this.ended) throw this.refuse('ENDED', 'the actor source has ended; no more records are accepted');
+    if (records.length > this.maxBatchSize) {
+      throw this.refuse('TOO_LARGE', `a batch of ${records.length} records is larger than the actor source's maxBatchSize ${this.maxBatchSize}`);
+    }
     if (this.parked.length === 0 && this.fits(records.length)) {
       this.enqueue(records);
       accepted();
       return;
     }
     if (this.parked.length >= this.maxParked) {
-      throw new IngressOverflowError(
+      throw this.refuse(
+        'FULL',
         `actor source is full (${this.size} records queued, ${this.parked.length} batches waiting): ` +
           `wait for each acknowledgement before pushing more`,
       );
     }
     this.parked.push({ records, accepted });
+    this.parkedRecords += records.length;
     this.parkedTotal++;
+    this.notePeak();
   }
 
   /** No more records will come; the job's input ends once the queue drains. */
@@ -96,6 +127,7 @@ export class IngressBuffer<T> {
     this.taken += n;
     while (this.parked.length > 0 && this.fits(this.parked[0].records.length)) {
       const p = this.parked.shift()!;
+      this.parkedRecords -= p.records.length;
       this.enqueue(p.records);
       p.accepted();
     }
@@ -124,7 +156,17 @@ export class IngressBuffer<T> {
     for (const r of records) this.queue.push(r);
     this.accepted += records.length;
     if (this.size > this.peakSize) this.peakSize = this.size;
+    this.notePeak();
     this.wake();
+  }
+
+  private notePeak(): void {
+    if (this.held > this.peakHeld) this.peakHeld = this.held;
+  }
+
+  private refuse(refusal: IngressOverflowError['refusal'], message: string): IngressOverflowError {
+    this.refusedTotal++;
+    return new IngressOverflowError(message, refusal);
   }
 
   private wake(): void {
