@@ -11,6 +11,14 @@ setDefaultExecutor(new ActorExecutor());
 export { StreamExecutionEnvironment, DEFAULT_JOB_NAME } from './lib/api/StreamExecutionEnvironment';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink } from './lib/api/DataStream';
 export { KeyedStream, type KeyedAggregate } from './lib/api/KeyedStream';
+export {
+  AsyncDataStream,
+  type AsyncFunction,
+  type AsyncFunctionContext,
+  type AsyncResult,
+  type AsyncWaitOptions,
+  type RichAsyncFunction,
+} from './lib/api/AsyncDataStream';
 export type { EnvironmentOptions, CheckpointOptions } from './lib/api/EnvironmentConfig';
 export type { JobClient, JobResult, JobStatus, OperatorResult, CheckpointStats, RestartRecord } from './lib/api/JobClient';
 export { RestartStrategies, type RestartStrategy } from './lib/recovery/RestartStrategies';
@@ -75,3 +83,4 @@ export {
 export { ActorSource, pushTo, type IngressMsg, type IngressReply } from './actors/ActorSource';
 export { ActorSink } from './actors/ActorSink';
 export { IngressOverflowError } from './lib/errors';
+export { AsyncTimeoutError } from './lib/errors';
