@@ -13,8 +13,12 @@ import { systemClock, type Clock } from '../time/Clock';
 import { seededRandom } from './random';
 
 export interface SimulatedServiceOptions<I, O> {
-  /** Latency of a call in ms: fixed, or drawn per call from a random number in [0, 1). */
-  readonly latencyMs: number | ((random: number) => number);
+  /**
+   * Latency of a call in ms: fixed, or a function of a random number in
+   * [0, 1) drawn per call (and of the input, for latencies that must not
+   * depend on the order of calls).
+   */
+  readonly latencyMs: number | ((random: number, input: I) => number);
   /** The answer to an input. */
   readonly respond: (input: I) => O;
   /** Seed of the latency draws (0). */
@@ -59,7 +63,7 @@ export class SimulatedService<I, O> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     if (hangs?.(input)) return new Promise<O>(() => {});
-    const delay = typeof latencyMs === 'number' ? latencyMs : latencyMs(this.random());
+    const delay = typeof latencyMs === 'number' ? latencyMs : latencyMs(this.random(), input);
     return new Promise<O>((resolve, reject) => {
       this.clock.setTimer(delay, () => {
         this.inFlight--;
