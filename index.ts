@@ -11,6 +11,14 @@ setDefaultExecutor(new ActorExecutor());
 export { StreamExecutionEnvironment, DEFAULT_JOB_NAME } from './lib/api/StreamExecutionEnvironment';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink } from './lib/api/DataStream';
 export { KeyedStream, type KeyedAggregate } from './lib/api/KeyedStream';
+export {
+  AsyncDataStream,
+  type AsyncFunction,
+  type AsyncFunctionContext,
+  type AsyncResult,
+  type AsyncWaitOptions,
+  type RichAsyncFunction,
+} from './lib/api/AsyncDataStream';
 export type { EnvironmentOptions, CheckpointOptions, CheckpointRetention, RestoreMode } from './lib/api/EnvironmentConfig';
 export type { Logger } from './lib/monitoring/Logger';
 export type { JobClient, JobResult, JobStatus, OperatorResult, CheckpointStats, RestartRecord } from './lib/api/JobClient';
@@ -91,3 +99,4 @@ export {
 } from './actors/ActorSink';
 export type { IngressOptions } from './lib/connectors/IngressBuffer';
 export { IngressOverflowError, InvalidIngressMessageError, ActorSinkDeliveryError } from './lib/errors';
+export { AsyncTimeoutError } from './lib/errors';

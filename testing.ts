@@ -8,3 +8,4 @@ export { ManualClock } from './lib/testing/ManualClock';
 export { seededRandom } from './lib/testing/random';
 export { MailboxProbe, type ChannelProbe } from './lib/testing/ChannelProbe';
 export { TestSource, type TestSourcePace } from './lib/testing/TestSource';
+export { SimulatedService, type SimulatedServiceOptions, type ServiceCall } from './lib/testing/SimulatedService';

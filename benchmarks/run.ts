@@ -4,6 +4,7 @@
  * same-run baselines, and targets. `npm run bench` (add `-- <case>` for one).
  */
 import { execFileSync } from 'node:child_process';
+import * as asyncIo from './asyncIo.bench';
 import * as chained from './chained.bench';
 import * as checkpointing from './checkpointing.bench';
 import { fmtRate, type CaseResult } from './harness';
@@ -11,7 +12,7 @@ import * as keyedSum from './keyedSum.bench';
 import * as snapshot from './snapshot.bench';
 import * as stateMap from './stateMap.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot, stateMap, checkpointing };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot, stateMap, checkpointing, asyncIo };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();

@@ -78,6 +78,29 @@ export class UserFunctionError extends WeirError {
   }
 }
 
+/**
+ * An async I/O call (AsyncDataStream) did not complete within its timeout
+ * and the function has no `timeout(input)` handler giving a fallback result.
+ * `position` is as in UserFunctionError (0 for an input re-issued after a
+ * restore); `timeoutMs` is the operator's timeout.
+ */
+export class AsyncTimeoutError extends WeirError {
+  readonly code = 'ASYNC_TIMEOUT';
+  constructor(
+    readonly location: OperatorLocation,
+    readonly position: number,
+    readonly timeoutMs: number,
+    readonly record: unknown,
+  ) {
+    super(
+      `async call timed out after ${timeoutMs} ms in operator '${location.operator}' ` +
+        `(uid ${location.uid}), subtask ${location.subtaskIndex + 1}/${location.parallelism}` +
+        (position > 0 ? `, record #${position}` : '') +
+        ` ${preview(record)}: raise timeoutMs, or give the function a timeout(input) method that returns a fallback result`,
+    );
+  }
+}
+
 /** A key selector returned something that cannot be a key. */
 export class InvalidKeyError extends WeirError {
   readonly code = 'INVALID_KEY';
