@@ -4,12 +4,16 @@
  * closes it and returns its committable without making it visible; commit
  * renames it to its final name (idempotent: twice is fine, a vanished
  * in-progress file whose final file exists is fine, both missing throws);
- * subtask 0's writer deletes in-progress leftovers of earlier attempts and
- * jobs unless they are restored committables; readCommittedLines.
+ * committables name files relatively and a crafted one never renames
+ * anything outside the sink's directory; closing before pre-commit deletes
+ * the in-progress file; subtask 0's writer deletes in-progress leftovers of
+ * earlier attempts and jobs unless they are restored committables;
+ * readCommittedLines.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CorruptStateError } from '../errors';
 import { ManualClock } from '../testing/ManualClock';
 import { FileSink, readCommittedLines, type FileCommittable } from './FileSink';
 import type { TwoPhaseCommitSinkInitContext } from './TwoPhaseCommitSink';
@@ -45,6 +49,7 @@ function ctx(o: Partial<TwoPhaseCommitSinkInitContext> = {}): TwoPhaseCommitSink
 }
 
 const W = { timestamp: undefined };
+const at = (name: string) => path.join(dir, name);
 
 function listDir(): string[] {
   return fs.readdirSync(dir).sort();
@@ -67,9 +72,9 @@ describe('writer and pre-commit', () => {
     w.write('a', W);
     w.write('b', W);
     const cs = w.prepareCommit(1);
-    expect(cs).toEqual([{ pending: path.join(dir, `.part-0-${RUN_A}-1-0.inprogress`), final: path.join(dir, `part-0-${RUN_A}-1-0`) }]);
-    expect(fs.readFileSync(cs[0].pending, 'utf8')).toBe('a\nb\n');
-    expect(fs.existsSync(cs[0].final)).toBe(false);
+    expect(cs).toEqual([{ pending: `.part-0-${RUN_A}-1-0.inprogress`, final: `part-0-${RUN_A}-1-0` }]);
+    expect(fs.readFileSync(at(cs[0].pending), 'utf8')).toBe('a\nb\n');
+    expect(fs.existsSync(at(cs[0].final))).toBe(false);
     expect(readCommittedLines(dir)).toEqual([]);
     // nothing written since: no committable
     expect(w.prepareCommit(2)).toEqual([]);
@@ -77,9 +82,9 @@ describe('writer and pre-commit', () => {
     w.write('c', W);
     const next = w.prepareCommit(3);
     expect(path.basename(next[0].pending)).toBe(`.part-0-${RUN_A}-1-1.inprogress`);
-    expect(fs.readFileSync(next[0].pending, 'utf8')).toBe('c\n');
+    expect(fs.readFileSync(at(next[0].pending), 'utf8')).toBe('c\n');
     // the pre-committed file is not written to any more
-    expect(fs.readFileSync(cs[0].pending, 'utf8')).toBe('a\nb\n');
+    expect(fs.readFileSync(at(cs[0].pending), 'utf8')).toBe('a\nb\n');
     w.close?.();
   });
 
@@ -96,18 +101,20 @@ describe('writer and pre-commit', () => {
     plain.write({ n: 1 }, W);
     plain.write(7, W);
     const [c] = plain.prepareCommit(1);
-    expect(fs.readFileSync(c.pending, 'utf8')).toBe('text\n{"n":1}\n7\n');
+    expect(fs.readFileSync(at(c.pending), 'utf8')).toBe('text\n{"n":1}\n7\n');
     const custom = new FileSink<{ n: number }>(dir, { format: (r) => `n=${r.n}` }).createWriter(ctx({ indexOfSubtask: 1 }));
     custom.write({ n: 5 }, W);
-    expect(fs.readFileSync(custom.prepareCommit(1)[0].pending, 'utf8')).toBe('n=5\n');
+    expect(fs.readFileSync(at(custom.prepareCommit(1)[0].pending), 'utf8')).toBe('n=5\n');
   });
 
-  test('close without pre-commit leaves the in-progress file invisible', () => {
+  test('close without pre-commit (cancel, failover, a full disk) deletes its in-progress file; pre-committed ones stay', () => {
     const w = new FileSink<string>(dir).createWriter(ctx());
+    w.write('kept', W);
+    const [c] = w.prepareCommit(1);
     w.write('lost', W);
     w.close?.();
     expect(readCommittedLines(dir)).toEqual([]);
-    expect(listDir()).toEqual([`.part-0-${RUN_A}-1-0.inprogress`]);
+    expect(listDir()).toEqual([c.pending]);
   });
 });
 
@@ -122,8 +129,8 @@ describe('committer', () => {
   test('commit renames the in-progress file to its final, visible name', async () => {
     const { sink, cs } = precommitted(['a', 'b']);
     await sink.createCommitter().commit(cs);
-    expect(fs.existsSync(cs[0].pending)).toBe(false);
-    expect(fs.readFileSync(cs[0].final, 'utf8')).toBe('a\nb\n');
+    expect(fs.existsSync(at(cs[0].pending))).toBe(false);
+    expect(fs.readFileSync(at(cs[0].final), 'utf8')).toBe('a\nb\n');
     expect(listDir()).toEqual([`part-0-${RUN_A}-1-0`]);
     expect(readCommittedLines(dir)).toEqual(['a', 'b']);
   });
@@ -139,15 +146,15 @@ describe('committer', () => {
 
   test('a vanished in-progress file whose final file exists is fine', async () => {
     const { sink, cs } = precommitted(['a']);
-    fs.renameSync(cs[0].pending, cs[0].final); // e.g. committed by the run before a crash
+    fs.renameSync(at(cs[0].pending), at(cs[0].final)); // e.g. committed by the run before a crash
     await expect(Promise.resolve().then(() => sink.createCommitter().commit(cs))).resolves.toBeUndefined();
     expect(readCommittedLines(dir)).toEqual(['a']);
   });
 
   test('both files missing throws, naming the file', () => {
     const { sink, cs } = precommitted(['a']);
-    fs.rmSync(cs[0].pending);
-    expect(() => sink.createCommitter().commit(cs)).toThrow(cs[0].final);
+    fs.rmSync(at(cs[0].pending));
+    expect(() => sink.createCommitter().commit(cs)).toThrow(at(cs[0].final));
   });
 
   test('a batch with a missing committable still commits the ones before it', () => {
@@ -155,7 +162,7 @@ describe('committer', () => {
     const w0 = sink.createWriter(ctx());
     w0.write('x', W);
     const [ok] = w0.prepareCommit(1);
-    const gone: FileCommittable = { pending: path.join(dir, '.part-9-aa-1-0.inprogress'), final: path.join(dir, 'part-9-aa-1-0') };
+    const gone: FileCommittable = { pending: '.part-9-aa-1-0.inprogress', final: 'part-9-aa-1-0' };
     expect(() => sink.createCommitter().commit([ok, gone])).toThrow(/is gone/);
     expect(readCommittedLines(dir)).toEqual(['x']);
   });
@@ -171,8 +178,7 @@ describe('leftovers of earlier runs', () => {
     await sink.createCommitter().commit([committed]);
     w.write('p1', W);
     const [pre] = w.prepareCommit(2);
-    w.write('lost', W);
-    w.close?.();
+    w.write('lost', W); // the process dies here: no close
     return { committed, precommitted: pre, inProgress: `.part-0-${RUN_A}-1-2.inprogress` };
   }
 
@@ -209,7 +215,7 @@ describe('leftovers of earlier runs', () => {
     sink.createWriter(ctx({ indexOfSubtask: 0 }));
     expect(listDir()).toEqual([`.part-1-${RUN_A}-1-0.inprogress`]);
     const [c] = w1.prepareCommit(1);
-    expect(fs.readFileSync(c.pending, 'utf8')).toBe('from subtask 1\n');
+    expect(fs.readFileSync(at(c.pending), 'utf8')).toBe('from subtask 1\n');
   });
 
   test("an earlier job's in-progress files are deleted even in attempt 1; restored ones are kept", () => {
@@ -218,9 +224,7 @@ describe('leftovers of earlier runs', () => {
     wb.write('old job', W);
     const [restored] = wb.prepareCommit(1);
     const wb1 = sinkB.createWriter(ctx({ jobId: JOB_B, attemptNumber: 3, indexOfSubtask: 1 }));
-    wb1.write('old job, not restored', W);
-    wb1.close?.();
-    wb.close?.();
+    wb1.write('old job, not restored', W); // the old job died here: no close
     expect(listDir()).toHaveLength(2);
     new FileSink<string>(dir).createWriter(ctx({ jobId: JOB_A, attemptNumber: 1, restoredCommittables: [restored] }));
     expect(listDir()).toEqual([path.basename(restored.pending)]);
@@ -255,5 +259,38 @@ describe('readCommittedLines', () => {
     fs.writeFileSync(path.join(dir, '.part-0-aa-1-1.inprogress'), 'hidden\n');
     fs.writeFileSync(path.join(dir, 'other'), 'z\n');
     expect(readCommittedLines(dir)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('committables are untrusted', () => {
+  test('a crafted committable can rename nothing outside the sink directory', () => {
+    const victim = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-victim-'));
+    try {
+      fs.writeFileSync(path.join(victim, 'secret.txt'), 'secret');
+      const committer = new FileSink<string>(dir).createCommitter();
+      const crafted: FileCommittable[] = [
+        { pending: path.join(victim, 'secret.txt'), final: path.join(dir, 'part-0-aa-1-0') },
+        { pending: '../' + path.basename(victim) + '/secret.txt', final: 'part-0-aa-1-0' },
+        { pending: '.part-0-aa-1-0.inprogress', final: '../stolen' },
+        { pending: '.part-0-aa-1-0.inprogress', final: 'part-0-aa-1-1' },
+        { pending: 42, final: null } as unknown as FileCommittable,
+      ];
+      for (const c of crafted) {
+        expect(() => committer.commit([c])).toThrow(CorruptStateError);
+      }
+      expect(fs.readFileSync(path.join(victim, 'secret.txt'), 'utf8')).toBe('secret');
+      expect(listDir()).toEqual([]);
+    } finally {
+      fs.rmSync(victim, { recursive: true, force: true });
+    }
+  });
+
+  test('absolute paths inside the sink directory (older checkpoints) still commit', () => {
+    const sink = new FileSink<string>(dir);
+    const w = sink.createWriter(ctx());
+    w.write('a', W);
+    const [c] = w.prepareCommit(1);
+    sink.createCommitter().commit([{ pending: at(c.pending), final: at(c.final) }]);
+    expect(readCommittedLines(dir)).toEqual(['a']);
   });
 });

@@ -6,15 +6,25 @@
  * to its visible name, `part-<subtask>-<job>-<attempt>-<n>`. Renaming is
  * idempotent (an already renamed file is left as it is). In-progress files
  * of an earlier run that no checkpoint committed are deleted when a new run
- * starts, so readers of the directory see each record once.
+ * starts, and a writer closed before pre-committing (cancel, failover, a full
+ * disk) deletes its own, so readers of the directory see each record once and
+ * nothing is left behind.
+ *
+ * Committables name files relatively (plain names, checked on commit): a
+ * committable read back from a checkpoint can only ever rename a FileSink
+ * in-progress file of this sink's own directory.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CorruptStateError } from '../errors';
 import { formatRecord } from './PrintSink';
 import type { Committer, PrecommittingSinkWriter, TwoPhaseCommitSink, TwoPhaseCommitSinkInitContext } from './TwoPhaseCommitSink';
 
+/** A pre-committed part file: names inside the sink's directory. */
 export interface FileCommittable {
+  /** `.part-<subtask>-<run>-<attempt>-<n>.inprogress` */
   readonly pending: string;
+  /** `part-<subtask>-<run>-<attempt>-<n>` */
   readonly final: string;
 }
 
@@ -24,6 +34,7 @@ export interface FileSinkOptions<T> {
 }
 
 const IN_PROGRESS = /^\.part-(\d+)-([0-9a-f]+)-(\d+)-(\d+)\.inprogress$/;
+const PART = /^part-(\d+)-([0-9a-f]+)-(\d+)-(\d+)$/;
 
 export class FileSink<T> implements TwoPhaseCommitSink<T, FileCommittable> {
   constructor(readonly directory: string, private readonly options: FileSinkOptions<T> = {}) {}
@@ -40,8 +51,8 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileCommittable> {
       write(record) {
         if (fd === undefined) {
           const name = `part-${ctx.indexOfSubtask}-${runOf(ctx)}-${ctx.attemptNumber}-${seq++}`;
-          current = { pending: path.join(dir, `.${name}.inprogress`), final: path.join(dir, name) };
-          fd = fs.openSync(current.pending, 'w');
+          current = { pending: `.${name}.inprogress`, final: name };
+          fd = fs.openSync(path.join(dir, current.pending), 'w');
         }
         fs.writeSync(fd, `${format(record)}\n`);
       },
@@ -55,18 +66,23 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileCommittable> {
         return [c];
       },
       close() {
+        // Records of a transaction never pre-committed belong to no checkpoint: they will be written again.
         if (fd !== undefined) fs.closeSync(fd);
         fd = undefined;
+        if (current !== undefined) fs.rmSync(path.join(dir, current.pending), { force: true });
+        current = undefined;
       },
     };
   }
 
   createCommitter(): Committer<FileCommittable> {
+    const dir = this.directory;
     return {
       commit(committables) {
         for (const c of committables) {
-          if (fs.existsSync(c.pending)) fs.renameSync(c.pending, c.final);
-          else if (!fs.existsSync(c.final)) throw new Error(`cannot commit ${c.final}: its in-progress file ${c.pending} is gone`);
+          const { pending, final } = confine(dir, c);
+          if (fs.existsSync(pending)) fs.renameSync(pending, final);
+          else if (!fs.existsSync(final)) throw new Error(`cannot commit ${final}: its in-progress file ${pending} is gone`);
         }
       },
     };
@@ -74,13 +90,36 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileCommittable> {
 
   /** In-progress files of earlier runs not restored for commit: their data will be written again. */
   private deleteLeftovers(ctx: TwoPhaseCommitSinkInitContext): void {
-    const keep = new Set((ctx.restoredCommittables as FileCommittable[]).map((c) => path.basename(c.pending)));
+    const keep = new Set((ctx.restoredCommittables as FileCommittable[]).map((c) => path.basename(String(c?.pending))));
     for (const name of fs.readdirSync(this.directory)) {
       const m = IN_PROGRESS.exec(name);
       const earlier = m && (m[2] !== runOf(ctx) || Number(m[3]) < ctx.attemptNumber);
       if (earlier && !keep.has(name)) fs.rmSync(path.join(this.directory, name), { force: true });
     }
   }
+}
+
+/**
+ * The paths of a committable inside `directory`. Both names must be the
+ * sink's own part-file names (absolute paths written by earlier versions
+ * are accepted inside the directory only); anything else is a
+ * CorruptStateError, never a rename elsewhere.
+ */
+function confine(directory: string, c: FileCommittable): { pending: string; final: string } {
+  const dir = path.resolve(directory);
+  const nameOf = (p: unknown, pattern: RegExp, what: string): string => {
+    const name = typeof p === 'string' && path.isAbsolute(p) && path.dirname(p) === dir ? path.basename(p) : p;
+    if (typeof name !== 'string' || !pattern.test(name)) {
+      throw new CorruptStateError(`FileSink committable ${JSON.stringify(c)}: the ${what} file is not a part file of '${dir}'`);
+    }
+    return path.join(dir, name);
+  };
+  const pending = nameOf(c?.pending, IN_PROGRESS, 'in-progress');
+  const final = nameOf(c?.final, PART, 'final');
+  if (`.${path.basename(final)}.inprogress` !== path.basename(pending)) {
+    throw new CorruptStateError(`FileSink committable ${JSON.stringify(c)}: the in-progress and final names do not belong together`);
+  }
+  return { pending, final };
 }
 
 function runOf(ctx: TwoPhaseCommitSinkInitContext): string {
