@@ -27,6 +27,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
 import { operatorResults, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
 import { rmdir } from 'node:fs/promises';
+import { checkpointIdOf } from '../lib/checkpoint/CheckpointLayout';
 import { loadCheckpoint, operatorType, type SnapshotPath } from '../lib/checkpoint/CheckpointLoader';
 import { MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
@@ -435,24 +436,26 @@ class JobMaster {
   /**
    * restoreMode CLAIM: the snapshot the job started from is deleted once the
    * job no longer needs it (a checkpoint of its own completed, or it ended).
+   * A claimed retained checkpoint takes the older checkpoints of its job run
+   * with it, and the run's directory when nothing else is left there.
    */
   private releaseInitial(): Promise<void> | undefined {
     if (this.options.config.restoreMode !== 'CLAIM' || this.initial === undefined || this.released) return undefined;
     this.released = true;
-    const { snapshot, isSavepoint } = this.initial;
+    const { snapshot, isSavepoint, checkpointId } = this.initial;
     const { storage } = snapshot;
     const { dir } = storage.parseLocation(snapshot.location);
     this.log.info({ path: snapshot.path }, 'deleting the claimed snapshot the job started from');
-    return storage
-      .removeDirectory(dir)
-      .then(() => {
-        // A retained checkpoint's job directory goes with its last checkpoint.
-        if (!isSavepoint) return rmdir(storage.root);
-      })
-      .catch((e: unknown) => {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') this.log.warn({ path: snapshot.path, err: describe(e) }, 'could not delete the claimed snapshot');
-      });
+    const release = async () => {
+      await storage.removeDirectory(dir);
+      if (isSavepoint) return;
+      for (const name of await storage.list('')) {
+        const id = checkpointIdOf(name);
+        if (id !== undefined && id <= checkpointId) await storage.removeDirectory(name);
+      }
+      if ((await storage.list('')).length === 0) await rmdir(storage.root);
+    };
+    return release().catch((e: unknown) => this.log.warn({ path: snapshot.path, err: describe(e) }, 'could not delete the claimed snapshot'));
   }
 
   private setStatus(status: JobStatus): void {
