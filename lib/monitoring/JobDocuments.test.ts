@@ -550,3 +550,14 @@ describe('memory over many jobs', () => {
     expect(doc.latestCompleted?.id).toBe(150);
   });
 });
+
+test("loading the engine leaves sharedb's process-wide logger as the application set it", () => {
+  jest.isolateModules(() => {
+    const ShareDB = require('sharedb');
+    const mine = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    ShareDB.logger.setMethods(mine);
+    require('../../index');
+    ShareDB.logger.warn('still mine');
+    expect(mine.warn).toHaveBeenCalledWith('still mine');
+  });
+});

@@ -28,9 +28,6 @@ import ShareDB from 'sharedb';
 import type { Connection, Doc } from 'sharedb/lib/client';
 import { ConfigurationError, WeirError } from '../errors';
 
-// Otherwise sharedb logs every rejected op (LIBS §3).
-ShareDB.logger.setMethods({ info() {}, warn() {}, error() {} });
-
 export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELLING' | 'CANCELED';
 
 export interface CheckpointRecord {
