@@ -43,11 +43,11 @@ describe('CollectSink writer', () => {
     w.write('a', W);
     w.write('b', W);
     const t1 = w.prepareCommit(4);
-    expect(t1).toEqual([{ id: '3/1/4', records: ['a', 'b'] }]);
+    expect(t1).toEqual([{ id: '3/1/4', job: 'job-1', records: ['a', 'b'] }]);
     expect(w.prepareCommit(5)).toEqual([]);
     w.write('c', W);
     const t2 = w.prepareCommit(6);
-    expect(t2).toEqual([{ id: '3/1/6', records: ['c'] }]);
+    expect(t2).toEqual([{ id: '3/1/6', job: 'job-1', records: ['c'] }]);
     // the first transaction is not changed by later writes
     expect(t1[0].records).toEqual(['a', 'b']);
   });
@@ -153,4 +153,17 @@ describe('CollectSink committer and coordinator', () => {
       ),
     );
   });
+});
+
+test("transactions restored from another job are not committed again: they belong to that job's result", async () => {
+  const sink = new CollectSink<string>();
+  const coordinator = sink.createCoordinator();
+  const send = (e: unknown) => coordinator.handleEvent(0, e);
+  const old = sink.createWriter(ctx({ jobId: 'job-a' }));
+  old.write('from a', W);
+  const restored = old.prepareCommit(7);
+  const w = sink.createWriter(ctx({ jobId: 'job-b', restoredCommittables: restored }));
+  w.write('from b', W);
+  await sink.createCommitter(ctx({ jobId: 'job-b', sendToCoordinator: send })).commit([...restored, ...w.prepareCommit(8)]);
+  expect(coordinator.result!()).toEqual(['from b']);
 });

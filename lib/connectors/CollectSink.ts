@@ -6,12 +6,20 @@
  * id once — a transaction committed again after a restore is not duplicated
  * — so the caller sees only records of completed checkpoints (or of the end
  * of input), each once. Per subtask, order is kept.
+ *
+ * A job's result holds what that job committed: transactions restored from
+ * another job's savepoint or checkpoint are not committed again (they are in
+ * that job's result, if it had one), so the results of a job stopped with a
+ * savepoint and of the job resumed from it hold every record once together.
  */
 import type { OperatorCoordinator } from './Sink';
 import type { Committer, PrecommittingSinkWriter, TwoPhaseCommitSink, TwoPhaseCommitSinkInitContext } from './TwoPhaseCommitSink';
 
 export interface CollectTransaction {
+  /** `<attempt>/<subtask>/<checkpoint>` */
   readonly id: string;
+  /** The job that wrote it. */
+  readonly job: string;
   readonly records: readonly unknown[];
 }
 
@@ -24,7 +32,7 @@ export class CollectSink<T> implements TwoPhaseCommitSink<T, CollectTransaction>
       },
       prepareCommit(checkpointId) {
         if (buffer.length === 0) return [];
-        const txn: CollectTransaction = { id: `${ctx.attemptNumber}/${ctx.indexOfSubtask}/${checkpointId}`, records: buffer };
+        const txn: CollectTransaction = { id: `${ctx.attemptNumber}/${ctx.indexOfSubtask}/${checkpointId}`, job: ctx.jobId, records: buffer };
         buffer = [];
         return [txn];
       },
@@ -32,7 +40,7 @@ export class CollectSink<T> implements TwoPhaseCommitSink<T, CollectTransaction>
   }
 
   createCommitter(ctx: TwoPhaseCommitSinkInitContext): Committer<CollectTransaction> {
-    return { commit: (txns) => ctx.sendToCoordinator(txns) };
+    return { commit: (txns) => ctx.sendToCoordinator(txns.filter((t) => t.job === ctx.jobId)) };
   }
 
   createCoordinator(): OperatorCoordinator {
