@@ -38,12 +38,40 @@ export function encodeSubtaskState(state: SubtaskState): Uint8Array {
 }
 
 export function decodeSubtaskState(bytes: Uint8Array, where: string): SubtaskState {
-  const s = decodeState<SubtaskState>(bytes, where);
-  const ops = s?.operators;
-  if (typeof s !== 'object' || s === null || typeof ops !== 'object' || ops === null || Array.isArray(ops) || typeof s.subtaskIndex !== 'number') {
-    throw new CorruptStateError(`${where}: not a subtask state`);
+  return checkSubtaskState(decodeState<unknown>(bytes, where), where);
+}
+
+const STATE_KINDS = new Set(['value', 'list', 'map', 'reducing', 'aggregating']);
+
+/**
+ * The shape of a decoded subtask state, checked field by field (it comes
+ * from a file): CorruptStateError naming the field, never a TypeError later.
+ */
+function checkSubtaskState(s: unknown, where: string): SubtaskState {
+  const bad = (field: string): CorruptStateError => new CorruptStateError(`${where}: not a subtask state ('${field}' is missing or invalid)`);
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+  const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+  if (!isObj(s)) throw bad('(root)');
+  if (!isInt(s.subtaskIndex, 0)) throw bad('subtaskIndex');
+  if (!isObj(s.operators)) throw bad('operators');
+  for (const [uid, op] of Object.entries(s.operators)) {
+    const at = `operators.${uid}`;
+    if (!isObj(op)) throw bad(at);
+    if (op.keyed !== undefined) {
+      const k = op.keyed;
+      if (!isObj(k)) throw bad(`${at}.keyed`);
+      const r = k.keyGroupRange;
+      if (!isObj(r) || !isInt(r.start, 0, 1 << 15) || !isInt(r.end, -1, 1 << 15)) throw bad(`${at}.keyed.keyGroupRange`);
+      if (!Array.isArray(k.states) || !k.states.every((x: unknown) => isObj(x) && typeof x.name === 'string' && STATE_KINDS.has(x.kind as string))) {
+        throw bad(`${at}.keyed.states`);
+      }
+      if (!Array.isArray(k.keyGroups) || !k.keyGroups.every((g: unknown) => isObj(g) && isInt(g.keyGroup, r.start as number, r.end as number) && g.bytes instanceof Uint8Array)) {
+        throw bad(`${at}.keyed.keyGroups`);
+      }
+    }
+    if (op.lists !== undefined && (!isObj(op.lists) || !Object.values(op.lists).every(Array.isArray))) throw bad(`${at}.lists`);
   }
-  return s;
+  return s as unknown as SubtaskState;
 }
 
 /** All subtasks' states of one checkpoint, grouped by operator uid. */

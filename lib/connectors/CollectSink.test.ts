@@ -88,8 +88,8 @@ describe('CollectSink committer and coordinator', () => {
 
   test('a batch mixing new and already committed transactions adds only the new ones', () => {
     const coordinator = new CollectSink<string>().createCoordinator();
-    const t1: CollectTransaction = { id: '1/0/1', records: ['a'] };
-    const t2: CollectTransaction = { id: '1/0/2', records: ['b', 'c'] };
+    const t1: CollectTransaction = { id: '1/0/1', job: 'job-1', records: ['a'] };
+    const t2: CollectTransaction = { id: '1/0/2', job: 'job-1', records: ['b', 'c'] };
     coordinator.handleEvent(0, [t1]);
     coordinator.handleEvent(0, [t1, t2]);
     coordinator.handleEvent(0, [t2, t1]);
