@@ -82,8 +82,12 @@ export class JobCheckpoints {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Id of the checkpoint made of every subtask's final state, once all finished. */
   private finalId: number | undefined;
-  /** A stop-with-savepoint completed: no more checkpoints. */
+  /** A stop-with-savepoint was asked for: no more checkpoints. */
   private stopped = false;
+  /** The stop-with-savepoint whose savepoint completed; subtasks are committing and closing. */
+  private stopping: { readonly id: number; readonly location: string; readonly reply: SavepointRequest['reply'] } | undefined;
+  /** The savepoint of a stop that failed while closing: a restore point (it committed output). */
+  stopSavepoint: { readonly id: number; readonly location: string } | undefined;
   private tick: TimerHandle | undefined;
   /** Location of the final checkpoint, once written (undefined again if retention deleted it). */
   finalLocation: string | undefined;
@@ -223,10 +227,13 @@ export class JobCheckpoints {
     this.savepoints.delete(id);
     if (stats.savepoint) {
       this.log.info({ checkpointId: id, location, durationMs: stats.durationMs, stop: request?.terminate ?? false }, 'savepoint completed');
-      request?.reply({ location: location! });
       if (request?.terminate) {
+        // The stop's answer waits until every subtask committed and closed (close('STOPPED')).
+        this.stopping = { id, location: location!, reply: request.reply };
         this.host.broadcast({ type: 'CloseTask', checkpointId: id });
         this.host.stopping(location!);
+      } else {
+        request?.reply({ location: location! });
       }
       return;
     }
@@ -252,8 +259,17 @@ export class JobCheckpoints {
     this.abort(id, code, `${subtaskKey}: ${reason}`);
   }
 
-  /** Failover: every checkpoint in flight is dropped; finished subtasks will run again. */
+  /**
+   * Failover: every checkpoint in flight is dropped; finished subtasks will
+   * run again. A stop-with-savepoint whose commits had begun fails, and its
+   * savepoint becomes the newest restore point (its output may be committed).
+   */
   reset(): void {
+    if (this.stopping !== undefined) {
+      this.stopping.reply({ error: new Error(`stop-with-savepoint failed while the job was closing; it restarts from the savepoint ${this.stopping.location}`) });
+      this.stopSavepoint = { id: this.stopping.id, location: this.stopping.location };
+      this.stopping = undefined;
+    }
     for (const id of this.coordinator.reset()) {
       this.savepoints.get(id)?.reply({ error: new Error(`checkpoint ${id} was aborted: the job is failing over`) });
       this.savepoints.delete(id);
@@ -274,6 +290,11 @@ export class JobCheckpoints {
    */
   async close(end: JobEnd): Promise<void> {
     this.tick?.cancel();
+    if (this.stopping !== undefined) {
+      const { location, reply } = this.stopping;
+      this.stopping = undefined;
+      reply(end === 'STOPPED' ? { location } : { error: new Error(`the job ended (${end}) before the stop completed`) });
+    }
     for (const r of this.savepoints.values()) r.reply({ error: new Error(`the job ended (${end})`) });
     this.savepoints.clear();
     this.history.failInProgress(this.now, `JOB_${end}`);

@@ -28,7 +28,7 @@ import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
 import { operatorResults, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
 import { rmdir } from 'node:fs/promises';
 import { checkpointIdOf } from '../lib/checkpoint/CheckpointLayout';
-import { loadCheckpoint, operatorType, type SnapshotPath } from '../lib/checkpoint/CheckpointLoader';
+import { loadCheckpoint, operatorType, resolveSnapshotPath, type SnapshotPath } from '../lib/checkpoint/CheckpointLoader';
 import { MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
@@ -361,14 +361,21 @@ class JobMaster {
    */
   private loadLatest(): void {
     const next = this.attempt + 1;
-    const candidates: { label: string; storage: CheckpointStorage; location: string }[] = this.checkpoints.completed.map((c) => ({
+    const candidates: { id: number; label: string; storage: CheckpointStorage; location: string }[] = this.checkpoints.completed.map((c) => ({
+      id: c.id,
       label: `checkpoint ${c.id}`,
       storage: this.checkpoints.storage!,
       location: c.location,
     }));
+    const stop = this.checkpoints.stopSavepoint;
+    if (stop !== undefined) {
+      const sp = resolveSnapshotPath(stop.location);
+      candidates.push({ id: stop.id, label: `the savepoint of the failed stop (${stop.location})`, storage: sp.storage, location: sp.location });
+      candidates.sort((a, b) => b.id - a.id);
+    }
     if (this.initial !== undefined && !this.released) {
       const { snapshot, isSavepoint } = this.initial;
-      candidates.push({ label: `${isSavepoint ? 'savepoint' : 'checkpoint'} '${snapshot.path}' the job started from`, storage: snapshot.storage, location: snapshot.location });
+      candidates.push({ id: 0, label: `${isSavepoint ? 'savepoint' : 'checkpoint'} '${snapshot.path}' the job started from`, storage: snapshot.storage, location: snapshot.location });
     }
     const notes: string[] = [];
     const attemptLoad = async (): Promise<{ state: RestoredState; label: string } | undefined> => {

@@ -201,6 +201,20 @@ describe('stop-with-savepoint', () => {
   });
 });
 
+test('a failure while stop-with-savepoint commits: the stop fails, the job goes on from the savepoint, output stays exact', async () => {
+  const out = path.join(dir, 'out');
+  // No periodic checkpoints: the first notify-complete is the stop's commit.
+  const a = job({ records: 2000, out, rate: 8000, intervalMs: 60_000, faults: [{ kind: 'fail-during-notify', operator: 'count', subtask: 1 }] });
+  await waitForLines(out, 0);
+  await sleep(50);
+  await expect(a.stopWithSavepoint(path.join(dir, 'sp'))).rejects.toThrow(/stop-with-savepoint failed while the job was closing; it restarts from the savepoint/);
+  const result = await a.result();
+  expect(result.savepoint).toBeUndefined();
+  expect(result.restarts).toHaveLength(1);
+  expect(result.restarts[0].restoredCheckpoint).toBeDefined();
+  expectExactlyOnce(out, 2000);
+});
+
 describe('savepoints are self-contained and relocatable', () => {
   function twoSources(env: StreamExecutionEnvironment, out: string, rate?: number) {
     const short = env.fromGenerator(50, (i) => -1 - i).uid('short');
