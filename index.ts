@@ -48,7 +48,9 @@ export {
   ReducingStateDescriptor,
   ValueStateDescriptor,
   type AggregateFunction,
+  type StateDescriptorOptions,
 } from './lib/state/StateDescriptor';
+export { registerStateType, type StateTypeClass, type StateTypeDeclaration, type StateTypeOptions } from './lib/state/StateTypeRegistry';
 export type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './lib/state/KeyedState';
 export type { Key } from './lib/state/KeyGroup';
 export type { Source, SourceReader, SourceSplit, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './lib/connectors/Source';
@@ -75,3 +77,4 @@ export {
 export { ActorSource, pushTo, type IngressMsg, type IngressReply } from './actors/ActorSource';
 export { ActorSink } from './actors/ActorSink';
 export { IngressOverflowError } from './lib/errors';
+export { StateSerializationError, StateTypeError, UnknownStateTypeError, type StateValueLocation } from './lib/errors';
