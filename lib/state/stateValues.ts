@@ -142,25 +142,37 @@ function prepare(v: unknown, depth: number): unknown {
 }
 
 /** Prototypes written by the codec as they are. */
-const AS_IS = new Set<object>(
-  [
-    Date,
-    RegExp,
-    ArrayBuffer,
-    DataView,
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
-  ].map((c) => c.prototype),
+const AS_IS = new Set<object>([Date, RegExp, ArrayBuffer, DataView, Uint8Array].map((c) => c.prototype));
+
+/**
+ * Typed arrays other than Uint8Array are written tagged, as their bytes:
+ * the codec recognises them only when they come from its own realm (under
+ * Jest, or in a vm context, they may not).
+ */
+const TYPED_ARRAYS = new Map<string, TypedArrayClass>(
+  (
+    [
+      Int8Array,
+      Uint8ClampedArray,
+      Int16Array,
+      Uint16Array,
+      Int32Array,
+      Uint32Array,
+      Float32Array,
+      Float64Array,
+      BigInt64Array,
+      BigUint64Array,
+    ] as TypedArrayClass[]
+  ).map((c) => [`${RESERVED_TYPE_PREFIX}${c.name}`, c]),
 );
+const TYPED_ARRAY_TAGS = new Map<object, string>([...TYPED_ARRAYS].map(([tag, c]) => [c.prototype, tag]));
+
+interface TypedArrayClass {
+  readonly name: string;
+  readonly prototype: object;
+  readonly BYTES_PER_ELEMENT: number;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayBufferView;
+}
 
 function prepareObject(v: object, depth: number): unknown {
   if (depth >= MAX_NESTING) throw new StateValueRefusal(`nested deeper than ${MAX_NESTING} levels`, true);
@@ -172,6 +184,11 @@ function prepareObject(v: object, depth: number): unknown {
   if (proto === null) return new Tagged(NULL_OBJECT, nested(v, '', () => preparePlain({ ...v }, depth + 1)));
   if (AS_IS.has(proto)) return v;
   if (proto === Buffer.prototype) return new Tagged(BUFFER, v);
+  const typedArray = TYPED_ARRAY_TAGS.get(proto);
+  if (typedArray !== undefined) {
+    const view = v as ArrayBufferView;
+    return new Tagged(typedArray, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  }
   if (proto === Tagged.prototype) return v;
   if (proto === UnresolvedStateValue.prototype) return (v as UnresolvedStateValue).encoded;
   const type = stateTypeOfPrototype(proto);
@@ -345,8 +362,8 @@ function unsupported(proto: object): string {
   return `an instance of ${name}, which is not a registered state type (register it: registerStateType(${name}, { name: '${name}' }))`;
 }
 
-function codeUnits(s: string): Uint16Array {
-  const out = new Uint16Array(s.length);
+function codeUnits(s: string): number[] {
+  const out = new Array<number>(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
@@ -460,8 +477,8 @@ function reviveTagged(o: Record<string, unknown>, depth: number): unknown {
     case NEGATIVE_ZERO:
       return -0;
     case STRING:
-      if (!(data instanceof Uint16Array)) throw bad('UTF-16 code units');
-      return fromCodeUnits(data);
+      if (!Array.isArray(data) || !data.every((u) => Number.isInteger(u) && u >= 0 && u <= 0xffff)) throw bad('UTF-16 code units');
+      return fromCodeUnits(data as number[]);
     case OBJECT: {
       const flat = revive(data, depth + 1);
       if (!Array.isArray(flat) || flat.length % 2 !== 0) throw bad('a key/value list');
@@ -474,6 +491,12 @@ function reviveTagged(o: Record<string, unknown>, depth: number): unknown {
     }
     case NULL_OBJECT:
       return withFields(Object.create(null) as object, revive(data, depth + 1), bad);
+  }
+  const typedArray = TYPED_ARRAYS.get(name);
+  if (typedArray !== undefined) {
+    if (!(data instanceof Uint8Array) || data.byteLength % typedArray.BYTES_PER_ELEMENT !== 0) throw bad(`whole ${typedArray.name} elements`);
+    const bytes = data.slice(); // aligned, and not shared with the decoder's input
+    return new typedArray(bytes.buffer, 0, bytes.byteLength / typedArray.BYTES_PER_ELEMENT);
   }
   if (name.startsWith(RESERVED_TYPE_PREFIX)) throw new CorruptStateError(`an unknown engine state type '${name}'`);
   const type = stateTypeNamed(name);
@@ -498,8 +521,8 @@ function defineField(o: Record<string, unknown>, k: string, value: unknown): voi
   Object.defineProperty(o, k, { value, writable: true, enumerable: true, configurable: true });
 }
 
-function fromCodeUnits(units: Uint16Array): string {
+function fromCodeUnits(units: readonly number[]): string {
   let s = '';
-  for (let i = 0; i < units.length; i += 4096) s += String.fromCharCode(...units.subarray(i, i + 4096));
+  for (let i = 0; i < units.length; i += 4096) s += String.fromCharCode(...units.slice(i, i + 4096));
   return s;
 }
