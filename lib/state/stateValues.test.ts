@@ -121,11 +121,12 @@ describe('round trips', () => {
   test('a value needing no tags is returned as it is (no copy on the checkpoint path)', () => {
     const v = { a: [1, 2, { b: new Map([['k', new Set([1])]]) }], d: new Date(0) };
     expect(toEncodable(v)).toBe(v);
-    const tagged = { a: [1, 2, { b: Buffer.from('x') }], c: { d: 1 } };
+    const buffer = Buffer.from('x');
+    const tagged = { a: [1, 2, { b: buffer }], c: { d: 1 } };
     const p = toEncodable(tagged) as typeof tagged;
     expect(p).not.toBe(tagged);
     expect(p.c).toBe(tagged.c); // only the path to the tag is copied
-    expect(tagged.a[2].b).toBeInstanceOf(Buffer); // the input is untouched
+    expect(tagged.a[2]).toEqual({ b: buffer }); // the input is untouched
   });
 
   test('reading copies only what it revives and leaves the decoded input as it was', () => {
