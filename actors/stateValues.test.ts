@@ -84,7 +84,7 @@ function holding(make: () => unknown) {
     open(ctx: RuntimeContext) {
       this.state = ctx.getState(new ValueStateDescriptor<unknown>('holder'));
     },
-    processElement(x: number, _ctx: KeyedProcessContext<number>, out: Collector<number>) {
+    processElement(x: number, _ctx: KeyedProcessContext<unknown>, out: Collector<number>) {
       this.state!.update(make());
       out.collect(x);
     },
@@ -107,7 +107,7 @@ test.each([
   env.setRestartStrategy(RestartStrategies.noRestart());
   env
     .fromGenerator('unbounded', (i) => i, { ratePerSecond: 2000 })
-    .keyBy(() => 'alice')
+    .keyBy((): string => 'alice')
     .process(holding(make))
     .name('Holder')
     .uid('holder')
