@@ -6,15 +6,17 @@
  * committables.
  *
  * Round-trip with their types: primitives (including -0, NaN, bigints and
- * strings that are not well-formed UTF-16), plain objects (own enumerable
- * string keys, any key), objects without a prototype, arrays, Maps, Sets,
+ * strings that are not well-formed UTF-16), plain objects (their own
+ * enumerable string-keyed properties, any key; as with structuredClone,
+ * symbol-keyed and non-enumerable properties are not part of the value),
+ * objects without a prototype, arrays, Maps, Sets,
  * Dates, RegExps, typed arrays, ArrayBuffers, DataViews, Buffers (back as
  * Buffer), and instances of registered state types (StateTypeRegistry),
  * nested in any way. Shared references come back as copies.
  *
  * Refused (a StateValueRefusal with the path to the part, turned into a
- * StateSerializationError by the caller): functions, symbols, symbol-keyed
- * properties, reference cycles, nesting deeper than MAX_NESTING, and
+ * StateSerializationError by the caller): functions, symbols, reference
+ * cycles, nesting deeper than MAX_NESTING, and
  * instances of any other class (unregistered classes, subclasses, Errors,
  * WeakMaps, Promises, boxed primitives, ...) — a value that would come back
  * different is never written.
@@ -229,13 +231,11 @@ function preparePlain(v: Record<string, unknown>, depth: number): unknown {
       out[k] = p;
     }
   }
-  if (Object.getOwnPropertySymbols(v).length > 0) throw symbolKeys(v);
   return out ?? v;
 }
 
 /** A plain object with a key that would collide with the tagged form or not survive the codec: as [key, value, ...]. */
 function prepareEscaped(v: Record<string, unknown>, depth: number): Tagged {
-  if (Object.getOwnPropertySymbols(v).length > 0) throw symbolKeys(v);
   const flat: unknown[] = [];
   for (const k of Object.keys(v)) {
     flat.push(prepare(k, depth + 1));
@@ -330,11 +330,6 @@ function prepareRegistered(type: StateType, v: object, depth: number): Tagged {
 
 function propertySegment(k: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
-}
-
-function symbolKeys(v: object): StateValueRefusal {
-  const s = Object.getOwnPropertySymbols(v)[0];
-  return new StateValueRefusal(`an object with a property keyed by ${String(s)} — symbol keys are not data`);
 }
 
 function functionName(f: unknown): string {
@@ -502,7 +497,7 @@ function reviveTagged(o: Record<string, unknown>, depth: number): unknown {
   const type = stateTypeNamed(name);
   if (type === undefined) throw new UnknownType(name);
   const revived = revive(data, depth + 1);
-  if (type.fromData === undefined) return withFields(Object.create(type.prototype) as object, revived, bad);
+  if (type.fromData === undefined) return withFields(Object.create(type.prototype) as object, revived, bad, !hasSetters(type.prototype));
   try {
     return type.fromData(revived);
   } catch (e) {
@@ -510,10 +505,31 @@ function reviveTagged(o: Record<string, unknown>, depth: number): unknown {
   }
 }
 
-function withFields(target: object, fields: unknown, bad: (what: string) => Error): object {
+/** Copies the fields as own data properties; plain assignment when no setter on the target's prototypes can intercept it. */
+function withFields(target: object, fields: unknown, bad: (what: string) => Error, assign = false): object {
   if (typeof fields !== 'object' || fields === null || Object.getPrototypeOf(fields) !== Object.prototype) throw bad('an object of fields');
-  for (const k of Object.keys(fields)) defineField(target as Record<string, unknown>, k, (fields as Record<string, unknown>)[k]);
+  const t = target as Record<string, unknown>;
+  const f = fields as Record<string, unknown>;
+  for (const k of Object.keys(f)) {
+    if (assign && k !== '__proto__') t[k] = f[k];
+    else defineField(t, k, f[k]);
+  }
   return target;
+}
+
+const setterCache = new WeakMap<object, boolean>();
+
+/** Whether a prototype chain (below Object.prototype) has a setter or a read-only property an assignment would hit. */
+function hasSetters(proto: object): boolean {
+  let known = setterCache.get(proto);
+  if (known === undefined) {
+    known = false;
+    for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+      for (const d of Object.values(Object.getOwnPropertyDescriptors(p))) if (d.set !== undefined || (d.get !== undefined && d.set === undefined) || d.writable === false) known = true;
+    }
+    setterCache.set(proto, known);
+  }
+  return known;
 }
 
 /** An own data property, whatever the key ("__proto__" included) and whatever setters the prototype has. */
