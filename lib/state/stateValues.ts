@@ -6,20 +6,20 @@
  * committables.
  *
  * Round-trip with their types: primitives (including -0, NaN, bigints and
- * strings that are not well-formed UTF-16), plain objects (their own
- * enumerable string-keyed properties, any key; as with structuredClone,
- * symbol-keyed and non-enumerable properties are not part of the value),
- * objects without a prototype, arrays, Maps, Sets,
- * Dates, RegExps, typed arrays, ArrayBuffers, DataViews, Buffers (back as
- * Buffer), and instances of registered state types (StateTypeRegistry),
- * nested in any way. Shared references come back as copies.
+ * strings that are not well-formed UTF-16), plain objects and objects
+ * without a prototype (own enumerable string-keyed properties, any key; as
+ * with structuredClone, symbol-keyed and non-enumerable properties are not
+ * part of a value), arrays, Maps, Sets, Dates, RegExps, typed arrays,
+ * ArrayBuffers, DataViews, Buffers (back as Buffers), and instances of
+ * registered state types (StateTypeRegistry), nested in any way. Shared
+ * references come back as copies.
  *
  * Refused (a StateValueRefusal with the path to the part, turned into a
  * StateSerializationError by the caller): functions, symbols, reference
- * cycles, nesting deeper than MAX_NESTING, and
- * instances of any other class (unregistered classes, subclasses, Errors,
- * WeakMaps, Promises, boxed primitives, ...) — a value that would come back
- * different is never written.
+ * cycles, nesting deeper than MAX_NESTING, and instances of any other class
+ * (unregistered classes, subclasses, Errors, WeakMaps, Promises, boxed
+ * primitives, ...) — a value that would come back different is never
+ * written.
  *
  * Values that need more than the codec's own types are written in a tagged
  * form, a plain object `{ "\0type": name, "\0data": data }`; a plain object
@@ -124,6 +124,21 @@ interface MaybeWellFormed {
   isWellFormed(): boolean;
 }
 
+/** A primitive the codec writes as it is: skips the call to `prepare` for the common leaves. */
+function isPlainLeaf(x: unknown): boolean {
+  switch (typeof x) {
+    case 'number':
+      return x !== 0 || 1 / x > 0;
+    case 'string':
+      return (x as unknown as MaybeWellFormed).isWellFormed();
+    case 'boolean':
+    case 'undefined':
+      return true;
+    default:
+      return x === null;
+  }
+}
+
 function prepare(v: unknown, depth: number): unknown {
   switch (typeof v) {
     case 'number':
@@ -220,6 +235,7 @@ function preparePlain(v: Record<string, unknown>, depth: number): unknown {
   for (const k in v) {
     if (k === TAG || k === '__proto__' || !(k as unknown as MaybeWellFormed).isWellFormed()) return prepareEscaped(v, depth);
     const x = v[k];
+    if (isPlainLeaf(x)) continue;
     let p: unknown;
     try {
       p = prepare(x, depth + 1);
@@ -252,6 +268,7 @@ function prepareArray(v: unknown[], depth: number): unknown {
   let out: unknown[] | undefined;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
+    if (isPlainLeaf(x)) continue;
     let p: unknown;
     try {
       p = prepare(x, depth + 1);
