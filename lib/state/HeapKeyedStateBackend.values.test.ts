@@ -148,3 +148,15 @@ test('a malformed tag column is CorruptStateError', () => {
     expect(() => backend().restore([h])).toThrow(CorruptStateError);
   }
 });
+
+test('key-group blocks written before tags existed restore as they did', () => {
+  const value = { m: new Map([[1, 'a']]), d: new Date(5), f: new Float64Array([1.5]), u: new Uint8Array([1]) };
+  const h: KeyedStateHandle = {
+    keyGroupRange: { start: 0, end: MAX - 1 },
+    states: [{ name: 'v', kind: 'value' }],
+    keyGroups: [{ keyGroup: assignToKeyGroup('a', MAX), bytes: encodeState({ s: [0], k: ['a'], v: [value] }) }],
+  };
+  const b = backend();
+  b.restore([h]);
+  expect(new Map(b.entries('v')).get('a')).toEqual(value);
+});

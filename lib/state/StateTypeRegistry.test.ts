@@ -36,6 +36,13 @@ test('conflicts and bad registrations are StateTypeErrors', () => {
   expect(() => registerStateType(B, { name: 'reg.B', toData: 1 as never, fromData: 2 as never })).toThrow(/toData must be a function/);
   expect(() => registerStateType((() => class {})())).toThrow(/the class has no name/);
   expect(() => registerStateType(42 as never)).toThrow(StateTypeError);
+  class Inventory extends Map<string, number> {}
+  expect(() => registerStateType(Inventory)).toThrow(/extends Map, whose contents are not fields: give toData and fromData/);
+  class Failure extends Error {}
+  expect(() => registerStateType(Failure)).toThrow(/extends Error/);
+  class Samples extends Float32Array {}
+  expect(() => registerStateType(Samples)).toThrow(/extends a typed array/);
+  registerStateType(Inventory, { name: 'reg.Inventory', toData: (m) => [...m], fromData: (es: [string, number][]) => new Inventory(es) });
   expect(stateTypeNamed('reg.B')).toBeUndefined();
   const e = (() => {
     try {

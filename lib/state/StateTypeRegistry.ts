@@ -71,6 +71,10 @@ export function registerStateType<T extends object, D = unknown>(type: StateType
   for (const f of ['toData', 'fromData'] as const) {
     if (options[f] !== undefined && typeof options[f] !== 'function') throw new StateTypeError(`${what}: ${f} must be a function`);
   }
+  const builtIn = builtInAncestor(type.prototype as object);
+  if (builtIn !== undefined && options.toData === undefined) {
+    throw new StateTypeError(`${what} extends ${builtIn}, whose contents are not fields: give toData and fromData`);
+  }
   const proto = type.prototype as object;
   const sameName = byName.get(name);
   const sameClass = byPrototype.get(proto);
@@ -84,6 +88,21 @@ export function registerStateType<T extends object, D = unknown>(type: StateType
   const t: StateType = { name, prototype: proto, className: type.name || '<anonymous>', toData: options.toData, fromData: options.fromData };
   byName.set(name, t);
   byPrototype.set(proto, t);
+}
+
+/** Built-ins whose contents live in internal slots, not in fields a default registration could copy. */
+const BUILT_INS: ReadonlyMap<object, string> = new Map(
+  [Array, Map, Set, Date, RegExp, Error, ArrayBuffer, DataView, Promise, WeakMap, WeakSet, WeakRef, Number, String, Boolean, Uint8Array]
+    .map((c): [object, string] => [c.prototype as object, c.name])
+    .concat([[Object.getPrototypeOf(Int8Array.prototype) as object, 'a typed array']]),
+);
+
+function builtInAncestor(proto: object): string | undefined {
+  for (let p = Object.getPrototypeOf(proto) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    const name = BUILT_INS.get(p);
+    if (name !== undefined) return name;
+  }
+  return undefined;
 }
 
 /** Registers what a state descriptor's `types` lists. */
