@@ -150,7 +150,7 @@ test('a malformed tag column is CorruptStateError', () => {
 });
 
 test('key-group blocks written before tags existed restore as they did', () => {
-  const value = { m: new Map([[1, 'a']]), d: new Date(5), f: new Float64Array([1.5]), u: new Uint8Array([1]) };
+  const value = { m: new Map([[1, 'a']]), d: new Date(5), u: new Uint8Array([1]), big: 2n ** 70n };
   const h: KeyedStateHandle = {
     keyGroupRange: { start: 0, end: MAX - 1 },
     states: [{ name: 'v', kind: 'value' }],
