@@ -191,14 +191,16 @@ interface TypedArrayClass {
   new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayBufferView;
 }
 
+// No closures in here: one would make V8 allocate a context on every call of this hot function.
 function prepareObject(v: object, depth: number): unknown {
   if (depth >= MAX_NESTING) throw new StateValueRefusal(`nested deeper than ${MAX_NESTING} levels`, true);
   const proto = Object.getPrototypeOf(v) as object | null;
   if (proto === Object.prototype) return preparePlain(v as Record<string, unknown>, depth);
   if (proto === Array.prototype) return prepareArray(v as unknown[], depth);
+  if (proto === Date.prototype) return v;
   if (proto === Map.prototype) return prepareMap(v as Map<unknown, unknown>, depth);
   if (proto === Set.prototype) return prepareSet(v as Set<unknown>, depth);
-  if (proto === null) return new Tagged(NULL_OBJECT, nested(v, '', () => preparePlain({ ...v }, depth + 1)));
+  if (proto === null) return new Tagged(NULL_OBJECT, prepareFields(v, depth));
   if (AS_IS.has(proto)) return v;
   if (proto === Buffer.prototype) return new Tagged(BUFFER, v);
   const typedArray = TYPED_ARRAY_TAGS.get(proto);
@@ -213,15 +215,7 @@ function prepareObject(v: object, depth: number): unknown {
   throw new StateValueRefusal(unsupported(proto));
 }
 
-/** Runs the walk of a child; a refusal below learns the segment and container on its way up. */
-function nested<T>(container: object, segment: string, walk: () => T): T {
-  try {
-    return walk();
-  } catch (e) {
-    throw within(e, container, segment);
-  }
-}
-
+/** A refusal below `container` learns the segment to it on its way up. */
 function within(e: unknown, container: object, segment: string): unknown {
   if (e instanceof StateValueRefusal) {
     e.segments.unshift(segment);
@@ -334,15 +328,28 @@ function take<T>(items: Iterable<T>, n: number): T[] {
   return out;
 }
 
+/** Own enumerable fields of an object that is not plain (a registered instance, a null-prototype object), as a plain object. */
+function prepareFields(v: object, depth: number): unknown {
+  try {
+    return preparePlain({ ...v }, depth + 1);
+  } catch (e) {
+    throw within(e, v, '');
+  }
+}
+
 function prepareRegistered(type: StateType, v: object, depth: number): Tagged {
-  if (type.toData === undefined) return new Tagged(type.name, nested(v, '', () => preparePlain({ ...v }, depth + 1)));
+  if (type.toData === undefined) return new Tagged(type.name, prepareFields(v, depth));
   let data: unknown;
   try {
     data = type.toData(v);
   } catch (e) {
     throw new StateValueRefusal(`an instance of ${type.className} whose toData (state type '${type.name}') threw: ${describe(e)}`, false, { cause: e });
   }
-  return new Tagged(type.name, nested(v, '', () => prepare(data, depth + 1)));
+  try {
+    return new Tagged(type.name, prepare(data, depth + 1));
+  } catch (e) {
+    throw within(e, v, '');
+  }
 }
 
 function propertySegment(k: string): string {
@@ -481,32 +488,31 @@ function reviveTagged(o: Record<string, unknown>, depth: number): unknown {
     throw new CorruptStateError(`a malformed tagged state value (keys ${keys.map((k) => JSON.stringify(k)).join(', ')})`);
   }
   const data = o[DATA];
-  const bad = (what: string) => new CorruptStateError(`a tagged ${name} value whose data is not ${what}`);
   switch (name) {
     case BUFFER:
-      if (!(data instanceof Uint8Array)) throw bad('bytes');
+      if (!(data instanceof Uint8Array)) throw badData(name, 'bytes');
       return Buffer.from(data);
     case NEGATIVE_ZERO:
       return -0;
     case STRING:
-      if (!Array.isArray(data) || !data.every((u) => Number.isInteger(u) && u >= 0 && u <= 0xffff)) throw bad('UTF-16 code units');
+      if (!Array.isArray(data) || !data.every((u) => Number.isInteger(u) && u >= 0 && u <= 0xffff)) throw badData(name, 'UTF-16 code units');
       return fromCodeUnits(data as number[]);
     case OBJECT: {
       const flat = revive(data, depth + 1);
-      if (!Array.isArray(flat) || flat.length % 2 !== 0) throw bad('a key/value list');
+      if (!Array.isArray(flat) || flat.length % 2 !== 0) throw badData(name, 'a key/value list');
       const out: Record<string, unknown> = {};
       for (let i = 0; i < flat.length; i += 2) {
-        if (typeof flat[i] !== 'string') throw bad('a key/value list with string keys');
+        if (typeof flat[i] !== 'string') throw badData(name, 'a key/value list with string keys');
         defineField(out, flat[i] as string, flat[i + 1]);
       }
       return out;
     }
     case NULL_OBJECT:
-      return withFields(Object.create(null) as object, revive(data, depth + 1), bad);
+      return withFields(Object.create(null) as object, revive(data, depth + 1), name);
   }
   const typedArray = TYPED_ARRAYS.get(name);
   if (typedArray !== undefined) {
-    if (!(data instanceof Uint8Array) || data.byteLength % typedArray.BYTES_PER_ELEMENT !== 0) throw bad(`whole ${typedArray.name} elements`);
+    if (!(data instanceof Uint8Array) || data.byteLength % typedArray.BYTES_PER_ELEMENT !== 0) throw badData(name, `whole ${typedArray.name} elements`);
     const bytes = data.slice(); // aligned, and not shared with the decoder's input
     return new typedArray(bytes.buffer, 0, bytes.byteLength / typedArray.BYTES_PER_ELEMENT);
   }
@@ -514,7 +520,7 @@ function reviveTagged(o: Record<string, unknown>, depth: number): unknown {
   const type = stateTypeNamed(name);
   if (type === undefined) throw new UnknownType(name);
   const revived = revive(data, depth + 1);
-  if (type.fromData === undefined) return withFields(Object.create(type.prototype) as object, revived, bad, !hasSetters(type.prototype));
+  if (type.fromData === undefined) return withFields(Object.create(type.prototype) as object, revived, name, !hasSetters(type.prototype));
   try {
     return type.fromData(revived);
   } catch (e) {
@@ -522,9 +528,13 @@ function reviveTagged(o: Record<string, unknown>, depth: number): unknown {
   }
 }
 
+function badData(name: string, what: string): CorruptStateError {
+  return new CorruptStateError(`a tagged ${name} value whose data is not ${what}`);
+}
+
 /** Copies the fields as own data properties; plain assignment when no setter on the target's prototypes can intercept it. */
-function withFields(target: object, fields: unknown, bad: (what: string) => Error, assign = false): object {
-  if (typeof fields !== 'object' || fields === null || Object.getPrototypeOf(fields) !== Object.prototype) throw bad('an object of fields');
+function withFields(target: object, fields: unknown, name: string, assign = false): object {
+  if (typeof fields !== 'object' || fields === null || Object.getPrototypeOf(fields) !== Object.prototype) throw badData(name, 'an object of fields');
   const t = target as Record<string, unknown>;
   const f = fields as Record<string, unknown>;
   for (const k of Object.keys(f)) {
