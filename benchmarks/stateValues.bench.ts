@@ -12,7 +12,8 @@
  */
 import { decodeState, encodeState } from '../lib/state/codec';
 import { registerStateType } from '../lib/state/StateTypeRegistry';
-import { fromEncodable, toEncodable } from '../lib/state/stateValues';
+import { fromEncodable } from '../lib/state/stateValueReader';
+import { toEncodable } from '../lib/state/stateValues';
 import type { CaseResult, Measurement } from './harness';
 
 const ENTRIES = 100_000;

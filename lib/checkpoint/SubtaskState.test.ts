@@ -13,7 +13,7 @@ import { CorruptStateError, GraphValidationError, StateSerializationError, Unkno
 import type { KeyedStateHandle } from '../state/HeapKeyedStateBackend';
 import { encodeState } from '../state/codec';
 import { registerStateType } from '../state/StateTypeRegistry';
-import { UnresolvedStateValue } from '../state/stateValues';
+import { UnresolvedStateValue } from '../state/taggedForm';
 import { decodeSubtaskState, encodeSubtaskState, RestoredState, type SubtaskState } from './SubtaskState';
 
 function keyed(start: number, end: number): KeyedStateHandle {

@@ -19,7 +19,8 @@ import { CorruptStateError, GraphValidationError, type StateSerializationError }
 import { decodeState, encodeState } from '../state/codec';
 import type { KeyedStateHandle } from '../state/HeapKeyedStateBackend';
 import { OPERATOR_STATE_PREFIX } from '../state/OperatorStateStore';
-import { asStateSerializationError, fromEncodable, toEncodable } from '../state/stateValues';
+import { fromEncodable } from '../state/stateValueReader';
+import { asStateSerializationError, toEncodable } from '../state/stateValues';
 
 export interface OperatorSubtaskState {
   readonly keyed?: KeyedStateHandle;

@@ -27,7 +27,9 @@ import {
   type KeyContext,
 } from './KeyedState';
 import type { StateDescriptor, StateKind } from './StateDescriptor';
-import { asStateSerializationError, fromEncodable, resolveStateValue, toEncodable, UnresolvedStateValue } from './stateValues';
+import { fromEncodable, resolveStateValue } from './stateValueReader';
+import { asStateSerializationError, toEncodable } from './stateValues';
+import { UnresolvedStateValue } from './taggedForm';
 
 /** Serialised keyed state of one subtask: one encoded block per non-empty key group. */
 export interface KeyedStateHandle {

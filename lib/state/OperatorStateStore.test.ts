@@ -2,7 +2,7 @@
 import { UnknownStateTypeError } from '../errors';
 import { OPERATOR_STATE_PREFIX, OperatorStateStore } from './OperatorStateStore';
 import { ListStateDescriptor } from './StateDescriptor';
-import { UnresolvedStateValue } from './stateValues';
+import { UnresolvedStateValue } from './taggedForm';
 
 test('lists by name; a snapshot holds deep copies of the non-empty ones, prefixed', () => {
   const store = new OperatorStateStore();

@@ -11,7 +11,8 @@
 import { copyValue } from './copyValue';
 import type { ListState } from './KeyedState';
 import type { ListStateDescriptor } from './StateDescriptor';
-import { resolveStateValue, UnresolvedStateValue } from './stateValues';
+import { resolveStateValue } from './stateValueReader';
+import { UnresolvedStateValue } from './taggedForm';
 
 /** Lists of this store are checkpointed under this prefix (apart from an operator's own lists). */
 export const OPERATOR_STATE_PREFIX = 'state:';

@@ -21,7 +21,8 @@ import type { ValueState } from './KeyedState';
 import { KeyGroupRange } from './KeyGroup';
 import { ValueStateDescriptor } from './StateDescriptor';
 import { registerStateType } from './StateTypeRegistry';
-import { fromEncodable, StateValueRefusal, toEncodable } from './stateValues';
+import { fromEncodable } from './stateValueReader';
+import { StateValueRefusal, toEncodable } from './stateValues';
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? (process.env.CI ? 300 : 150));
 

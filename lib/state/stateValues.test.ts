@@ -6,7 +6,9 @@
 import { CorruptStateError, StateSerializationError, UnknownStateTypeError } from '../errors';
 import { decodeState, encodeState } from './codec';
 import { registerStateType } from './StateTypeRegistry';
-import { asStateSerializationError, fromEncodable, MAX_NESTING, resolveStateValue, StateValueRefusal, toEncodable, UnresolvedStateValue } from './stateValues';
+import { fromEncodable, resolveStateValue } from './stateValueReader';
+import { asStateSerializationError, StateValueRefusal, toEncodable } from './stateValues';
+import { MAX_NESTING, UnresolvedStateValue } from './taggedForm';
 
 class Account {
   constructor(
