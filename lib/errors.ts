@@ -134,7 +134,8 @@ export interface StateValueLocation {
 }
 
 function describeStateValueLocation(w: StateValueLocation): string {
-  const op = w.operator === undefined ? '' : w.operator.name === undefined ? ` of operator uid '${w.operator.uid}'` : ` of operator '${w.operator.name}' (uid ${w.operator.uid})`;
+  const o = w.operator;
+  const op = o === undefined ? '' : o.name === undefined ? ` of operator uid '${o.uid}'` : ` of operator '${o.name}' (uid ${o.uid})`;
   return w.kind === 'keyed' ? `keyed state '${w.state}'${op}, key ${preview(w.key)}` : `list '${w.state}'${op}`;
 }
 
