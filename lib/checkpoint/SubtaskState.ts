@@ -74,7 +74,8 @@ export function encodeSubtaskState(state: SubtaskState): Uint8Array {
       if (p !== items) tagged.push(name);
       lists[name] = p;
     }
-    operators[uid] = { ...(op.keyed ? { keyed: op.keyed } : {}), lists: lists as Record<string, unknown[]>, ...(tagged.length > 0 ? { t: tagged } : {}) };
+    const written: WrittenOperatorState = { ...(op.keyed ? { keyed: op.keyed } : {}), lists: lists as Record<string, unknown[]> };
+    operators[uid] = tagged.length > 0 ? { ...written, t: tagged } : written;
   }
   return encodeState({ subtaskIndex: state.subtaskIndex, operators });
 }
@@ -99,7 +100,9 @@ export function decodeSubtaskState(bytes: Uint8Array, where: string): SubtaskSta
       continue;
     }
     const lists = op.lists as Record<string, unknown> | undefined;
-    if (!Array.isArray(op.t) || typeof lists !== 'object' || lists === null) throw new CorruptStateError(`${where}: operator '${uid}': malformed list marks`);
+    if (!Array.isArray(op.t) || typeof lists !== 'object' || lists === null) {
+      throw new CorruptStateError(`${where}: operator '${uid}': malformed list marks`);
+    }
     const revived: Record<string, readonly unknown[]> = { ...(lists as Record<string, unknown[]>) };
     for (const name of op.t) {
       const items = typeof name === 'string' && Object.hasOwn(lists, name) ? lists[name] : undefined;

@@ -134,7 +134,9 @@ function reviveTagged(o: Record<string, unknown>, depth: number): unknown {
   }
   const typedArray = TYPED_ARRAYS.get(name);
   if (typedArray !== undefined) {
-    if (!(data instanceof Uint8Array) || data.byteLength % typedArray.BYTES_PER_ELEMENT !== 0) throw badData(name, `whole ${typedArray.name} elements`);
+    if (!(data instanceof Uint8Array) || data.byteLength % typedArray.BYTES_PER_ELEMENT !== 0) {
+      throw badData(name, `whole ${typedArray.name} elements`);
+    }
     const bytes = data.slice(); // aligned, and not shared with the decoder's input
     return new typedArray(bytes.buffer, 0, bytes.byteLength / typedArray.BYTES_PER_ELEMENT);
   }
@@ -156,7 +158,9 @@ function badData(name: string, what: string): CorruptStateError {
 
 /** Copies the fields as own data properties; plain assignment when no setter on the target's prototypes can intercept it. */
 function withFields(target: object, fields: unknown, name: string, assign = false): object {
-  if (typeof fields !== 'object' || fields === null || Object.getPrototypeOf(fields) !== Object.prototype) throw badData(name, 'an object of fields');
+  if (typeof fields !== 'object' || fields === null || Object.getPrototypeOf(fields) !== Object.prototype) {
+    throw badData(name, 'an object of fields');
+  }
   const t = target as Record<string, unknown>;
   const f = fields as Record<string, unknown>;
   for (const k of Object.keys(f)) {
@@ -168,13 +172,15 @@ function withFields(target: object, fields: unknown, name: string, assign = fals
 
 const setterCache = new WeakMap<object, boolean>();
 
-/** Whether a prototype chain (below Object.prototype) has a setter or a read-only property an assignment would hit. */
+/** Whether a prototype chain (below Object.prototype) has an accessor or a read-only property an assignment would hit. */
 function hasSetters(proto: object): boolean {
   let known = setterCache.get(proto);
   if (known === undefined) {
     known = false;
     for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
-      for (const d of Object.values(Object.getOwnPropertyDescriptors(p))) if (d.set !== undefined || (d.get !== undefined && d.set === undefined) || d.writable === false) known = true;
+      for (const d of Object.values(Object.getOwnPropertyDescriptors(p))) {
+        if (d.get !== undefined || d.set !== undefined || d.writable === false) known = true;
+      }
     }
     setterCache.set(proto, known);
   }

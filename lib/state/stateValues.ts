@@ -52,7 +52,8 @@ export class StateValueRefusal extends Error {
         const i = this.containers.indexOf(this.containers[j]);
         if (i < j) {
           const back = formatPath(this.segments.slice(0, i));
-          return { path: formatPath(this.segments.slice(0, j)), problem: `a reference cycle back to ${back === '' ? 'the value itself' : back} (state values must be trees)` };
+          const problem = `a reference cycle back to ${back === '' ? 'the value itself' : back} (state values must be trees)`;
+          return { path: formatPath(this.segments.slice(0, j)), problem };
         }
       }
     }
@@ -276,7 +277,8 @@ function prepareRegistered(type: StateType, v: object, depth: number): Tagged {
   try {
     data = type.toData(v);
   } catch (e) {
-    throw new StateValueRefusal(`an instance of ${type.className} whose toData (state type '${type.name}') threw: ${describe(e)}`, false, { cause: e });
+    const problem = `an instance of ${type.className} whose toData (state type '${type.name}') threw: ${describe(e)}`;
+    throw new StateValueRefusal(problem, false, { cause: e });
   }
   try {
     return new Tagged(type.name, prepare(data, depth + 1));
@@ -310,8 +312,8 @@ function unsupported(proto: object): string {
     for (let p: object | null = proto; p !== null && why === undefined; p = Object.getPrototypeOf(p) as object | null) why = WHY_NOT.get(p);
     return `a ${name}, which cannot be stored in state${why === undefined ? '' : ` (${why})`}`;
   }
-  if (name === '') return `an instance of an anonymous class, which is not a registered state type (register it: registerStateType(TheClass, { name: '...' }))`;
-  return `an instance of ${name}, which is not a registered state type (register it: registerStateType(${name}, { name: '${name}' }))`;
+  const register = name === '' ? "registerStateType(TheClass, { name: '...' })" : `registerStateType(${name}, { name: '${name}' })`;
+  return `an instance of ${name === '' ? 'an anonymous class' : name}, which is not a registered state type (register it: ${register})`;
 }
 
 function codeUnits(s: string): number[] {
