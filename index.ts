@@ -60,7 +60,9 @@ export {
   ReducingStateDescriptor,
   ValueStateDescriptor,
   type AggregateFunction,
+  type StateDescriptorOptions,
 } from './lib/state/StateDescriptor';
+export { registerStateType, type StateTypeClass, type StateTypeDeclaration, type StateTypeOptions } from './lib/state/StateTypeRegistry';
 export type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './lib/state/KeyedState';
 export type { Key } from './lib/state/KeyGroup';
 export type { Source, SourceReader, SourceSplit, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './lib/connectors/Source';
@@ -100,3 +102,4 @@ export {
 export type { IngressOptions } from './lib/connectors/IngressBuffer';
 export { IngressOverflowError, InvalidIngressMessageError, ActorSinkDeliveryError } from './lib/errors';
 export { AsyncTimeoutError } from './lib/errors';
+export { StateSerializationError, StateTypeError, UnknownStateTypeError, type StateValueLocation } from './lib/errors';

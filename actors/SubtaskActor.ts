@@ -65,8 +65,8 @@ class SubtaskShell {
   private done = false;
   /** Checkpoints this subtask snapshotted at their barrier. */
   private readonly snapshotted = new Set<number>();
-  /** The encoded final state, once finished: written into every checkpoint that follows. */
-  private finalState: Uint8Array | undefined;
+  /** The encoded final state, once a checkpoint asked for it: written into every checkpoint that follows. */
+  private finalState: Promise<Uint8Array> | undefined;
   private readonly key: string;
   private readonly identity: SubtaskIdentity;
 
@@ -251,17 +251,10 @@ class SubtaskShell {
     tell(this.self, { type: 'Continue' });
   }
 
-  /** Serialises the final snapshot (kept for the checkpoints still to come), then reports the subtask finished; it stays until CloseTask. */
+  /** Reports the subtask finished; it stays until CloseTask, its final state written into the checkpoints that follow. */
   private finish(task: StreamTask): void {
-    const metrics = task.metrics();
     const { attempt, jobMaster, descriptor } = this.deps;
-    task.finalSnapshot!.write().then(
-      (state) => {
-        this.finalState = encodeSubtaskState(state);
-        tell(jobMaster, { type: 'SubtaskFinished', attempt, subtask: descriptor.id, metrics });
-      },
-      (error: unknown) => tell(this.self, { type: 'Fail', error }),
-    );
+    tell(jobMaster, { type: 'SubtaskFinished', attempt, subtask: descriptor.id, metrics: task.metrics() });
   }
 
   /** The asynchronous part of a checkpoint: serialise, store, acknowledge (or decline). */
@@ -279,9 +272,14 @@ class SubtaskShell {
   private writeFinalState(checkpointId: number, target: string | undefined): void {
     // A snapshot this subtask took at the barrier of that checkpoint (just before it finished) already answers.
     if (this.snapshotted.has(checkpointId)) return;
-    const bytes = this.finalState;
-    if (bytes === undefined) throw new Error(`subtask ${this.key} was asked for its final state before it finished`);
-    this.acknowledge(checkpointId, this.store(checkpointId, target, bytes), { alignmentMs: 0, syncMs: 0, t0: this.deps.config.clock.now() });
+    const snapshot = this.task?.finalSnapshot;
+    if (snapshot === undefined) throw new Error(`subtask ${this.key} was asked for its final state before it finished`);
+    const t0 = this.deps.config.clock.now();
+    const timing = { alignmentMs: 0, syncMs: 0, t0 };
+    // Serialised once, on the first checkpoint that stores it (a job without storage never does).
+    if (snapshotLocation(this.deps.storage, this.deps.jobId, checkpointId, target) === undefined) return this.acknowledge(checkpointId, Promise.resolve(undefined), timing);
+    this.finalState ??= snapshot.write().then(encodeSubtaskState);
+    this.acknowledge(checkpointId, this.finalState.then((bytes) => this.store(checkpointId, target, bytes)), timing);
   }
 
   private store(checkpointId: number, target: string | undefined, bytes: Uint8Array): Promise<StateHandleRef | undefined> {

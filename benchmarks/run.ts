@@ -11,8 +11,9 @@ import { fmtRate, type CaseResult } from './harness';
 import * as keyedSum from './keyedSum.bench';
 import * as snapshot from './snapshot.bench';
 import * as stateMap from './stateMap.bench';
+import * as stateValues from './stateValues.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot, stateMap, checkpointing, asyncIo };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot, stateMap, checkpointing, asyncIo, stateValues };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();

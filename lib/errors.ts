@@ -157,6 +157,65 @@ export class RestoreError extends WeirError {
   }
 }
 
+/**
+ * A state value cannot be written into a checkpoint faithfully (a function,
+ * a symbol, a reference cycle, an instance of a class that is not a
+ * registered state type, ...). Raised at the snapshot, so the checkpoint is
+ * declined; `path` leads from the state value to the offending part
+ * (`.items[3].handler`, empty for the value itself).
+ */
+export class StateSerializationError extends WeirError {
+  readonly code = 'STATE_NOT_SERIALIZABLE';
+  constructor(
+    readonly where: StateValueLocation,
+    readonly path: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot checkpoint ${describeStateValueLocation(where)}: ${path === '' ? 'the value' : path} is ${problem}`, options);
+  }
+
+  /** The same error, attributed to an operator. */
+  withOperator(operator: { readonly name?: string; readonly uid: string }): StateSerializationError {
+    return new StateSerializationError({ ...this.where, operator }, this.path, this.problem, { cause: this.cause });
+  }
+}
+
+/** Which state a value belongs to: keyed state (with its key) or an operator's list (splits, committables, list state). */
+export interface StateValueLocation {
+  readonly operator?: { readonly name?: string; readonly uid: string };
+  readonly kind: 'keyed' | 'list';
+  /** The keyed state's or the list's name. */
+  readonly state: string;
+  /** Keyed state: the key, as the key selector returned it. */
+  readonly key?: unknown;
+}
+
+function describeStateValueLocation(w: StateValueLocation): string {
+  const o = w.operator;
+  const op = o === undefined ? '' : o.name === undefined ? ` of operator uid '${o.uid}'` : ` of operator '${o.name}' (uid ${o.uid})`;
+  return w.kind === 'keyed' ? `keyed state '${w.state}'${op}, key ${preview(w.key)}` : `list '${w.state}'${op}`;
+}
+
+/**
+ * A checkpoint holds a value of a state type that this process has not
+ * registered (registerStateType, or a state descriptor's `types`).
+ */
+export class UnknownStateTypeError extends WeirError {
+  readonly code = 'UNKNOWN_STATE_TYPE';
+  constructor(readonly typeName: string, where: string) {
+    super(
+      `${where} holds a value of state type '${typeName}', which is not registered in this process: ` +
+        `register the class with registerStateType(Class, { name: '${typeName}' }) (or a state descriptor's types) before the job restores`,
+    );
+  }
+}
+
+/** A state type registration is invalid (no name, a reserved name, a name taken by another class, ...). */
+export class StateTypeError extends WeirError {
+  readonly code = 'INVALID_STATE_TYPE';
+}
+
 /** The job ended because it was cancelled. */
 export class JobCancelledError extends WeirError {
   readonly code = 'JOB_CANCELLED';

@@ -4,12 +4,16 @@
  * exactly once across the new subtasks, also as a fast-check property),
  * allLists complete, keyed handles given to every subtask, validate()
  * (unknown uid unless allowNonRestoredState, maxParallelism mismatch), and
- * the encode/decode round trip with CorruptStateError on garbage.
+ * the encode/decode round trip with CorruptStateError on garbage; list
+ * values under the state-value policy (typed round trips, refusals naming
+ * the operator and the list, unknown types).
  */
 import fc from 'fast-check';
-import { CorruptStateError, RestoreError } from '../errors';
+import { CorruptStateError, RestoreError, StateSerializationError, UnknownStateTypeError } from '../errors';
 import type { KeyedStateHandle } from '../state/HeapKeyedStateBackend';
 import { encodeState } from '../state/codec';
+import { registerStateType } from '../state/StateTypeRegistry';
+import { UnresolvedStateValue } from '../state/taggedForm';
 import { decodeSubtaskState, encodeSubtaskState, RestoredState, type SubtaskState } from './SubtaskState';
 
 function keyed(start: number, end: number): KeyedStateHandle {
@@ -221,5 +225,61 @@ describe('encode/decode', () => {
         }
       }),
     );
+  });
+});
+
+describe('list values (state-value policy)', () => {
+  class Txn {
+    constructor(readonly id = '', readonly body?: Buffer) {}
+    size(): number {
+      return this.body?.length ?? 0;
+    }
+  }
+  registerStateType(Txn, { name: 'subtask.Txn' });
+
+  test('registered instances and Buffers in splits, committables and list state come back with their types', () => {
+    const state: SubtaskState = {
+      subtaskIndex: 1,
+      operators: {
+        sink: { lists: { committables: [{ checkpointId: 3, committable: new Txn('t1', Buffer.from('abc')) }], 'state:seen': [Buffer.from('x'), 2] } },
+        src: { lists: { splits: [{ splitId: 's', next: 4 }] } },
+      },
+    };
+    const back = decodeSubtaskState(new Uint8Array(encodeSubtaskState(state)), 'x');
+    const c = (back.operators.sink.lists!.committables[0] as { committable: Txn }).committable;
+    expect(c).toBeInstanceOf(Txn);
+    expect(c.size()).toBe(3);
+    expect(Buffer.isBuffer(back.operators.sink.lists!['state:seen'][0])).toBe(true);
+    expect(back).toEqual(state);
+  });
+
+  test('an unencodable item fails encoding with the operator uid, the list and the path', () => {
+    class Unregistered {}
+    const state: SubtaskState = { subtaskIndex: 0, operators: { 'Collect_4': { lists: { committables: [{ id: 'a', records: [1, new Unregistered()] }] } } } };
+    const e = caught(() => encodeSubtaskState(state)) as StateSerializationError;
+    expect(e).toBeInstanceOf(StateSerializationError);
+    expect(e.where).toEqual({ kind: 'list', state: 'committables', operator: { uid: 'Collect_4' } });
+    expect(e.message).toMatch(/^cannot checkpoint list 'committables' of operator uid 'Collect_4': \[0\]\.records\[1\] is an instance of Unregistered, which is not a registered state type/);
+  });
+
+  test('a state refused while it was written throws when encoded', () => {
+    const refused = new StateSerializationError({ kind: 'keyed', state: 's', key: 1 }, '.f', 'a function');
+    expect(caught(() => encodeSubtaskState({ subtaskIndex: 0, operators: {}, refused }))).toBe(refused);
+  });
+
+  test('a type this process does not know: typed error for splits and committables, deferred for operator list state', () => {
+    const written = (list: string) =>
+      encodeState({ subtaskIndex: 0, operators: { op: { lists: { [list]: [{ '\u0000type': 'subtask.Unknown', '\u0000data': {} }] }, t: [list] } } });
+    const e = caught(() => decodeSubtaskState(written('splits'), 'chk-2/src#0'));
+    expect(e).toBeInstanceOf(UnknownStateTypeError);
+    expect((e as Error).message).toMatch(/^list 'splits' of operator uid 'op' \(item 0\) in chk-2\/src#0 holds a value of state type 'subtask.Unknown'/);
+    const deferred = decodeSubtaskState(written('state:buffer'), 'x').operators.op.lists!['state:buffer'][0];
+    expect(deferred).toBeInstanceOf(UnresolvedStateValue);
+  });
+
+  test('malformed list marks are CorruptStateError', () => {
+    for (const op of [{ lists: { a: [1] }, t: 'a' }, { lists: { a: [1] }, t: ['b'] }, { lists: { a: 5 }, t: ['a'] }, { t: ['a'] }, { lists: { a: [1] }, t: [7] }, 5]) {
+      expect(caught(() => decodeSubtaskState(encodeState({ subtaskIndex: 0, operators: { op } }), 'x'))).toBeInstanceOf(CorruptStateError);
+    }
   });
 });

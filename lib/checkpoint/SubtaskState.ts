@@ -9,10 +9,18 @@
  * state goes back to the same subtask when the parallelism is unchanged,
  * and otherwise is concatenated in old-subtask order and dealt round-robin
  * over the new subtasks (Flink's round-robin redistribution).
+ *
+ * List items follow the state-value policy (stateValues.ts): encoding
+ * refuses what cannot be written faithfully with a StateSerializationError
+ * naming the operator's uid and the list, and marks the lists that hold
+ * tagged values so decoding revives only those.
  */
-import { CorruptStateError, RestoreError } from '../errors';
+import { CorruptStateError, RestoreError, type StateSerializationError } from '../errors';
 import { decodeState, encodeState } from '../state/codec';
 import type { KeyedStateHandle } from '../state/HeapKeyedStateBackend';
+import { OPERATOR_STATE_PREFIX } from '../state/OperatorStateStore';
+import { fromEncodable } from '../state/stateValueReader';
+import { asStateSerializationError, toEncodable } from '../state/stateValues';
 
 export interface OperatorSubtaskState {
   readonly keyed?: KeyedStateHandle;
@@ -22,6 +30,18 @@ export interface OperatorSubtaskState {
 export interface SubtaskState {
   readonly subtaskIndex: number;
   readonly operators: Readonly<Record<string, OperatorSubtaskState>>;
+  /**
+   * A value of this state could not be serialised: encoding the state
+   * throws this error. The refusal so reaches exactly the snapshots that
+   * are stored (a job without checkpoint storage never encodes its final
+   * snapshot).
+   */
+  readonly refused?: StateSerializationError;
+}
+
+/** An operator's state as written: `t` names the lists holding tagged values. */
+interface WrittenOperatorState extends OperatorSubtaskState {
+  readonly t?: readonly string[];
 }
 
 /** The state one operator of one new subtask starts from. */
@@ -33,12 +53,63 @@ export interface OperatorRestoreState {
   readonly allLists: Readonly<Record<string, readonly unknown[]>>;
 }
 
+/** The subtask state as bytes; throws `state.refused`, or a StateSerializationError for a list item that cannot be written. */
 export function encodeSubtaskState(state: SubtaskState): Uint8Array {
-  return encodeState(state);
+  if (state.refused !== undefined) throw state.refused;
+  const operators: Record<string, WrittenOperatorState> = {};
+  for (const [uid, op] of Object.entries(state.operators)) {
+    if (op.lists === undefined) {
+      operators[uid] = op;
+      continue;
+    }
+    const lists: Record<string, unknown> = {};
+    const tagged: string[] = [];
+    for (const [name, items] of Object.entries(op.lists)) {
+      let p: unknown;
+      try {
+        p = toEncodable(items);
+      } catch (e) {
+        throw asStateSerializationError(e, { kind: 'list', state: name, operator: { uid } });
+      }
+      if (p !== items) tagged.push(name);
+      lists[name] = p;
+    }
+    const written: WrittenOperatorState = { ...(op.keyed ? { keyed: op.keyed } : {}), lists: lists as Record<string, unknown[]> };
+    operators[uid] = tagged.length > 0 ? { ...written, t: tagged } : written;
+  }
+  return encodeState({ subtaskIndex: state.subtaskIndex, operators });
 }
 
+/**
+ * Reads what encodeSubtaskState wrote: CorruptStateError for anything else.
+ * Items of a state type this process has not registered are an
+ * UnknownStateTypeError, except in operator list state, where they wait for
+ * the list's descriptor (OperatorStateStore).
+ */
 export function decodeSubtaskState(bytes: Uint8Array, where: string): SubtaskState {
-  return checkSubtaskState(decodeState<unknown>(bytes, where), where);
+  const s = checkSubtaskState(decodeState<unknown>(bytes, where), where);
+  const ops = s.operators as Record<string, WrittenOperatorState>;
+  const operators: Record<string, OperatorSubtaskState> = {};
+  for (const [uid, op] of Object.entries(ops)) {
+    if (typeof op !== 'object' || op === null) throw new CorruptStateError(`${where}: operator '${uid}' has no state object`);
+    if (op.t === undefined) {
+      operators[uid] = op;
+      continue;
+    }
+    const lists = op.lists as Record<string, unknown> | undefined;
+    if (!Array.isArray(op.t) || typeof lists !== 'object' || lists === null) {
+      throw new CorruptStateError(`${where}: operator '${uid}': malformed list marks`);
+    }
+    const revived: Record<string, readonly unknown[]> = { ...(lists as Record<string, unknown[]>) };
+    for (const name of op.t) {
+      const items = typeof name === 'string' && Object.hasOwn(lists, name) ? lists[name] : undefined;
+      if (!Array.isArray(items)) throw new CorruptStateError(`${where}: operator '${uid}': marked list ${String(name)} is not a list`);
+      const defer = name.startsWith(OPERATOR_STATE_PREFIX);
+      revived[name] = items.map((x, i) => fromEncodable(x, () => `list '${name}' of operator uid '${uid}' (item ${i}) in ${where}`, defer));
+    }
+    operators[uid] = { ...(op.keyed ? { keyed: op.keyed } : {}), lists: revived };
+  }
+  return { subtaskIndex: s.subtaskIndex, operators };
 }
 
 const STATE_KINDS = new Set(['value', 'list', 'map', 'reducing', 'aggregating']);

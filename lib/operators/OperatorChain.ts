@@ -8,7 +8,7 @@
  * Lifecycle calls (open, endInput, close) are attributed to the member that
  * failed.
  */
-import { asUserFunctionError, type OperatorLocation } from '../errors';
+import { asUserFunctionError, StateSerializationError, type OperatorLocation } from '../errors';
 import type { OperatorRestoreState, OperatorSubtaskState, SubtaskState } from '../checkpoint/SubtaskState';
 import { assignSplits, type ReaderOutput } from '../connectors/Source';
 import { chainedSuccessors, type JobVertex } from '../graph/JobGraph';
@@ -225,17 +225,24 @@ export class OperatorChain {
       throw e;
     }
     const subtaskIndex = this.subtaskIndex;
-    const uids = this.vertex.nodes.map((n) => n.uid);
+    const nodes = this.vertex.nodes;
     return {
       checkpointId,
       release: () => keyed.forEach((k) => k.release()),
       write: async () => {
         const operators: Record<string, OperatorSubtaskState> = {};
-        for (const uid of uids) {
+        for (const { uid, name } of nodes) {
           const k = keyed.get(uid);
           const l = lists.get(uid);
           if (k === undefined && l === undefined) continue;
-          operators[uid] = { ...(k ? { keyed: await k.write() } : {}), ...(l ? { lists: l } : {}) };
+          try {
+            operators[uid] = { ...(k ? { keyed: await k.write() } : {}), ...(l ? { lists: l } : {}) };
+          } catch (e) {
+            keyed.forEach((x) => x.release());
+            // A value that cannot be serialised refuses the snapshot where it is stored (see SubtaskState.refused).
+            if (e instanceof StateSerializationError) return { subtaskIndex, operators, refused: e.withOperator({ name, uid }) };
+            throw e;
+          }
         }
         return { subtaskIndex, operators };
       },

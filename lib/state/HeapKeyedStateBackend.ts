@@ -8,11 +8,16 @@
  * group (yielding to the event loop every few thousand entries) into a
  * KeyedStateHandle. `restore()` takes any set of handles — from the same or a
  * different parallelism — and keeps the key groups of this backend's range.
+ * Values go through the state-value walk (stateValues.ts): one that cannot
+ * be written faithfully fails `write()` with a StateSerializationError
+ * naming the state and the key; restored values of a state type that is not
+ * registered yet wait until the state's descriptor (which may declare it)
+ * is seen.
  */
-import { StateAccessError, CorruptStateError } from '../errors';
+import { StateAccessError, CorruptStateError, preview } from '../errors';
 import { decodeState, encodeState } from './codec';
 import { CopyOnWriteStateMap, type StateMapSnapshot } from './CopyOnWriteStateMap';
-import { assignToKeyGroup, KeyGroupRange, type StateKey } from './KeyGroup';
+import { assignToKeyGroup, denormalizeKey, KeyGroupRange, type StateKey } from './KeyGroup';
 import {
   HeapAggregatingState,
   HeapListState,
@@ -22,12 +27,18 @@ import {
   type KeyContext,
 } from './KeyedState';
 import type { StateDescriptor, StateKind } from './StateDescriptor';
+import { fromEncodable, resolveStateValue } from './stateValueReader';
+import { asStateSerializationError, toEncodable } from './stateValues';
+import { UnresolvedStateValue } from './taggedForm';
 
 /** Serialised keyed state of one subtask: one encoded block per non-empty key group. */
 export interface KeyedStateHandle {
   readonly keyGroupRange: { readonly start: number; readonly end: number };
   readonly states: readonly { readonly name: string; readonly kind: StateKind }[];
-  /** Encoded columns `{ s: stateIndex[], k: key[], v: value[] }` per key group. */
+  /**
+   * Encoded columns `{ s: stateIndex[], k: key[], v: value[], t?: index[] }` per key group;
+   * `t` lists the entries whose value is in tagged form (registered types, Buffers, ...).
+   */
   readonly keyGroups: readonly { readonly keyGroup: number; readonly bytes: Uint8Array }[];
 }
 
@@ -45,6 +56,8 @@ interface Registered {
   readonly kind: StateKind;
   readonly table: Table;
   state?: unknown;
+  /** Some restored values wait for their state type (UnresolvedStateValue). */
+  pending?: boolean;
 }
 
 const YIELD_EVERY = 4096;
@@ -78,6 +91,7 @@ export class HeapKeyedStateBackend implements KeyContext {
         `state '${descriptor.name}' is registered as ${r.kind} state and cannot be used as ${descriptor.kind} state`,
       );
     }
+    if (r.pending) resolvePending(r);
     if (r.state === undefined) r.state = createState(this, r.table, descriptor);
     return r.state;
   }
@@ -91,6 +105,7 @@ export class HeapKeyedStateBackend implements KeyContext {
   /** Raw entries of the named state: key → value (a list, a Map, an accumulator, per the state's kind). */
   *entries(stateName: string): IterableIterator<[StateKey, unknown]> {
     const r = this.states.get(stateName);
+    if (r?.pending) resolvePending(r);
     if (r) yield* r.table.entries();
   }
 
@@ -121,25 +136,33 @@ export class HeapKeyedStateBackend implements KeyContext {
     for (const h of handles) {
       const overlap = this.keyGroupRange.intersection(KeyGroupRange.of(h.keyGroupRange.start, h.keyGroupRange.end));
       if (overlap.size === 0) continue;
-      const tables = h.states.map((s) => this.tableFor(s.name, s.kind));
+      const registered = h.states.map((s) => this.registeredFor(s.name, s.kind));
       for (const g of h.keyGroups) {
         if (!overlap.contains(g.keyGroup)) continue;
         const cols = decodeState<KeyGroupColumns>(g.bytes, `key group ${g.keyGroup}`);
         if (!isColumns(cols)) throw new CorruptStateError(`key group ${g.keyGroup}: not a column block`);
+        const tagged = cols.t ?? [];
+        let next = 0;
         for (let j = 0; j < cols.k.length; j++) {
-          const table = tables[cols.s[j]];
+          const r = registered[cols.s[j]];
           const k = cols.k[j];
-          if (table === undefined) throw new CorruptStateError(`key group ${g.keyGroup}: unknown state index ${cols.s[j]}`);
+          if (r === undefined) throw new CorruptStateError(`key group ${g.keyGroup}: unknown state index ${cols.s[j]}`);
           if (assignToKeyGroup(k, this.maxParallelism) !== g.keyGroup) {
             throw new CorruptStateError(`key group ${g.keyGroup}: key ${String(k)} belongs to another key group`);
           }
-          table.set(k, cols.v[j]);
+          let v = cols.v[j];
+          if (tagged[next] === j) {
+            next++;
+            v = fromEncodable(v, () => describeEntry(r.name, k), true);
+            if (v instanceof UnresolvedStateValue) r.pending = true;
+          }
+          r.table.set(k, v);
         }
       }
     }
   }
 
-  private tableFor(name: string, kind: StateKind): Table {
+  private registeredFor(name: string, kind: StateKind): Registered {
     let r = this.states.get(name);
     if (r === undefined) {
       r = { name, kind, table: new CopyOnWriteStateMap() };
@@ -147,8 +170,20 @@ export class HeapKeyedStateBackend implements KeyContext {
     } else if (r.kind !== kind) {
       throw new CorruptStateError(`state '${name}' was checkpointed as ${kind} state but is registered as ${r.kind}`);
     }
-    return r.table;
+    return r;
   }
+}
+
+/** Restored values of a state type registered since (by the state's descriptor); UnknownStateTypeError if still unknown. */
+function resolvePending(r: Registered): void {
+  const waiting: [StateKey, UnresolvedStateValue][] = [];
+  for (const [k, v] of r.table.entries()) if (v instanceof UnresolvedStateValue) waiting.push([k, v]);
+  for (const [k, v] of waiting) r.table.set(k, resolveStateValue(v, () => describeEntry(r.name, k)));
+  r.pending = false;
+}
+
+function describeEntry(state: string, key: StateKey): string {
+  return `keyed state '${state}' (key ${preview(denormalizeKey(key))})`;
 }
 
 function createState(keys: KeyContext, table: Table, d: StateDescriptor): unknown {
@@ -170,14 +205,27 @@ interface KeyGroupColumns {
   readonly s: number[];
   readonly k: StateKey[];
   readonly v: unknown[];
+  /** Ascending indexes of the entries whose value is in tagged form; absent when none. */
+  t?: number[];
 }
 
 function isColumns(c: unknown): c is KeyGroupColumns {
   const x = c as KeyGroupColumns;
   return (
     typeof x === 'object' && x !== null && Array.isArray(x.s) && Array.isArray(x.k) && Array.isArray(x.v) &&
-    x.s.length === x.k.length && x.k.length === x.v.length
+    x.s.length === x.k.length && x.k.length === x.v.length && (x.t === undefined || isIndexList(x.t, x.v.length))
   );
+}
+
+/** Strictly ascending integers in [0, length). */
+function isIndexList(t: unknown, length: number): boolean {
+  if (!Array.isArray(t)) return false;
+  let last = -1;
+  for (const i of t) {
+    if (!Number.isInteger(i) || i <= last || i >= length) return false;
+    last = i;
+  }
+  return true;
 }
 
 async function writeHandle(
@@ -190,12 +238,19 @@ async function writeHandle(
   let n = 0;
   for (let i = 0; i < snaps.length; i++) {
     for (const [k, v] of snaps[i].entries()) {
+      let p: unknown;
+      try {
+        p = toEncodable(v);
+      } catch (e) {
+        throw asStateSerializationError(e, { kind: 'keyed', state: registered[i].name, key: denormalizeKey(k) });
+      }
       const g = assignToKeyGroup(k, maxParallelism);
       let cols = groups.get(g);
       if (cols === undefined) groups.set(g, (cols = { s: [], k: [], v: [] }));
+      if (p !== v) (cols.t ??= []).push(cols.v.length);
       cols.s.push(i);
       cols.k.push(k);
-      cols.v.push(v);
+      cols.v.push(p);
       if (++n % YIELD_EVERY === 0) await yieldToEventLoop();
     }
   }

@@ -1,6 +1,8 @@
 /** OperatorStateStore: list state per subtask, snapshots isolated by copy, restore keeps only its own prefixed lists. */
+import { UnknownStateTypeError } from '../errors';
 import { OPERATOR_STATE_PREFIX, OperatorStateStore } from './OperatorStateStore';
 import { ListStateDescriptor } from './StateDescriptor';
+import { UnresolvedStateValue } from './taggedForm';
 
 test('lists by name; a snapshot holds deep copies of the non-empty ones, prefixed', () => {
   const store = new OperatorStateStore();
@@ -23,4 +25,19 @@ test('restore takes the prefixed lists and ignores an operator’s own lists', (
   const store = new OperatorStateStore({ [`${OPERATOR_STATE_PREFIX}count`]: [5, 7], committables: ['x'] });
   expect(store.getListState(new ListStateDescriptor<number>('count')).get()).toEqual([5, 7]);
   expect(store.getListState(new ListStateDescriptor<string>('committables')).get()).toEqual([]);
+});
+
+test('restored items of a type registered by the list’s descriptor are resolved when the list is first used', () => {
+  class Offset {
+    constructor(readonly at = 0) {}
+    next(): number {
+      return this.at + 1;
+    }
+  }
+  const item = new UnresolvedStateValue({ '\u0000type': 'store.Offset', '\u0000data': { at: 41 } }, 'store.Offset');
+  const store = new OperatorStateStore({ [`${OPERATOR_STATE_PREFIX}offsets`]: [item, 7] });
+  expect(() => store.getListState(new ListStateDescriptor('offsets'))).toThrow(UnknownStateTypeError);
+  const list = store.getListState(new ListStateDescriptor<Offset | number>('offsets', { types: [{ type: Offset, name: 'store.Offset' }] }));
+  expect((list.get()[0] as Offset).next()).toBe(42);
+  expect(list.get()[1]).toBe(7);
 });

@@ -2,7 +2,11 @@
  * State descriptors: the name and kind of a piece of keyed state, as a user
  * declares it in `open()` (Flink's ValueStateDescriptor and friends). The name
  * identifies the state in checkpoints and savepoints, so keep it stable.
+ * A descriptor may list the classes its values hold (`types`, Flink's type
+ * information): they are registered as state types (StateTypeRegistry), so
+ * their instances come back from a checkpoint as instances of the class.
  */
+import { registerStateTypes, type StateTypeDeclaration } from './StateTypeRegistry';
 
 export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
 
@@ -13,18 +17,30 @@ export interface AggregateFunction<IN, ACC, OUT> {
   merge?(a: ACC, b: ACC): ACC;
 }
 
+export interface StateDescriptorOptions {
+  /**
+   * Classes whose instances this state holds (at any depth), each a class
+   * or `{ type, name?, toData?, fromData? }`: registered as with
+   * registerStateType. Throws StateTypeError on a conflicting registration.
+   */
+  readonly types?: readonly StateTypeDeclaration[];
+}
+
 abstract class StateDescriptorBase {
   abstract readonly kind: StateKind;
-  constructor(readonly name: string) {
+  readonly types: readonly StateTypeDeclaration[];
+  constructor(readonly name: string, options?: StateDescriptorOptions) {
     if (typeof name !== 'string' || name.length === 0) throw new TypeError('a state descriptor needs a non-empty name');
+    this.types = options?.types ?? [];
+    registerStateTypes(this.types);
   }
 }
 
 export class ValueStateDescriptor<T> extends StateDescriptorBase {
   readonly kind = 'value' as const;
   /** Returned by `value()` while nothing is stored; never shared with user code by reference. */
-  constructor(name: string, readonly defaultValue?: T) {
-    super(name);
+  constructor(name: string, readonly defaultValue?: T, options?: StateDescriptorOptions) {
+    super(name, options);
   }
 }
 
@@ -40,15 +56,15 @@ export class MapStateDescriptor<UK, UV> extends StateDescriptorBase {
 
 export class ReducingStateDescriptor<T> extends StateDescriptorBase {
   readonly kind = 'reducing' as const;
-  constructor(name: string, readonly reduceFunction: (a: T, b: T) => T) {
-    super(name);
+  constructor(name: string, readonly reduceFunction: (a: T, b: T) => T, options?: StateDescriptorOptions) {
+    super(name, options);
   }
 }
 
 export class AggregatingStateDescriptor<IN, ACC, OUT> extends StateDescriptorBase {
   readonly kind = 'aggregating' as const;
-  constructor(name: string, readonly aggregateFunction: AggregateFunction<IN, ACC, OUT>) {
-    super(name);
+  constructor(name: string, readonly aggregateFunction: AggregateFunction<IN, ACC, OUT>, options?: StateDescriptorOptions) {
+    super(name, options);
   }
 }
 
