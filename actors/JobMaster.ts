@@ -27,7 +27,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
 import { operatorResults, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
 import { rmdir } from 'node:fs/promises';
-import { checkpointIdOf } from '../lib/checkpoint/CheckpointLayout';
+import { checkpointIdOf, METADATA_FILE } from '../lib/checkpoint/CheckpointLayout';
 import { loadCheckpoint, operatorType, resolveSnapshotPath, type SnapshotPath } from '../lib/checkpoint/CheckpointLoader';
 import { MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
@@ -102,6 +102,8 @@ class JobMaster {
   private initial: { readonly snapshot: SnapshotPath; readonly checkpointId: number; readonly isSavepoint: boolean } | undefined;
   /** restoreMode CLAIM: the initial snapshot was deleted (or is being deleted). */
   private released = false;
+  /** Savepoints asked for before the job first ran. */
+  private readonly earlySavepoints: Extract<JobMasterMsg, { type: 'TriggerSavepoint' }>[] = [];
   private restartTimer: TimerHandle | undefined;
   private readonly result: Promise<JobResult>;
   private settle!: { resolve: (r: JobResult) => void; reject: (e: unknown) => void };
@@ -220,6 +222,8 @@ class JobMaster {
         return;
       }
       case 'TriggerSavepoint':
+        // Asked for right after submission: taken as soon as the job runs.
+        if (this.status === 'CREATED') return void this.earlySavepoints.push(msg);
         if (this.status !== 'RUNNING') return msg.reply({ error: new Error(`cannot take a savepoint while the job is ${this.status}`) });
         return this.checkpoints.triggerSavepoint(msg.directory, { terminate: msg.terminate, reply: msg.reply });
       case 'CancelJob':
@@ -305,6 +309,7 @@ class JobMaster {
     this.setStatus('RUNNING');
     for (const ref of this.subtasks.values()) tell(ref, { type: 'Deploy', resolve, identify });
     this.checkpoints.scheduleTick();
+    for (const m of this.earlySavepoints.splice(0)) this.checkpoints.triggerSavepoint(m.directory, { terminate: m.terminate, reply: m.reply });
   }
 
   private operatorsByUid(): Map<string, { maxParallelism: number; name: string; type: string }> {
@@ -426,6 +431,7 @@ class JobMaster {
    */
   private terminate(status: JobStatus, end: JobEnd, settle: () => void): void {
     this.restartTimer?.cancel();
+    for (const m of this.earlySavepoints.splice(0)) m.reply({ error: new Error(`cannot take a savepoint: the job is ${status}`) });
     this.stopSubtasks();
     stop(this.self);
     this.setStatus(status);
@@ -443,8 +449,9 @@ class JobMaster {
   /**
    * restoreMode CLAIM: the snapshot the job started from is deleted once the
    * job no longer needs it (a checkpoint of its own completed, or it ended).
-   * A claimed retained checkpoint takes the older checkpoints of its job run
-   * with it, and the run's directory when nothing else is left there.
+   * A claimed retained checkpoint takes the older and the unfinished
+   * checkpoints of its job run with it, and the run's directory when nothing
+   * else is left there.
    */
   private releaseInitial(): Promise<void> | undefined {
     if (this.options.config.restoreMode !== 'CLAIM' || this.initial === undefined || this.released) return undefined;
@@ -458,7 +465,9 @@ class JobMaster {
       if (isSavepoint) return;
       for (const name of await storage.list('')) {
         const id = checkpointIdOf(name);
-        if (id !== undefined && id <= checkpointId) await storage.removeDirectory(name);
+        if (id === undefined) continue;
+        // Older checkpoints of that run, and ones it never completed (it died writing them).
+        if (id <= checkpointId || !(await storage.list(name)).includes(METADATA_FILE)) await storage.removeDirectory(name);
       }
       if ((await storage.list('')).length === 0) await rmdir(storage.root);
     };

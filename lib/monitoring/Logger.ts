@@ -20,7 +20,7 @@ export interface Logger {
 const defaults = new Map<string, Logger>();
 
 /** A pino logger writing JSON lines to stderr, shared per level. */
-export function createDefaultLogger(level = process.env.WEIR_LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info')): Logger {
+export function createDefaultLogger(level = process.env.WEIR_LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'warn')): Logger {
   let l = defaults.get(level);
   if (l === undefined) {
     l = pino({ name: 'weir', level }, pino.destination({ dest: 2, sync: true }));
