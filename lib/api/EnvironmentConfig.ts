@@ -60,7 +60,7 @@ export interface EnvironmentOptions {
   /**
    * Where the engine logs (a pino logger, or anything with pino's
    * info/warn/error/debug/child methods); `false` for none. Default: pino to
-   * stderr at level `WEIR_LOG_LEVEL`, or 'info' ('silent' when NODE_ENV is
+   * stderr at level `WEIR_LOG_LEVEL`, or 'warn' ('silent' when NODE_ENV is
    * 'test').
    */
   logger?: Logger | false;

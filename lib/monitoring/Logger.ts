@@ -3,8 +3,9 @@
  * cause, checkpoint failures, restore choices, savepoints. One JSON line per
  * event on stderr by default; pass your own pino logger (or any object with
  * pino's methods) as the `logger` option to route them, or `false` for none.
- * The default level is `WEIR_LOG_LEVEL`, else 'info' — 'silent' when
- * NODE_ENV is 'test', so test runs stay quiet unless asked.
+ * The default level is `WEIR_LOG_LEVEL`, else 'warn' (restarts, failures,
+ * unusable checkpoints: what needs a look; 'info' adds the lifecycle) —
+ * 'silent' when NODE_ENV is 'test', so test runs stay quiet unless asked.
  */
 import pino from 'pino';
 
