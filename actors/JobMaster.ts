@@ -100,8 +100,8 @@ class JobMaster {
   private readonly log: Logger;
   /** The snapshot the job started from (savepointPath), once loaded: the last resort of every restore. */
   private initial: { readonly snapshot: SnapshotPath; readonly checkpointId: number; readonly isSavepoint: boolean } | undefined;
-  /** restoreMode CLAIM: the initial snapshot was deleted (or is being deleted). */
-  private released = false;
+  /** restoreMode CLAIM: the deletion of the initial snapshot, once started. */
+  private released: Promise<void> | undefined;
   /** Savepoints asked for before the job first ran. */
   private readonly earlySavepoints: Extract<JobMasterMsg, { type: 'TriggerSavepoint' }>[] = [];
   private restartTimer: TimerHandle | undefined;
@@ -378,7 +378,7 @@ class JobMaster {
       candidates.push({ id: stop.id, label: `the savepoint of the failed stop (${stop.location})`, storage: sp.storage, location: sp.location });
       candidates.sort((a, b) => b.id - a.id);
     }
-    if (this.initial !== undefined && !this.released) {
+    if (this.initial !== undefined && this.released === undefined) {
       const { snapshot, isSavepoint } = this.initial;
       candidates.push({ id: 0, label: `${isSavepoint ? 'savepoint' : 'checkpoint'} '${snapshot.path}' the job started from`, storage: snapshot.storage, location: snapshot.location });
     }
@@ -437,7 +437,7 @@ class JobMaster {
     this.setStatus(status);
     this.checkpoints
       .close(end)
-      .then(() => (end === 'FINISHED' || end === 'STOPPED' ? this.releaseInitial() : undefined))
+      .then(() => (end === 'FINISHED' || end === 'STOPPED' ? this.releaseInitial() : this.released))
       .catch((e: unknown) => this.log.warn({ err: describe(e) }, 'checkpoint storage cleanup failed'))
       .then(() => {
         this.options.onTerminated?.();
@@ -454,8 +454,7 @@ class JobMaster {
    * else is left there.
    */
   private releaseInitial(): Promise<void> | undefined {
-    if (this.options.config.restoreMode !== 'CLAIM' || this.initial === undefined || this.released) return undefined;
-    this.released = true;
+    if (this.options.config.restoreMode !== 'CLAIM' || this.initial === undefined || this.released) return this.released;
     const { snapshot, isSavepoint, checkpointId } = this.initial;
     const { storage } = snapshot;
     const { dir } = storage.parseLocation(snapshot.location);
@@ -471,7 +470,7 @@ class JobMaster {
       }
       if ((await storage.list('')).length === 0) await rmdir(storage.root);
     };
-    return release().catch((e: unknown) => this.log.warn({ path: snapshot.path, err: describe(e) }, 'could not delete the claimed snapshot'));
+    return (this.released = release().catch((e: unknown) => this.log.warn({ path: snapshot.path, err: describe(e) }, 'could not delete the claimed snapshot')));
   }
 
   private setStatus(status: JobStatus): void {
