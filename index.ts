@@ -66,6 +66,8 @@ export {
   GraphValidationError,
   ConfigurationError,
   UserFunctionError,
+  AsyncUserFunctionError,
+  KeyGroupMismatchError,
   InvalidKeyError,
   StateAccessError,
   CorruptStateError,

@@ -8,6 +8,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!uuid/)'],
   setupFiles: ['<rootDir>/property-tests/setup.ts'],
+  setupFilesAfterEnv: ['<rootDir>/property-tests/unhandledRejections.ts'],
   // A raised property budget (npm run test:long) runs for hours inside one test.
   testTimeout: process.env.FC_NUM_RUNS && Number(process.env.FC_NUM_RUNS) > 500 ? 24 * 3600 * 1000 : 120000,
 };

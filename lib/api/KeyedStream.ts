@@ -7,7 +7,7 @@
  *   stream.keyBy((o) => o.user).process(new Fraud()) // keyed state in process
  */
 import { GraphValidationError } from '../errors';
-import { byAggregator, fieldAggregator, max, min, numberAt, sum, type NumericField } from '../operators/aggregations';
+import { byAggregator, checkNumber, fieldAggregator, max, min, numberAt, sum, type NumericField } from '../operators/aggregations';
 import { KeyedProcessOperator } from '../operators/KeyedProcessOperator';
 import { StreamFilter } from '../operators/StreamFilter';
 import { StreamFlatMap } from '../operators/StreamFlatMap';
@@ -123,9 +123,4 @@ export class KeyedStream<T, K extends Key> {
   private keyed<O>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<O> {
     return this.stream.transform<O>(name, factory, this.keySelector);
   }
-}
-
-function checkNumber(v: unknown): number {
-  if (typeof v !== 'number') throw new TypeError(`aggregated value must be a number, got ${typeof v}`);
-  return v;
 }

@@ -2,8 +2,15 @@
  * reduce on a keyed stream (Flink's StreamGroupedReduceOperator): keeps one
  * reduced value per key in ValueState and emits the updated value for every
  * record. sum/min/max/minBy/maxBy are reduce functions over it.
+ *
+ * The emitted value is a copy of the state's (unless object reuse is on): a
+ * reduce function may change and return its accumulator, and whoever
+ * receives the emitted record may change it, without either reaching the
+ * other. A reduce function that returns a Promise fails the job.
  */
 import type { KeySelector, ReduceFunction } from '../api/functions';
+import { isThenable } from '../errors';
+import { copyValue } from '../state/copyValue';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import type { HeapValueState } from '../state/KeyedState';
 import { normalizeKey, type Key } from '../state/KeyGroup';
@@ -15,6 +22,7 @@ export const REDUCE_STATE_NAME = '_op_state';
 export class StreamGroupedReduce<I, T> extends AbstractStreamOperator<I, T> {
   private backend!: HeapKeyedStateBackend;
   private state!: HeapValueState<T>;
+  private copyOutput = true;
 
   /**
    * `prepare` turns an input record into the reduced type (identity when
@@ -32,6 +40,7 @@ export class StreamGroupedReduce<I, T> extends AbstractStreamOperator<I, T> {
   override open(ctx: OperatorContext, next: Input<T>): void {
     super.open(ctx, next);
     this.backend = ctx.keyedStateBackend!;
+    this.copyOutput = !ctx.objectReuse;
     this.state = this.backend.getState(new ValueStateDescriptor<T>(REDUCE_STATE_NAME)) as HeapValueState<T>;
   }
   processElement(input: I, timestamp: number | undefined): void {
@@ -46,7 +55,8 @@ export class StreamGroupedReduce<I, T> extends AbstractStreamOperator<I, T> {
     } catch (e) {
       throw this.userError(e, input);
     }
+    if (isThenable(next)) throw this.asyncResult(next, 'reduce function', input);
     this.state.update(next);
-    this.next.processElement(next, timestamp);
+    this.next.processElement(this.copyOutput ? copyValue(next) : next, timestamp);
   }
 }

@@ -43,6 +43,7 @@ function runKeyed<T, O>(input: T[], build: (ks: KeyedStream<T, any>) => SingleOu
       clock: new ManualClock(),
       keyedStateBackend: backend,
       runtimeContext: createRuntimeContext(location, 128, backend, new OperatorStateStore()),
+      objectReuse: false,
       defer: () => {
         throw new Error('unexpected defer');
       },

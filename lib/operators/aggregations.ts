@@ -7,6 +7,7 @@
  * array (tuple) positions.
  */
 import type { ReduceFunction } from '../api/functions';
+import { isThenable, ThenableReturnedError } from '../errors';
 
 export type NumericField<T> = keyof T & (string | number);
 
@@ -31,6 +32,15 @@ export function numberAt<T>(record: T, field: NumericField<T>): number {
   const v = (record as Record<string | number, unknown>)[field];
   if (typeof v !== 'number') {
     throw new TypeError(`field '${String(field)}' is ${v === undefined ? 'missing' : `not a number (${typeof v})`}`);
+  }
+  return v;
+}
+
+/** The number a sum/min/max selector returned; a TypeError when it is not one (a ThenableReturnedError for a Promise). */
+export function checkNumber(v: unknown): number {
+  if (typeof v !== 'number') {
+    if (isThenable(v)) throw new ThenableReturnedError('aggregation selector', v);
+    throw new TypeError(`aggregated value must be a number, got ${typeof v}`);
   }
   return v;
 }

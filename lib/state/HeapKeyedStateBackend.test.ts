@@ -4,7 +4,7 @@
  * write), rescaling 2 → 3 (and 3 → 1) by key-group ranges, corrupt handles →
  * CorruptStateError, typed values through the codec, and size()/keys().
  */
-import { CorruptStateError } from '../errors';
+import { CorruptStateError, KeyGroupMismatchError } from '../errors';
 import { encodeState } from './codec';
 import { HeapKeyedStateBackend, type KeyedStateHandle } from './HeapKeyedStateBackend';
 import { assignToKeyGroup, KeyGroupRange, normalizeKey, type StateKey } from './KeyGroup';
@@ -323,7 +323,7 @@ describe('rescaling', () => {
       const o = owner(k, neu);
       expect(read(neu[o], k)).toEqual(expectedRead(i));
       neu.forEach((b, bi) => {
-        if (bi !== o) expect(read(b, k)).toEqual(emptyRead);
+        if (bi !== o) expect(() => read(b, k)).toThrow(KeyGroupMismatchError); // not its key group: refused
       });
     });
     return neu;

@@ -9,10 +9,10 @@
  * KeyedStateHandle. `restore()` takes any set of handles — from the same or a
  * different parallelism — and keeps the key groups of this backend's range.
  */
-import { StateAccessError, CorruptStateError } from '../errors';
+import { StateAccessError, CorruptStateError, KeyGroupMismatchError } from '../errors';
 import { decodeState, encodeState } from './codec';
 import { CopyOnWriteStateMap, type StateMapSnapshot } from './CopyOnWriteStateMap';
-import { assignToKeyGroup, KeyGroupRange, type StateKey } from './KeyGroup';
+import { assignToKeyGroup, denormalizeKey, KeyGroupRange, type StateKey } from './KeyGroup';
 import {
   HeapAggregatingState,
   HeapListState,
@@ -58,8 +58,20 @@ export class HeapKeyedStateBackend implements KeyContext {
     readonly keyGroupRange: KeyGroupRange,
   ) {}
 
+  /**
+   * Scopes state access to `key`. Throws KeyGroupMismatchError when the key's
+   * key group is outside this backend's range: the record was routed by
+   * another key (a non-deterministic key selector), and its state would land
+   * on the wrong subtask and be lost on restore.
+   */
   setCurrentKey(key: StateKey): void {
-    this.key = key;
+    if (key !== this.key) {
+      const g = assignToKeyGroup(key, this.maxParallelism);
+      if (g < this.keyGroupRange.start || g > this.keyGroupRange.end) {
+        throw new KeyGroupMismatchError(denormalizeKey(key), g, this.keyGroupRange);
+      }
+      this.key = key;
+    }
   }
 
   currentKey(): StateKey {
