@@ -236,14 +236,18 @@ export function describe(e: unknown): string {
  */
 export function preview(v: unknown, max = 120): string {
   const out = { s: '', max };
-  render(v, 3, new Set(), out);
+  try {
+    render(v, 3, new Set(), out);
+  } catch {
+    out.s += '…(unprintable)'; // a throwing getter or proxy trap must not replace the error being reported
+  }
   return out.s.length > max ? `${out.s.slice(0, max)}…` : out.s;
 }
 
 function render(v: unknown, depth: number, seen: Set<object>, out: { s: string; max: number }): void {
   switch (typeof v) {
     case 'string':
-      out.s += JSON.stringify(v);
+      out.s += JSON.stringify(v.length > out.max ? v.slice(0, out.max) : v);
       return;
     case 'number':
       out.s += Object.is(v, -0) ? '-0' : String(v);

@@ -53,7 +53,11 @@ export class KeyedStream<T, K extends Key> {
     return this.keyed('Keyed Process', () => new KeyedProcessOperator(this.keySelector, fn));
   }
 
-  /** Emits the running reduction of each key for every record. Do not mutate the arguments. */
+  /**
+   * Emits the running reduction of each key for every record. The function
+   * may change and return its accumulator (the emitted record is a copy);
+   * it must not return a Promise.
+   */
   reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
     if (typeof fn !== 'function') throw new GraphValidationError('INVALID_ARGUMENT', 'reduce() needs a function');
     return this.keyed('Keyed Reduce', () => new StreamGroupedReduce<T, T>(this.keySelector, fn));
