@@ -143,6 +143,21 @@ test('objectReuse: true turns the copies off (the items themselves reach the sin
   expect(copies[0]).not.toBe(input[0]);
 });
 
+test('built-in aggregations emit copies even with objectReuse: their state object changes in place', async () => {
+  const out = await StreamExecutionEnvironment.create({ objectReuse: true })
+    .fromCollection([
+      { k: 'a', n: 1 },
+      { k: 'a', n: 2 },
+    ])
+    .keyBy((r) => r.k)
+    .sum('n')
+    .executeAndCollect();
+  expect(out).toEqual([
+    { k: 'a', n: 1 },
+    { k: 'a', n: 3 },
+  ]);
+});
+
 test('objectReuse must be a boolean', () => {
   expect(() => StreamExecutionEnvironment.create({ objectReuse: 'yes' as never })).toThrow(/'objectReuse': must be a boolean/);
 });
