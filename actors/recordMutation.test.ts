@@ -143,6 +143,22 @@ test('objectReuse: true turns the copies off (the items themselves reach the sin
   expect(copies[0]).not.toBe(input[0]);
 });
 
+test('objectReuse reaches the operators: a process function emits its own object, not a copy', async () => {
+  const kept = { n: 0 };
+  const seen: unknown[] = [];
+  const env = StreamExecutionEnvironment.create({ objectReuse: true });
+  env
+    .fromCollection([1])
+    .process({
+      processElement(_x: number, _ctx: unknown, out: Collector<Count>) {
+        out.collect(kept);
+      },
+    })
+    .sinkTo((r) => void seen.push(r));
+  await env.execute();
+  expect(seen[0]).toBe(kept);
+});
+
 test('built-in aggregations emit copies even with objectReuse: their state object changes in place', async () => {
   const out = await StreamExecutionEnvironment.create({ objectReuse: true })
     .fromCollection([
