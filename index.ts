@@ -80,6 +80,8 @@ export {
   GraphValidationError,
   ConfigurationError,
   UserFunctionError,
+  AsyncUserFunctionError,
+  KeyGroupMismatchError,
   InvalidKeyError,
   StateAccessError,
   CorruptStateError,

@@ -59,21 +59,23 @@ export interface OperatorLocation {
  * record (open, close, end of input).
  */
 export class UserFunctionError extends WeirError {
-  readonly code = 'USER_FUNCTION_FAILED';
+  readonly code: 'USER_FUNCTION_FAILED' | 'ASYNC_USER_FUNCTION' = 'USER_FUNCTION_FAILED';
   constructor(
     readonly location: OperatorLocation,
     readonly position: number,
     readonly phase: 'open' | 'process' | 'end-input' | 'close' | 'poll' | 'partition' | 'snapshot' | 'restore' | 'notify',
     cause: unknown,
     readonly record?: unknown,
+    /** What went wrong, when not the cause's message. */
+    detail?: string,
   ) {
     super(
       `${phase === 'process' ? 'processing' : phase} failed in operator '${location.operator}' ` +
         `(uid ${location.uid}), subtask ${location.subtaskIndex + 1}/${location.parallelism}` +
         (position > 0 ? `, record #${position}` : '') +
         (record !== undefined ? ` ${preview(record)}` : '') +
-        `: ${describe(cause)}`,
-      { cause },
+        `: ${detail ?? describe(cause)}`,
+      cause === undefined ? undefined : { cause },
     );
   }
 }
@@ -101,14 +103,106 @@ export class AsyncTimeoutError extends WeirError {
   }
 }
 
+/** Where asynchronous user code belongs instead. */
+export const ASYNC_HINT =
+  'user functions are synchronous — use AsyncDataStream.orderedWait/unorderedWait for asynchronous calls';
+
+/**
+ * A user function returned a Promise (or another thenable) where a value is
+ * expected: an `async` map, filter, flatMap, reduce, key selector,
+ * processElement, open/close, state function or source reader. The job
+ * fails at the first such record; the promise's rejection is handled, so it
+ * never becomes an unhandled rejection. `functionName` says which function
+ * (e.g. "map function", "key selector").
+ */
+export class AsyncUserFunctionError extends UserFunctionError {
+  override readonly code = 'ASYNC_USER_FUNCTION' as const;
+  constructor(
+    location: OperatorLocation,
+    position: number,
+    phase: UserFunctionError['phase'],
+    readonly functionName: string,
+    record?: unknown,
+  ) {
+    super(location, position, phase, undefined, record, `the ${functionName} returned a Promise; ${ASYNC_HINT}`);
+  }
+}
+
+/**
+ * A user function returned a thenable in engine code that does not know its
+ * operator (state functions, aggregation selectors, source readers);
+ * `asUserFunctionError` turns it into an AsyncUserFunctionError naming the
+ * operator. Constructing it handles the thenable's rejection.
+ */
+export class ThenableReturnedError extends WeirError {
+  readonly code = 'ASYNC_USER_FUNCTION';
+  constructor(readonly functionName: string, result: PromiseLike<unknown>) {
+    super(`the ${functionName} returned a Promise; ${ASYNC_HINT}`);
+    handleRejection(result);
+  }
+}
+
+/** Is `v` a Promise or another thenable? (An object with a `then` method.) */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+const ignore = (): void => {};
+
+/** Marks a thenable's rejection handled: a failed job must not also leave an unhandled rejection. */
+export function handleRejection(v: PromiseLike<unknown>): void {
+  try {
+    v.then(undefined, ignore);
+  } catch {
+    // a hostile `then` that throws: nothing to handle
+  }
+}
+
 /** A key selector returned something that cannot be a key. */
 export class InvalidKeyError extends WeirError {
   readonly code = 'INVALID_KEY';
   constructor(readonly key: unknown) {
     super(
-      `key ${preview(key)} is not valid: keys must be strings, finite numbers, booleans, ` +
-        `bigints, or arrays of those`,
+      isThenable(key)
+        ? `the key selector returned a Promise; ${ASYNC_HINT}`
+        : `key ${preview(key)} is not valid: keys must be strings, finite numbers, booleans, ` +
+            `bigints, or arrays of those`,
     );
+    if (isThenable(key)) handleRejection(key);
+  }
+}
+
+/**
+ * Keyed state was accessed for a key whose key group this subtask does not
+ * own: the record was routed by one key and its state looked up by another.
+ * The cause is almost always a key selector that is not a deterministic
+ * function of the record (random salting, a clock, a counter), or a record
+ * changed after it was emitted. Left alone, such a job would spread a key's
+ * state over several subtasks and lose it on the next restore, so it fails
+ * (as Flink does). `location` names the operator once an operator saw it.
+ */
+export class KeyGroupMismatchError extends WeirError {
+  readonly code = 'KEY_GROUP_MISMATCH';
+  constructor(
+    readonly key: unknown,
+    readonly keyGroup: number,
+    readonly keyGroupRange: { readonly start: number; readonly end: number },
+    readonly location?: OperatorLocation,
+  ) {
+    super(
+      `key ${preview(key)} belongs to key group ${keyGroup}, but ` +
+        (location
+          ? `operator '${location.operator}' (uid ${location.uid}), subtask ${location.subtaskIndex + 1}/${location.parallelism}`
+          : 'this subtask') +
+        ` owns key groups ${keyGroupRange.start}..${keyGroupRange.end}: the record was partitioned by a different key ` +
+        `than its state is accessed with. Key selectors must be deterministic functions of the record ` +
+        `(no randomness, clock or counters), and records must not change after they were emitted`,
+    );
+  }
+
+  /** The same error, naming the operator and subtask. */
+  at(location: OperatorLocation): KeyGroupMismatchError {
+    return new KeyGroupMismatchError(this.key, this.keyGroup, this.keyGroupRange, location);
   }
 }
 
@@ -297,19 +391,116 @@ export function describe(e: unknown): string {
   return preview(e);
 }
 
+/**
+ * A short, faithful rendering of a value for messages: JSON-like, but NaN,
+ * ±Infinity, -0, undefined, bigints, functions, symbols, Maps, Sets, Dates,
+ * class names and cycles print as what they are (JSON.stringify would say
+ * `null`, drop them or throw). Cut to `max` characters.
+ */
 export function preview(v: unknown, max = 120): string {
-  let s: string;
+  const out = { s: '', max };
   try {
-    s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : (JSON.stringify(v) ?? String(v));
+    render(v, 3, new Set(), out);
   } catch {
-    s = String(v);
+    out.s += '…(unprintable)'; // a throwing getter or proxy trap must not replace the error being reported
   }
-  return s.length > max ? `${s.slice(0, max)}…` : s;
+  return out.s.length > max ? `${out.s.slice(0, max)}…` : out.s;
+}
+
+function render(v: unknown, depth: number, seen: Set<object>, out: { s: string; max: number }): void {
+  switch (typeof v) {
+    case 'string':
+      out.s += JSON.stringify(v.length > out.max ? v.slice(0, out.max) : v);
+      return;
+    case 'number':
+      out.s += Object.is(v, -0) ? '-0' : String(v);
+      return;
+    case 'bigint':
+      out.s += `${v}n`;
+      return;
+    case 'boolean':
+    case 'undefined':
+      out.s += String(v);
+      return;
+    case 'symbol':
+      out.s += v.toString();
+      return;
+    case 'function':
+      out.s += `[Function${v.name ? ` ${v.name}` : ''}]`;
+      return;
+  }
+  if (v === null) {
+    out.s += 'null';
+    return;
+  }
+  const o = v as object;
+  if (seen.has(o)) {
+    out.s += '[Circular]';
+    return;
+  }
+  if (o instanceof Date) {
+    out.s += `Date(${Number.isNaN(o.getTime()) ? 'Invalid' : o.toISOString()})`;
+    return;
+  }
+  if (o instanceof Error) {
+    out.s += `${o.name}(${JSON.stringify(o.message)})`;
+    return;
+  }
+  if (isThenable(o)) {
+    out.s += 'Promise';
+    return;
+  }
+  const name = className(o);
+  if (depth === 0) {
+    out.s += `${name}{…}`;
+    return;
+  }
+  seen.add(o);
+  const items = (open: string, close: string, each: Iterable<unknown>, item: (x: any) => void) => {
+    out.s += open;
+    let first = true;
+    for (const x of each) {
+      if (out.s.length > out.max) {
+        out.s += '…';
+        break;
+      }
+      if (!first) out.s += ',';
+      first = false;
+      item(x);
+    }
+    out.s += close;
+  };
+  const value = (x: unknown) => render(x, depth - 1, seen, out);
+  if (Array.isArray(o)) items(name === 'Array' ? '[' : `${name}[`, ']', o, value);
+  else if (ArrayBuffer.isView(o) && !(o instanceof DataView)) items(`${name}[`, ']', o as unknown as Iterable<unknown>, value);
+  else if (o instanceof Map) {
+    items(`${name}{`, '}', o, ([k, x]: [unknown, unknown]) => {
+      value(k);
+      out.s += '=>';
+      value(x);
+    });
+  } else if (o instanceof Set) items(`${name}[`, ']', o, value);
+  else {
+    items(name === 'Object' || name === '' ? '{' : `${name}{`, '}', Object.keys(o), (k: string) => {
+      out.s += `${JSON.stringify(k)}:`;
+      value((o as Record<string, unknown>)[k]);
+    });
+  }
+  seen.delete(o);
+}
+
+function className(o: object): string {
+  const proto: unknown = Object.getPrototypeOf(o);
+  if (proto === null) return '';
+  const ctor = (proto as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' ? ctor.name : '';
 }
 
 /**
  * Wraps a failure of user code once; an error already wrapped further down a
  * chain passes through, and so does an injected fault (it names its own place).
+ * A thenable returned where a value was expected becomes an
+ * AsyncUserFunctionError, a key-group mismatch learns its operator.
  */
 export function asUserFunctionError(
   e: unknown,
@@ -319,5 +510,8 @@ export function asUserFunctionError(
   record?: unknown,
 ): Error {
   if (e instanceof UserFunctionError || (e instanceof WeirError && e.code === 'INJECTED_FAULT')) return e;
+  if (e instanceof KeyGroupMismatchError) return e.location ? e : e.at(location);
+  if (e instanceof ThenableReturnedError) return new AsyncUserFunctionError(location, position, phase, e.functionName, record);
+  if (e instanceof InvalidKeyError && isThenable(e.key)) return new AsyncUserFunctionError(location, position, phase, 'key selector', record);
   return new UserFunctionError(location, position, phase, e, record);
 }

@@ -4,8 +4,12 @@
  * SingleOutputStreamOperator, on which uid(), name(), setParallelism() and
  * chaining hints apply; sinks return a DataStreamSink.
  *
- * Records are passed between operators by reference (no copy, as Flink with
- * object reuse): functions must not mutate the records they receive.
+ * Records are passed between chained operators by reference. A function may
+ * change the record it receives and emit it; stateful operators and
+ * fromCollection emit copies of what they keep (unless objectReuse), so an
+ * emitted record never changes afterwards. Do not change an object after
+ * emitting it if you keep it yourself (a closure), nor records of a stream
+ * that feeds several consumers (they share the object).
  */
 import { GraphValidationError } from '../errors';
 import { CollectSink } from '../connectors/CollectSink';

@@ -7,7 +7,7 @@
  *   stream.keyBy((o) => o.user).process(new Fraud()) // keyed state in process
  */
 import { GraphValidationError } from '../errors';
-import { byAggregator, fieldAggregator, max, min, numberAt, sum, type NumericField } from '../operators/aggregations';
+import { byAggregator, checkNumber, fieldAccumulator, max, min, numberAt, sum, type NumericField } from '../operators/aggregations';
 import { KeyedProcessOperator } from '../operators/KeyedProcessOperator';
 import { StreamFilter } from '../operators/StreamFilter';
 import { StreamFlatMap } from '../operators/StreamFlatMap';
@@ -53,10 +53,14 @@ export class KeyedStream<T, K extends Key> {
     return this.keyed('Keyed Process', () => new KeyedProcessOperator(this.keySelector, fn));
   }
 
-  /** Emits the running reduction of each key for every record. Do not mutate the arguments. */
+  /**
+   * Emits the running reduction of each key for every record. The function
+   * may change and return its accumulator (the emitted record is a copy);
+   * it must not return a Promise.
+   */
   reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
     if (typeof fn !== 'function') throw new GraphValidationError('INVALID_ARGUMENT', 'reduce() needs a function');
-    return this.keyed('Keyed Reduce', () => new StreamGroupedReduce<T, T>(this.keySelector, fn));
+    return this.keyed('Keyed Reduce', () => new StreamGroupedReduce<T, T>(this.keySelector, { kind: 'reduce', fn, pure: false }));
   }
 
   /** Running sum per key: of a field (record with the field replaced), of the records themselves (numbers), or of a selector ({ key, value }). */
@@ -81,13 +85,15 @@ export class KeyedStream<T, K extends Key> {
   /** The record with the smallest value of the field so far (the first on ties). */
   minBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
     const checked = (v: T) => (numberAt(v, field), v);
-    return this.keyed('Keyed MinBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c < cur), checked, true));
+    const fn = byAggregator(field, (c, cur) => c < cur);
+    return this.keyed('Keyed MinBy', () => new StreamGroupedReduce<T, T>(this.keySelector, { kind: 'reduce', fn, pure: true }, checked));
   }
 
   /** The record with the largest value of the field so far (the first on ties). */
   maxBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
     const checked = (v: T) => (numberAt(v, field), v);
-    return this.keyed('Keyed MaxBy', () => new StreamGroupedReduce<T, T>(this.keySelector, byAggregator(field, (c, cur) => c > cur), checked, true));
+    const fn = byAggregator(field, (c, cur) => c > cur);
+    return this.keyed('Keyed MaxBy', () => new StreamGroupedReduce<T, T>(this.keySelector, { kind: 'reduce', fn, pure: true }, checked));
   }
 
   map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {
@@ -105,17 +111,17 @@ export class KeyedStream<T, K extends Key> {
   private aggregate(name: string, by: Aggregate<T, K>, combine: (a: number, b: number) => number): SingleOutputStreamOperator<any> {
     const key = this.keySelector;
     if (by === undefined) {
-      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, number>(key, combine as ReduceFunction<number>, (v) => checkNumber(v), true));
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, number>(key, { kind: 'reduce', fn: combine, pure: true }, (v) => checkNumber(v)));
     }
     if (typeof by === 'function') {
       const select = by;
-      const reduce: ReduceFunction<KeyedAggregate<K>> = (a, b) => ({ key: a.key, value: combine(a.value, b.value) });
-      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, KeyedAggregate<K>>(key, reduce, (v, k) => ({ key: k as K, value: checkNumber(select(v)) }), true));
+      const fn = (a: { value: number }, b: KeyedAggregate<K>) => void (a.value = combine(a.value, b.value));
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, KeyedAggregate<K>>(key, { kind: 'accumulate', fn }, (v, k) => ({ key: k as K, value: checkNumber(select(v)) })));
     }
     if (typeof by === 'string' || typeof by === 'number') {
       // Checks every record's field, the first of each key included.
       const checked = (v: T) => (numberAt(v, by), v);
-      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, T>(key, fieldAggregator(by, combine), checked, true));
+      return this.keyed(`Keyed ${name}`, () => new StreamGroupedReduce<T, T>(key, { kind: 'accumulate', fn: fieldAccumulator(by, combine) }, checked));
     }
     throw new GraphValidationError('INVALID_ARGUMENT', `${name.toLowerCase()}() needs a field name, a selector or nothing`);
   }
@@ -123,9 +129,4 @@ export class KeyedStream<T, K extends Key> {
   private keyed<O>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<O> {
     return this.stream.transform<O>(name, factory, this.keySelector);
   }
-}
-
-function checkNumber(v: unknown): number {
-  if (typeof v !== 'number') throw new TypeError(`aggregated value must be a number, got ${typeof v}`);
-  return v;
 }

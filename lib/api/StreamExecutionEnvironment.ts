@@ -21,7 +21,7 @@ import type { CheckpointingMode } from '../checkpoint/BarrierHandler';
 import type { CheckpointStorage } from '../checkpoint/CheckpointStorage';
 import { FileSystemCheckpointStorage } from '../checkpoint/CheckpointStorage';
 import { ConfigurationError } from '../errors';
-import type { RestartStrategy } from '../recovery/RestartStrategies';
+import { validateRestartStrategy, type RestartStrategy } from '../recovery/RestartStrategies';
 import {
   resolveCheckpointConfig,
   resolveConfig,
@@ -69,11 +69,9 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
+  /** What the job does after a failure; throws ConfigurationError naming a bad field of a hand-built strategy. */
   setRestartStrategy(strategy: RestartStrategy): this {
-    if (strategy == null || typeof strategy.kind !== 'string') {
-      throw new ConfigurationError('restartStrategy', 'use RestartStrategies.fixedDelay(), exponentialDelay(), failureRate() or noRestart()');
-    }
-    this.base = { ...this.base, restartStrategy: strategy };
+    this.base = { ...this.base, restartStrategy: validateRestartStrategy(strategy) };
     return this;
   }
 
@@ -87,12 +85,12 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
-  /** A bounded, non-parallel source over the given items. */
+  /** A bounded, non-parallel source over the given items; emits copies of them (see EnvironmentOptions.objectReuse). */
   fromCollection<T>(items: Iterable<T>, name = 'Collection Source'): SingleOutputStreamOperator<T> {
     if (items == null || typeof (items as Iterable<T>)[Symbol.iterator] !== 'function') {
       throw new TypeError('fromCollection() needs an iterable');
     }
-    return this.fromSource(new CollectionSource([...items]), name);
+    return this.fromSource(new CollectionSource([...items], { objectReuse: this.config.objectReuse }), name);
   }
 
   /** Record i is fn(i), for `count` records or forever; deterministic, so replayable from any offset. */

@@ -59,16 +59,31 @@ describe('CollectionSource', () => {
     expect(poll(r)).toEqual({ records: [3, 4], status: 'END_OF_INPUT' });
   });
 
-  test('records are passed by reference, including undefined and null items', () => {
-    const obj = { x: 1 };
+  test('records are copies of the items, including undefined and null items; a replay copies again', () => {
+    const obj = { x: 1, nested: { y: [2] } };
     const s = new CollectionSource<unknown>([obj, undefined, null, 0]);
     const r = reader(s, 10);
     r.addSplits(s.createSplits(1));
     const { records, status } = poll(r);
     expect(status).toBe('END_OF_INPUT');
     expect(records).toHaveLength(4);
-    expect(records[0]).toBe(obj);
+    expect(records[0]).toEqual(obj);
+    expect(records[0]).not.toBe(obj);
     expect(records.slice(1)).toEqual([undefined, null, 0]);
+    // what downstream does to an emitted record reaches neither the item nor a replay
+    (records[0] as typeof obj).nested.y.push(3);
+    expect(obj).toEqual({ x: 1, nested: { y: [2] } });
+    const replay = reader(s, 10);
+    replay.addSplits(s.createSplits(1));
+    expect(poll(replay).records[0]).toEqual({ x: 1, nested: { y: [2] } });
+  });
+
+  test('with objectReuse the items themselves are emitted', () => {
+    const obj = { x: 1 };
+    const s = new CollectionSource<unknown>([obj], { objectReuse: true });
+    const r = reader(s, 10);
+    r.addSplits(s.createSplits(1));
+    expect(poll(r).records[0]).toBe(obj);
   });
 
   test('an empty collection, and a reader without splits, end at once', () => {

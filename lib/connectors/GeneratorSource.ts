@@ -5,9 +5,10 @@
  * carrying the next index it will yield, so a reader replays exactly from a
  * checkpointed offset, and splits can be redistributed at another parallelism.
  * An optional rate limit (records per second over all subtasks) paces output
- * on the injected clock.
+ * on the injected clock. A generator function that returns a Promise fails
+ * the job (ThenableReturnedError).
  */
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, isThenable, ThenableReturnedError } from '../errors';
 import type { Clock } from '../time/Clock';
 import { alwaysAvailable, type InputStatus, type ReaderOutput, type Source, type SourceReader, type SourceReaderContext, type SourceSplit } from './Source';
 
@@ -81,7 +82,11 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
     const count = this.count;
     const generate = this.generate;
     let i = split.next;
-    for (; budget > 0 && i < count; budget--, i += step) output.collect(generate(i));
+    for (; budget > 0 && i < count; budget--, i += step) {
+      const r = generate(i);
+      if (isThenable(r)) throw new ThenableReturnedError('generator function', r);
+      output.collect(r);
+    }
     split.next = i;
     if (i >= count) this.splits.splice(this.current % this.splits.length, 1);
     else this.current++;

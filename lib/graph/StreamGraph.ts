@@ -30,6 +30,8 @@ export interface StreamNode {
   readonly sink?: Sink<any>;
   readonly operatorFactory?: OperatorFactory;
   readonly stateKeySelector?: KeySelector<any>;
+  /** Operators emit the objects they keep instead of copies (EnvironmentOptions.objectReuse). */
+  readonly objectReuse?: boolean;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
 }
@@ -51,6 +53,7 @@ export interface StreamGraph {
 export interface StreamGraphDefaults {
   readonly parallelism: number;
   readonly maxParallelism: number;
+  readonly objectReuse?: boolean;
 }
 
 export function generateStreamGraph(
@@ -105,6 +108,7 @@ export function generateStreamGraph(
       sink: t.kind === 'sink' ? t.sink : undefined,
       operatorFactory: t.kind === 'source' ? undefined : t.operatorFactory,
       stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : undefined,
+      objectReuse: defaults.objectReuse ?? false,
       inEdges: [],
       outEdges: [],
     };

@@ -190,6 +190,7 @@ export class OperatorChain {
         clock: this.services.clock,
         keyedStateBackend: m.keyedStateBackend,
         runtimeContext: createRuntimeContext(m.location, m.node.maxParallelism, m.keyedStateBackend, m.operatorState),
+        objectReuse: m.node.objectReuse ?? false,
         defer: (w) => this.services.defer(w),
         mailbox: this.services.mailbox,
         sendOperatorEvent: (e) => this.services.sendOperatorEvent(m.location.uid, e),

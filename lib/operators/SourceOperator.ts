@@ -1,9 +1,12 @@
 /**
  * The head of a source chain: runs the source's reader over its assigned
  * splits and emits what it polls into the chain. Reader failures become
- * UserFunctionErrors naming the source subtask.
+ * UserFunctionErrors naming the source subtask; so do broken contracts — a
+ * `pollNext` status other than the three InputStatus values, an
+ * `isAvailable()` that returns no promise (AsyncUserFunctionError when
+ * `pollNext` itself returns one).
  */
-import { asUserFunctionError, type OperatorLocation } from '../errors';
+import { asUserFunctionError, AsyncUserFunctionError, handleRejection, isThenable, preview, UserFunctionError, type OperatorLocation } from '../errors';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../connectors/Source';
 import type { Clock } from '../time/Clock';
 
@@ -39,15 +42,41 @@ export class SourceOperator<T> {
 
   /** Polls one batch. */
   emitNext(): InputStatus {
+    let status: unknown;
     try {
-      return this.reader.pollNext(this.output);
+      status = this.reader.pollNext(this.output);
     } catch (e) {
       throw asUserFunctionError(e, this.location, this.recordsOut + 1, 'poll');
     }
+    if (status === 'MORE_AVAILABLE' || status === 'NOTHING_AVAILABLE' || status === 'END_OF_INPUT') return status;
+    if (isThenable(status)) {
+      handleRejection(status);
+      throw new AsyncUserFunctionError(this.location, 0, 'poll', 'source reader\'s pollNext()');
+    }
+    throw this.contractError(
+      `the source reader's pollNext() returned ${preview(status)}; it must return 'MORE_AVAILABLE', 'NOTHING_AVAILABLE' or 'END_OF_INPUT'`,
+    );
   }
 
+  /** Resolves when the reader may have data again; a rejection fails like a throw of pollNext. */
   isAvailable(): Promise<void> {
-    return this.reader.isAvailable();
+    let p: unknown;
+    try {
+      p = this.reader.isAvailable();
+    } catch (e) {
+      throw asUserFunctionError(e, this.location, 0, 'poll');
+    }
+    if (!isThenable(p)) {
+      throw this.contractError(`the source reader's isAvailable() returned ${preview(p)}; it must return a Promise`);
+    }
+    return Promise.resolve(p).then(
+      () => undefined,
+      (e: unknown) => Promise.reject(asUserFunctionError(e, this.location, 0, 'poll')),
+    );
+  }
+
+  private contractError(message: string): UserFunctionError {
+    return new UserFunctionError(this.location, 0, 'poll', new TypeError(message));
   }
 
   /** The reader's splits with their current positions. */

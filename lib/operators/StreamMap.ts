@@ -1,5 +1,6 @@
-/** map: one output record per input record; the timestamp is kept. */
+/** map: one output record per input record; the timestamp is kept. A Promise result fails the job. */
 import type { MapFunction } from '../api/functions';
+import { isThenable } from '../errors';
 import { AbstractStreamOperator } from './StreamOperator';
 
 export class StreamMap<I, O> extends AbstractStreamOperator<I, O> {
@@ -14,6 +15,7 @@ export class StreamMap<I, O> extends AbstractStreamOperator<I, O> {
     } catch (e) {
       throw this.userError(e, value);
     }
+    if (isThenable(out)) throw this.asyncResult(out, 'map function', value);
     this.next.processElement(out, timestamp);
   }
 }

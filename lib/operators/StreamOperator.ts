@@ -10,9 +10,22 @@
  * position; it wraps only its own user calls, so a failure further down the
  * chain keeps its own attribution. Operators are synchronous; async work (a
  * sink's write) is handed to the task with `ctx.defer`, and the task waits
- * for it before feeding the next input.
+ * for it before feeding the next input. A user function that returns a
+ * Promise where a value is expected fails with an AsyncUserFunctionError
+ * (`asyncResult`): one `typeof` test per object result.
+ *
+ * Records an operator receives are its own: it may change them and emit
+ * them. Operators that keep what they emit (state, fields of a process
+ * function) emit copies unless `ctx.objectReuse` is set, so an emitted
+ * record never changes afterwards.
  */
-import { asUserFunctionError, type OperatorLocation } from '../errors';
+import {
+  asUserFunctionError,
+  AsyncUserFunctionError,
+  handleRejection,
+  type OperatorLocation,
+  type UserFunctionError,
+} from '../errors';
 import type { RuntimeContext } from '../api/functions';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
@@ -38,6 +51,12 @@ export interface OperatorContext {
   /** Present for keyed operators (those after keyBy). */
   readonly keyedStateBackend: HeapKeyedStateBackend | undefined;
   readonly runtimeContext: RuntimeContext;
+  /**
+   * Flink's object reuse: when true, operators emit the very objects they
+   * keep in state instead of copies (the user guarantees that no function
+   * changes a record it received, emitted or read from state).
+   */
+  readonly objectReuse: boolean;
   /** Async work the task must finish before it processes the next input. */
   defer(work: Promise<unknown>): void;
   /**
@@ -95,4 +114,28 @@ export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOper
   protected userError(e: unknown, record: unknown, position = this.recordsIn): Error {
     return asUserFunctionError(e, this.ctx.location, position, 'process', record);
   }
+
+  /**
+   * The error to throw when a user function (`functionName`, e.g. "map
+   * function") returned a thenable. Handles its rejection and detaches the
+   * output, so what the promise still runs cannot emit into the failed chain.
+   */
+  protected asyncResult(
+    result: PromiseLike<unknown>,
+    functionName: string,
+    record: unknown,
+    phase: UserFunctionError['phase'] = 'process',
+    position = phase === 'process' ? this.recordsIn : 0,
+  ): AsyncUserFunctionError {
+    handleRejection(result);
+    this.next = DETACHED;
+    return new AsyncUserFunctionError(this.ctx.location, position, phase, functionName, record);
+  }
 }
+
+/** The output of an operator whose user function went asynchronous: emitting fails. */
+const DETACHED: Input<never> = {
+  processElement() {
+    throw new Error('record emitted after the operator failed (its user function returned a Promise)');
+  },
+};

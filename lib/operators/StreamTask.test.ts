@@ -480,15 +480,16 @@ describe('StreamTask over an execution graph', () => {
     const cluster = new Cluster(wordCountJob((v) => void out.push(v)), { frameSize: 4, channelCredits: 2, buffersPerRun: 8 });
     const task = cluster.task('Keyed Reduce -> Sink: Sink', 0);
     task.open();
+    // 'x' is in key group 55, which subtask 0 of 2 owns (0..63)
     expect(task.descriptor.inputs).toHaveLength(2);
-    task.receive(0, frame({ w: 'z', n: 1 }, { w: 'z', n: 1 }));
-    task.receive(1, frame({ w: 'z', n: 1 }));
+    task.receive(0, frame({ w: 'x', n: 1 }, { w: 'x', n: 1 }));
+    task.receive(1, frame({ w: 'x', n: 1 }));
     task.receive(0, END_OF_PARTITION);
     expectStatus(task.run(), 'idle');
     expect(out).toEqual([
-      { w: 'z', n: 1 },
-      { w: 'z', n: 2 },
-      { w: 'z', n: 3 },
+      { w: 'x', n: 1 },
+      { w: 'x', n: 2 },
+      { w: 'x', n: 3 },
     ]);
     expect(task.isFinished).toBe(false);
     // threshold ceil(2/2) = 1: channel 1 returns its one credit; channel 0 is finished, so it gets none

@@ -1,6 +1,7 @@
 /**
  * Built-in keyed aggregations: sum/min/max on a field keep the other fields of
- * the key's first record and never mutate inputs; tuple (array) fields;
+ * the key's first record, accumulate in an object of their own, emit copies
+ * of it and never mutate inputs; tuple (array) fields;
  * minBy/maxBy keep the first record on ties; a missing or non-number field
  * throws TypeError. Checked on the reduce functions and on the operators that
  * KeyedStream.sum/min/max/minBy/maxBy build (driven directly, no runtime).
@@ -14,7 +15,7 @@ import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { KeyGroupRange } from '../state/KeyGroup';
 import { ManualClock } from '../testing/ManualClock';
 import { createRuntimeContext } from './StreamingRuntimeContext';
-import { byAggregator, fieldAggregator, max, min, sum } from './aggregations';
+import { byAggregator, fieldAccumulator, max, min, sum } from './aggregations';
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null) {
@@ -44,6 +45,7 @@ function runKeyed<T, O>(input: T[], build: (ks: KeyedStream<T, any>) => SingleOu
       keyedStateBackend: backend,
       runtimeContext: createRuntimeContext(location, 128, backend, new OperatorStateStore()),
       mailbox: { execute: () => { throw new Error('no mailbox in these tests'); } },
+      objectReuse: false,
       defer: () => {
         throw new Error('unexpected defer');
       },
@@ -80,55 +82,52 @@ describe('combine functions', () => {
   });
 });
 
-describe('fieldAggregator', () => {
-  test('sum on an object field keeps the other fields of the accumulated (first) record', () => {
-    const f = fieldAggregator<{ k: string; v: number; tag: string }>('v', sum);
-    const a = deepFreeze({ k: 'a', v: 1, tag: 'first' });
+describe('fieldAccumulator', () => {
+  test('sum on an object field updates the accumulator in place, keeping its other fields; the value is untouched', () => {
+    const f = fieldAccumulator<{ k: string; v: number; tag: string }>('v', sum);
+    const acc = { k: 'a', v: 1, tag: 'first' };
     const b = deepFreeze({ k: 'a', v: 2, tag: 'second' });
-    const r = f(a, b);
-    expect(r).toEqual({ k: 'a', v: 3, tag: 'first' });
-    expect(r).not.toBe(a);
-    expect(r).not.toBe(b);
-    // inputs untouched
-    expect(a).toEqual({ k: 'a', v: 1, tag: 'first' });
+    f(acc, b);
+    expect(acc).toEqual({ k: 'a', v: 3, tag: 'first' });
     expect(b).toEqual({ k: 'a', v: 2, tag: 'second' });
   });
 
   test('min and max on a field', () => {
-    const lo = fieldAggregator<{ v: number; n: string }>('v', min);
-    const hi = fieldAggregator<{ v: number; n: string }>('v', max);
-    const a = deepFreeze({ v: 5, n: 'a' });
+    const lo = fieldAccumulator<{ v: number; n: string }>('v', min);
+    const hi = fieldAccumulator<{ v: number; n: string }>('v', max);
     const b = deepFreeze({ v: 2, n: 'b' });
-    expect(lo(a, b)).toEqual({ v: 2, n: 'a' });
-    expect(hi(a, b)).toEqual({ v: 5, n: 'a' });
-    expect(hi(b, a)).toEqual({ v: 5, n: 'b' });
+    const a1 = { v: 5, n: 'a' };
+    lo(a1, b);
+    expect(a1).toEqual({ v: 2, n: 'a' });
+    const a2 = { v: 5, n: 'a' };
+    hi(a2, b);
+    expect(a2).toEqual({ v: 5, n: 'a' });
   });
 
-  test('tuple (array) fields: a new array of the same shape with the position replaced', () => {
-    const f = fieldAggregator<[string, number, number]>(1, sum);
-    const a = deepFreeze(['k', 10, 100] as [string, number, number]);
+  test('tuple (array) fields: the position is replaced, the shape kept', () => {
+    const acc: [string, number, number] = ['k', 10, 100];
     const b = deepFreeze(['k', 5, 200] as [string, number, number]);
-    const r = f(a, b);
-    expect(Array.isArray(r)).toBe(true);
-    expect(r).toEqual(['k', 15, 100]);
-    expect(r).toHaveLength(3);
-    expect(a).toEqual(['k', 10, 100]);
-    const m = fieldAggregator<[string, number, number]>(2, max)(a, b);
-    expect(m).toEqual(['k', 10, 200]);
+    fieldAccumulator<[string, number, number]>(1, sum)(acc, b);
+    expect(acc).toEqual(['k', 15, 100]);
+    fieldAccumulator<[string, number, number]>(2, max)(acc, b);
+    expect(acc).toEqual(['k', 15, 200]);
+    expect(acc).toHaveLength(3);
   });
 
   test('a missing field throws TypeError naming it', () => {
-    const f = fieldAggregator<any>('v', sum);
+    const f = fieldAccumulator<any>('v', sum);
     expect(() => f({ v: 1 }, { w: 2 })).toThrow(TypeError);
     expect(() => f({ v: 1 }, { w: 2 })).toThrow(/'v'.*missing/);
     expect(() => f({}, { v: 2 })).toThrow(TypeError);
-    expect(() => fieldAggregator<any>(3, sum)([1, 2], [1, 2])).toThrow(TypeError);
+    expect(() => fieldAccumulator<any>(3, sum)([1, 2], [1, 2])).toThrow(TypeError);
   });
 
-  test('a non-number field throws TypeError', () => {
-    const f = fieldAggregator<any>('v', sum);
-    expect(() => f({ v: 1 }, { v: '2' })).toThrow(TypeError);
-    expect(() => f({ v: 1 }, { v: '2' })).toThrow(/not a number \(string\)/);
+  test('a non-number field throws TypeError and leaves the accumulator as it was', () => {
+    const f = fieldAccumulator<any>('v', sum);
+    const acc = { v: 1 };
+    expect(() => f(acc, { v: '2' })).toThrow(TypeError);
+    expect(() => f(acc, { v: '2' })).toThrow(/not a number \(string\)/);
+    expect(acc).toEqual({ v: 1 });
     expect(() => f({ v: 1n }, { v: 2 })).toThrow(TypeError);
     expect(() => f({ v: null }, { v: 2 })).toThrow(TypeError);
   });

@@ -1,20 +1,22 @@
 /**
- * The built-in keyed aggregations as reduce functions (Flink's
- * SumAggregator / ComparableAggregator). A field aggregation keeps the other
- * fields of the first record of the key and replaces the field; minBy/maxBy
- * keep the whole record holding the extreme value (the first one on ties).
- * Records are copied, never mutated. Fields may be object properties or
- * array (tuple) positions.
+ * The built-in keyed aggregations (Flink's SumAggregator /
+ * ComparableAggregator). A field aggregation keeps the other fields of the
+ * first record of the key and replaces the field, in place in an
+ * accumulator the operator owns (a copy of that first record; the emitted
+ * records are copies of it); minBy/maxBy are reduce functions keeping the
+ * whole record holding the extreme value (the first one on ties). Input
+ * records are never changed. Fields may be object properties or array
+ * (tuple) positions.
  */
 import type { ReduceFunction } from '../api/functions';
+import { isThenable, ThenableReturnedError } from '../errors';
 
 export type NumericField<T> = keyof T & (string | number);
 
-export function fieldAggregator<T>(field: NumericField<T>, combine: (a: number, b: number) => number): ReduceFunction<T> {
+/** Combines the field of `value` into the field of `acc`, in place; `value` is not changed. */
+export function fieldAccumulator<T>(field: NumericField<T>, combine: (a: number, b: number) => number): (acc: T, value: T) => void {
   return (acc, value) => {
-    const a = numberAt(acc, field);
-    const b = numberAt(value, field);
-    return withField(acc, field, combine(a, b));
+    (acc as Record<string | number, unknown>)[field] = combine(numberAt(acc, field), numberAt(value, field));
   };
 }
 
@@ -35,11 +37,11 @@ export function numberAt<T>(record: T, field: NumericField<T>): number {
   return v;
 }
 
-function withField<T>(record: T, field: NumericField<T>, value: number): T {
-  if (Array.isArray(record)) {
-    const copy = record.slice();
-    copy[field as number] = value;
-    return copy as T;
+/** The number a sum/min/max selector returned; a TypeError when it is not one (a ThenableReturnedError for a Promise). */
+export function checkNumber(v: unknown): number {
+  if (typeof v !== 'number') {
+    if (isThenable(v)) throw new ThenableReturnedError('aggregation selector', v);
+    throw new TypeError(`aggregated value must be a number, got ${typeof v}`);
   }
-  return { ...record, [field]: value };
+  return v;
 }

@@ -3,12 +3,15 @@
  * (attempts, then give up); failure rate (a sliding window of failures);
  * exponential delay (growth by the multiplier, the cap, reset after a quiet
  * threshold, attempts, jitter bounds with a seeded random); defaults; and
- * ConfigurationError for every invalid argument.
+ * ConfigurationError for every invalid argument, and for every bad field of
+ * a strategy object built by hand (validateRestartStrategy, which
+ * env.setRestartStrategy applies).
  */
 import fc from 'fast-check';
 import { ConfigurationError } from '../errors';
 import { seededRandom } from '../testing/random';
-import { RestartBackoff, RestartStrategies, type RestartDecision } from './RestartStrategies';
+import { StreamExecutionEnvironment } from '../api/StreamExecutionEnvironment';
+import { RestartBackoff, RestartStrategies, validateRestartStrategy, type RestartDecision } from './RestartStrategies';
 
 function delays(b: RestartBackoff, times: readonly number[]): (number | 'fail')[] {
   return times.map((t) => {
@@ -221,5 +224,53 @@ describe('invalid arguments', () => {
     expect(() => RestartStrategies.failureRate(0, 0, 0)).not.toThrow();
     expect(() => RestartStrategies.exponentialDelay({ initialBackoffMs: 0, maxBackoffMs: 0, backoffMultiplier: 1, jitterFactor: 0 })).not.toThrow();
     expect(() => RestartStrategies.exponentialDelay({ jitterFactor: 1 })).not.toThrow();
+  });
+});
+
+describe('strategy objects built by hand', () => {
+  test.each<[unknown, string]>([
+    [{ kind: 'bogus' }, 'restartStrategy.kind'],
+    [{}, 'restartStrategy.kind'],
+    [{ kind: 'fixed-delay' }, 'restartStrategy.attempts'],
+    [{ kind: 'fixed-delay', attempts: 3 }, 'restartStrategy.delayMs'],
+    [{ kind: 'fixed-delay', attempts: '3', delayMs: 10 }, 'restartStrategy.attempts'],
+    [{ kind: 'fixed-delay', attempts: 3, delayMs: -1 }, 'restartStrategy.delayMs'],
+    [{ kind: 'failure-rate', failureIntervalMs: 10, delayMs: 0 }, 'restartStrategy.maxFailuresPerInterval'],
+    [{ kind: 'failure-rate', maxFailuresPerInterval: 1, delayMs: 0 }, 'restartStrategy.failureIntervalMs'],
+    [{ kind: 'failure-rate', maxFailuresPerInterval: 1, failureIntervalMs: 10 }, 'restartStrategy.delayMs'],
+    [{ ...RestartStrategies.exponentialDelay(), initialBackoffMs: undefined }, 'restartStrategy.initialBackoffMs'],
+    [{ ...RestartStrategies.exponentialDelay(), maxBackoffMs: null }, 'restartStrategy.maxBackoffMs'],
+    [{ ...RestartStrategies.exponentialDelay(), backoffMultiplier: '2' }, 'restartStrategy.backoffMultiplier'],
+    [{ ...RestartStrategies.exponentialDelay(), backoffMultiplier: Infinity }, 'restartStrategy.backoffMultiplier'],
+    [{ ...RestartStrategies.exponentialDelay(), resetBackoffThresholdMs: NaN }, 'restartStrategy.resetBackoffThresholdMs'],
+    [{ ...RestartStrategies.exponentialDelay(), jitterFactor: undefined }, 'restartStrategy.jitterFactor'],
+    [{ ...RestartStrategies.exponentialDelay(), attempts: -1 }, 'restartStrategy.attempts'],
+    [null, 'restartStrategy'],
+    ['fixed-delay', 'restartStrategy'],
+  ])('%p: ConfigurationError naming %s', (strategy, field) => {
+    expectConfigError(() => validateRestartStrategy(strategy), field);
+    expectConfigError(() => StreamExecutionEnvironment.create().setRestartStrategy(strategy as never), field);
+  });
+
+  test("{ kind: 'bogus' } says which kinds exist and how to build one", () => {
+    expect(() => validateRestartStrategy({ kind: 'bogus' })).toThrow(
+      /'restartStrategy.kind': must be one of 'no-restart', 'fixed-delay', 'exponential-delay', 'failure-rate', got "bogus"; build strategies with RestartStrategies/,
+    );
+  });
+
+  test('every strategy the factories build passes unchanged; extra fields are dropped', () => {
+    for (const s of [
+      RestartStrategies.noRestart(),
+      RestartStrategies.fixedDelay(3, 10),
+      RestartStrategies.fixedDelay(Infinity, 0),
+      RestartStrategies.failureRate(2, 1000, 5),
+      RestartStrategies.exponentialDelay(),
+      RestartStrategies.exponentialDelay({ initialBackoffMs: 0, maxBackoffMs: 0, backoffMultiplier: 1, jitterFactor: 0, attempts: 4 }),
+    ]) {
+      expect(validateRestartStrategy(s)).toEqual(s);
+    }
+    expect(validateRestartStrategy({ kind: 'fixed-delay', attempts: 1, delayMs: 2, extra: true })).toEqual({ kind: 'fixed-delay', attempts: 1, delayMs: 2 });
+    const env = StreamExecutionEnvironment.create().setRestartStrategy({ kind: 'fixed-delay', attempts: 1, delayMs: 2 });
+    expect(env.config.restartStrategy).toEqual({ kind: 'fixed-delay', attempts: 1, delayMs: 2 });
   });
 });

@@ -9,7 +9,7 @@
  *   RestartStrategies.failureRate(3, 60_000, 1000)     // ≤ 3 failures per minute
  *   RestartStrategies.noRestart()
  */
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, preview } from '../errors';
 
 export type RestartStrategy =
   | { readonly kind: 'no-restart' }
@@ -44,19 +44,17 @@ export const RestartStrategies = {
       attempts?: number;
     } = {},
   ): RestartStrategy {
-    const s = {
-      kind: 'exponential-delay' as const,
-      initialBackoffMs: duration('initialBackoffMs', o.initialBackoffMs ?? 1000),
-      maxBackoffMs: duration('maxBackoffMs', o.maxBackoffMs ?? 60_000),
-      backoffMultiplier: o.backoffMultiplier ?? 2,
-      resetBackoffThresholdMs: duration('resetBackoffThresholdMs', o.resetBackoffThresholdMs ?? 3_600_000),
-      jitterFactor: o.jitterFactor ?? 0.1,
-      attempts: count('attempts', o.attempts ?? Infinity),
-    };
-    if (!(s.backoffMultiplier >= 1)) throw new ConfigurationError('backoffMultiplier', 'must be ≥ 1');
-    if (!(s.jitterFactor >= 0 && s.jitterFactor <= 1)) throw new ConfigurationError('jitterFactor', 'must be in 0..1');
-    if (s.maxBackoffMs < s.initialBackoffMs) throw new ConfigurationError('maxBackoffMs', 'must be ≥ initialBackoffMs');
-    return s;
+    return exponential(
+      {
+        initialBackoffMs: o.initialBackoffMs ?? 1000,
+        maxBackoffMs: o.maxBackoffMs ?? 60_000,
+        backoffMultiplier: o.backoffMultiplier ?? 2,
+        resetBackoffThresholdMs: o.resetBackoffThresholdMs ?? 3_600_000,
+        jitterFactor: o.jitterFactor ?? 0.1,
+        attempts: o.attempts ?? Infinity,
+      },
+      '',
+    );
   },
   failureRate(maxFailuresPerInterval: number, failureIntervalMs: number, delayMs: number): RestartStrategy {
     return {
@@ -67,6 +65,65 @@ export const RestartStrategies = {
     };
   },
 };
+
+const KINDS = ['no-restart', 'fixed-delay', 'exponential-delay', 'failure-rate'];
+
+/**
+ * Checks a strategy object, whether RestartStrategies built it or a program
+ * assembled it by hand: the kind and every field the kind needs. Throws a
+ * ConfigurationError naming the field (`restartStrategy.delayMs`).
+ */
+export function validateRestartStrategy(strategy: unknown): RestartStrategy {
+  const p = 'restartStrategy.';
+  if (typeof strategy !== 'object' || strategy === null) {
+    throw new ConfigurationError(
+      'restartStrategy',
+      `must be a strategy from RestartStrategies.fixedDelay(), exponentialDelay(), failureRate() or noRestart(), got ${preview(strategy)}`,
+    );
+  }
+  const s = strategy as Record<string, unknown>;
+  switch (s.kind) {
+    case 'no-restart':
+      return { kind: 'no-restart' };
+    case 'fixed-delay':
+      return { kind: 'fixed-delay', attempts: count(`${p}attempts`, s.attempts), delayMs: duration(`${p}delayMs`, s.delayMs) };
+    case 'failure-rate':
+      return {
+        kind: 'failure-rate',
+        maxFailuresPerInterval: count(`${p}maxFailuresPerInterval`, s.maxFailuresPerInterval),
+        failureIntervalMs: duration(`${p}failureIntervalMs`, s.failureIntervalMs),
+        delayMs: duration(`${p}delayMs`, s.delayMs),
+      };
+    case 'exponential-delay':
+      return exponential(s, p);
+    default:
+      throw new ConfigurationError(
+        `${p}kind`,
+        `must be one of ${KINDS.map((k) => `'${k}'`).join(', ')}, got ${preview(s.kind)}; ` +
+          'build strategies with RestartStrategies.fixedDelay(), exponentialDelay(), failureRate() or noRestart()',
+      );
+  }
+}
+
+function exponential(o: Record<string, unknown>, prefix: string): RestartStrategy {
+  const s = {
+    kind: 'exponential-delay' as const,
+    initialBackoffMs: duration(`${prefix}initialBackoffMs`, o.initialBackoffMs),
+    maxBackoffMs: duration(`${prefix}maxBackoffMs`, o.maxBackoffMs),
+    backoffMultiplier: o.backoffMultiplier as number,
+    resetBackoffThresholdMs: duration(`${prefix}resetBackoffThresholdMs`, o.resetBackoffThresholdMs),
+    jitterFactor: o.jitterFactor as number,
+    attempts: count(`${prefix}attempts`, o.attempts),
+  };
+  if (!(typeof s.backoffMultiplier === 'number' && s.backoffMultiplier >= 1 && s.backoffMultiplier !== Infinity)) {
+    throw new ConfigurationError(`${prefix}backoffMultiplier`, `must be a finite number ≥ 1, got ${preview(o.backoffMultiplier)}`);
+  }
+  if (!(typeof s.jitterFactor === 'number' && s.jitterFactor >= 0 && s.jitterFactor <= 1)) {
+    throw new ConfigurationError(`${prefix}jitterFactor`, `must be in 0..1, got ${preview(o.jitterFactor)}`);
+  }
+  if (s.maxBackoffMs < s.initialBackoffMs) throw new ConfigurationError(`${prefix}maxBackoffMs`, 'must be ≥ initialBackoffMs');
+  return s;
+}
 
 export type RestartDecision = { readonly restart: true; readonly delayMs: number } | { readonly restart: false; readonly reason: string };
 
@@ -114,12 +171,14 @@ export class RestartBackoff {
   }
 }
 
-function count(option: string, v: number): number {
-  if (!(v === Infinity || (Number.isInteger(v) && v >= 0))) throw new ConfigurationError(option, `must be a non-negative integer, got ${v}`);
-  return v;
+function count(option: string, v: unknown): number {
+  if (!(v === Infinity || (Number.isInteger(v) && (v as number) >= 0))) {
+    throw new ConfigurationError(option, `must be a non-negative integer or Infinity, got ${preview(v)}`);
+  }
+  return v as number;
 }
 
-function duration(option: string, v: number): number {
-  if (!(Number.isFinite(v) && v >= 0)) throw new ConfigurationError(option, `must be a non-negative number of ms, got ${v}`);
-  return v;
+function duration(option: string, v: unknown): number {
+  if (!(Number.isFinite(v) && (v as number) >= 0)) throw new ConfigurationError(option, `must be a non-negative number of ms, got ${preview(v)}`);
+  return v as number;
 }

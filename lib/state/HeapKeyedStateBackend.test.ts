@@ -4,10 +4,10 @@
  * write), rescaling 2 → 3 (and 3 → 1) by key-group ranges, corrupt handles →
  * CorruptStateError, typed values through the codec, and size()/keys().
  */
-import { CorruptStateError } from '../errors';
+import { CorruptStateError, KeyGroupMismatchError } from '../errors';
 import { encodeState } from './codec';
 import { HeapKeyedStateBackend, type KeyedStateHandle } from './HeapKeyedStateBackend';
-import { assignToKeyGroup, KeyGroupRange, normalizeKey, type StateKey } from './KeyGroup';
+import { assignToKeyGroup, denormalizeKey, KeyGroupRange, normalizeKey, type StateKey } from './KeyGroup';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './KeyedState';
 import {
   AggregatingStateDescriptor,
@@ -323,7 +323,7 @@ describe('rescaling', () => {
       const o = owner(k, neu);
       expect(read(neu[o], k)).toEqual(expectedRead(i));
       neu.forEach((b, bi) => {
-        if (bi !== o) expect(read(b, k)).toEqual(emptyRead);
+        if (bi !== o) expect(() => read(b, k)).toThrow(KeyGroupMismatchError); // not its key group: refused
       });
     });
     return neu;
@@ -541,5 +541,44 @@ describe('size() and keys()', () => {
     const dst = full();
     dst.restore([h]);
     expect([...dst.keys('v')].sort()).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('the key-group check of setCurrentKey', () => {
+  test('a key of another subtask is refused with its key group and this range; keys of the range pass', () => {
+    const range = KeyGroupRange.forOperator(MAX, 2, 0);
+    const b = new HeapKeyedStateBackend(MAX, range);
+    const keys = sampleKeys(200);
+    const mine = keys.filter((k) => range.contains(assignToKeyGroup(k, MAX)));
+    const foreign = keys.filter((k) => !range.contains(assignToKeyGroup(k, MAX)));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(foreign.length).toBeGreaterThan(0);
+    for (const k of mine) expect(() => b.setCurrentKey(k)).not.toThrow();
+    const k = foreign[0];
+    let err: unknown;
+    try {
+      b.setCurrentKey(k);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KeyGroupMismatchError);
+    const m = err as KeyGroupMismatchError;
+    expect(m.code).toBe('KEY_GROUP_MISMATCH');
+    expect(m.keyGroup).toBe(assignToKeyGroup(k, MAX));
+    expect(m.keyGroupRange).toEqual({ start: range.start, end: range.end });
+    expect(m.key).toEqual(denormalizeKey(k));
+    // the refused key did not become current: state stays scoped to the last accepted key
+    expect(b.currentKey()).toBe(mine[mine.length - 1]);
+  });
+
+  test('a composite key is reported as the array the selector returned', () => {
+    const b = new HeapKeyedStateBackend(MAX, KeyGroupRange.of(0, -1)); // owns nothing
+    try {
+      b.setCurrentKey(normalizeKey(['eu', 7n]));
+      throw new Error('expected a refusal');
+    } catch (e) {
+      expect((e as KeyGroupMismatchError).key).toEqual(['eu', 7n]);
+      expect((e as Error).message).toContain('key ["eu",7n] belongs to key group');
+    }
   });
 });

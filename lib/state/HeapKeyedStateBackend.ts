@@ -14,7 +14,7 @@
  * registered yet wait until the state's descriptor (which may declare it)
  * is seen.
  */
-import { StateAccessError, CorruptStateError, preview } from '../errors';
+import { StateAccessError, CorruptStateError, KeyGroupMismatchError, preview } from '../errors';
 import { decodeState, encodeState } from './codec';
 import { CopyOnWriteStateMap, type StateMapSnapshot } from './CopyOnWriteStateMap';
 import { assignToKeyGroup, denormalizeKey, KeyGroupRange, type StateKey } from './KeyGroup';
@@ -71,8 +71,20 @@ export class HeapKeyedStateBackend implements KeyContext {
     readonly keyGroupRange: KeyGroupRange,
   ) {}
 
+  /**
+   * Scopes state access to `key`. Throws KeyGroupMismatchError when the key's
+   * key group is outside this backend's range: the record was routed by
+   * another key (a non-deterministic key selector), and its state would land
+   * on the wrong subtask and be lost on restore.
+   */
   setCurrentKey(key: StateKey): void {
-    this.key = key;
+    if (key !== this.key) {
+      const g = assignToKeyGroup(key, this.maxParallelism);
+      if (g < this.keyGroupRange.start || g > this.keyGroupRange.end) {
+        throw new KeyGroupMismatchError(denormalizeKey(key), g, this.keyGroupRange);
+      }
+      this.key = key;
+    }
   }
 
   currentKey(): StateKey {

@@ -2,8 +2,11 @@
  * The keyed state kinds user functions see (Flink's ValueState, ListState,
  * MapState, ReducingState, AggregatingState). Each reads and writes the entry
  * of the backend's current key in one state table; values handed out may be
- * mutated by the caller without affecting a snapshot taken earlier.
+ * mutated by the caller without affecting a snapshot taken earlier. A
+ * reducing or aggregating state whose user function returns a Promise throws
+ * ThenableReturnedError (the operator names itself when it rethrows).
  */
+import { isThenable, ThenableReturnedError } from '../errors';
 import { copyValue } from './copyValue';
 import type { CopyOnWriteStateMap } from './CopyOnWriteStateMap';
 import type { StateKey } from './KeyGroup';
@@ -168,7 +171,7 @@ export class HeapReducingState<T> implements ReducingState<T> {
   add(value: T): void {
     const k = this.scope.currentKey();
     const cur: T | undefined = this.table.getForUpdate(k, copyValue);
-    this.table.set(k, cur === undefined ? value : this.descriptor.reduceFunction(cur, value));
+    this.table.set(k, cur === undefined ? value : synchronous(this.descriptor.reduceFunction(cur, value), 'reduce function', this.descriptor));
   }
   clear(): void {
     this.table.delete(this.scope.currentKey());
@@ -183,15 +186,21 @@ export class HeapAggregatingState<IN, ACC, OUT> implements AggregatingState<IN, 
   ) {}
   get(): OUT | undefined {
     const acc: ACC | undefined = this.table.getForUpdate(this.scope.currentKey(), copyValue);
-    return acc === undefined ? undefined : this.descriptor.aggregateFunction.getResult(acc);
+    return acc === undefined ? undefined : synchronous(this.descriptor.aggregateFunction.getResult(acc), 'getResult() of the aggregate function', this.descriptor);
   }
   add(value: IN): void {
     const k = this.scope.currentKey();
     const f = this.descriptor.aggregateFunction;
-    const acc: ACC = this.table.getForUpdate(k, copyValue) ?? f.createAccumulator();
-    this.table.set(k, f.add(value, acc));
+    const acc: ACC = this.table.getForUpdate(k, copyValue) ?? synchronous(f.createAccumulator(), 'createAccumulator() of the aggregate function', this.descriptor);
+    this.table.set(k, synchronous(f.add(value, acc), 'add() of the aggregate function', this.descriptor));
   }
   clear(): void {
     this.table.delete(this.scope.currentKey());
   }
+}
+
+/** A state function's result; a ThenableReturnedError when it is a Promise. */
+function synchronous<T>(r: T, fn: string, d: { readonly name: string }): T {
+  if (isThenable(r)) throw new ThenableReturnedError(`${fn} of state '${d.name}'`, r);
+  return r;
 }

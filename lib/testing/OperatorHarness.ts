@@ -55,6 +55,7 @@ export class OperatorHarness<I, O> {
       clock: this.clock,
       keyedStateBackend: undefined,
       runtimeContext: createRuntimeContext(this.location, 128, undefined, new OperatorStateStore()),
+      objectReuse: false,
       defer: (promise) => {
         const w = { promise, settled: false, error: undefined as unknown };
         promise.then(
