@@ -177,3 +177,36 @@ test('built-in aggregations emit copies even with objectReuse: their state objec
 test('objectReuse must be a boolean', () => {
   expect(() => StreamExecutionEnvironment.create({ objectReuse: 'yes' as never })).toThrow(/'objectReuse': must be a boolean/);
 });
+
+// A record sent to several consumers: each gets its own object (copies for all but one), unless objectReuse.
+test('a chained fan-out: a mutating branch does not change what the other branch received', async () => {
+  const env = StreamExecutionEnvironment.create();
+  const seen: { n: number }[] = [];
+  const s = env.fromCollection([1, 2]).map((n) => ({ n }));
+  s.sinkTo((r) => void seen.push(r));
+  s.map((r) => {
+    r.n *= 100;
+    return r;
+  }).sinkTo(() => {});
+  await env.execute();
+  expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
+});
+
+test('a broadcast: a mutating consumer subtask does not change what the other subtasks received', async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+  const seen: { n: number }[] = [];
+  env
+    .fromCollection([1, 2])
+    .map((n) => ({ n }))
+    .setParallelism(1)
+    .broadcast()
+    .process({
+      processElement(r: { n: number }, _ctx: unknown, out: { collect(v: { n: number }): void }) {
+        out.collect({ ...r });
+        r.n = -1; // this subtask's own business — unless another subtask holds the same object
+      },
+    })
+    .sinkTo((r) => void seen.push(r));
+  await env.execute();
+  expect(seen.map((r) => r.n).sort()).toEqual([1, 1, 2, 2]);
+});

@@ -15,6 +15,7 @@ import { chainedSuccessors, type JobVertex } from '../graph/JobGraph';
 import type { StreamNode } from '../graph/StreamGraph';
 import { HeapKeyedStateBackend, type KeyedStateSnapshot } from '../state/HeapKeyedStateBackend';
 import { KeyGroupRange } from '../state/KeyGroup';
+import { copyValue } from '../state/copyValue';
 import { OperatorStateStore } from '../state/OperatorStateStore';
 import type { Clock } from '../time/Clock';
 import type { OutputChannel } from '../transport/OutputChannel';
@@ -39,6 +40,8 @@ export class RecordWriterOutput implements CountingInput<unknown> {
     private readonly channels: readonly OutputChannel[],
     private readonly selector: ChannelSelector,
     private readonly location: OperatorLocation,
+    /** Broadcast hands each channel its own copy (no object reuse): one consumer cannot change another's record. */
+    private readonly copyBroadcast = true,
   ) {}
 
   processElement(value: unknown, timestamp: number | undefined): void {
@@ -49,15 +52,23 @@ export class RecordWriterOutput implements CountingInput<unknown> {
     } catch (e) {
       throw asUserFunctionError(e, this.location, 0, 'partition', value);
     }
-    if (c === BROADCAST) for (const ch of this.channels) ch.add(value, timestamp);
-    else this.channels[c].add(value, timestamp);
+    if (c !== BROADCAST) return this.channels[c].add(value, timestamp);
+    const last = this.channels.length - 1;
+    for (let i = 0; i < last; i++) this.channels[i].add(this.copyBroadcast ? copyValue(value) : value, timestamp);
+    this.channels[last].add(value, timestamp);
   }
 }
 
+/** One member feeding several: each target but the last gets its own copy, unless objects are reused. */
 class FanOut implements Input<unknown> {
-  constructor(private readonly targets: readonly Input<unknown>[]) {}
+  constructor(
+    private readonly targets: readonly Input<unknown>[],
+    private readonly copy: boolean,
+  ) {}
   processElement(value: unknown, timestamp: number | undefined): void {
-    for (const t of this.targets) t.processElement(value, timestamp);
+    const last = this.targets.length - 1;
+    for (let i = 0; i < last; i++) this.targets[i].processElement(this.copy ? copyValue(value) : value, timestamp);
+    this.targets[last].processElement(value, timestamp);
   }
 }
 
@@ -196,7 +207,7 @@ export class OperatorChain {
         sendOperatorEvent: (e) => this.services.sendOperatorEvent(m.location.uid, e),
       };
       this.lifecycle(m, 'restore', () => m.operator.initializeState?.(this.services.restoreState(m.node.uid)));
-      this.lifecycle(m, 'open', () => m.operator.open(ctx, inputOf(m.targets)));
+      this.lifecycle(m, 'open', () => m.operator.open(ctx, inputOf(m.targets, !m.node.objectReuse)));
     }
     if (this.source) {
       const node = this.vertex.nodes[0];
@@ -204,7 +215,7 @@ export class OperatorChain {
       const splits = restored
         ? restored.lists[SPLITS_STATE] ?? []
         : assignSplits(node.source!.createSplits(node.parallelism), this.subtaskIndex, node.parallelism);
-      this.source.open(new SourceOutput(inputOf(this.sourceTargets)), splits as never, this.services.clock, batchSizeHint);
+      this.source.open(new SourceOutput(inputOf(this.sourceTargets, !node.objectReuse)), splits as never, this.services.clock, batchSizeHint);
     }
   }
 
@@ -299,8 +310,8 @@ export class OperatorChain {
   }
 }
 
-function inputOf(targets: readonly Input<unknown>[]): Input<unknown> {
-  return targets.length === 0 ? NO_OUTPUT : targets.length === 1 ? targets[0] : new FanOut(targets);
+function inputOf(targets: readonly Input<unknown>[], copy: boolean): Input<unknown> {
+  return targets.length === 0 ? NO_OUTPUT : targets.length === 1 ? targets[0] : new FanOut(targets, copy);
 }
 
 /** Records a member emitted: every target receives each one, so the first target's count. */

@@ -149,12 +149,8 @@ export class StreamTask {
       this.outputs.push(...channels);
       const node = vertex.nodes.find((n) => n.id === partition.sourceNodeId)!;
       const selector = createChannelSelector(partition.partitioner, channels.length, partition.consumerMaxParallelism, env.random);
-      const writer = new RecordWriterOutput(partition.edgeId, channels, selector, {
-        operator: node.name,
-        uid: node.uid,
-        subtaskIndex: id.index,
-        parallelism: vertex.parallelism,
-      });
+      const location = { operator: node.name, uid: node.uid, subtaskIndex: id.index, parallelism: vertex.parallelism };
+      const writer = new RecordWriterOutput(partition.edgeId, channels, selector, location, !node.objectReuse);
       const list = writersByNode.get(node.id) ?? [];
       list.push(writer);
       writersByNode.set(node.id, list);

@@ -1,15 +1,11 @@
 /**
- * NOT IN THE SUITE (known-faults/*.ts matches no test pattern): a failing test
- * for a fault outside this change's files. A sink whose async close()
- * rejects while the job is cancelled or fails over: StreamTask.cancel()
- * closes the chain and drops the deferred close() promise, so its rejection
- * is unhandled — under jest the unhandled-rejection trap fails the file, in
- * a plain Node process it kills the process. Fix in StreamTask.cancel():
- * handle (or log) what close() returns. Run it with
- *   npx jest --testMatch '<rootDir>/property-tests/known-faults/*.ts'   (both known faults)
+ * A sink whose async close() rejects while the job is cancelled or fails
+ * over: the task drops the close() it no longer waits for, and its
+ * rejection is handled — no unhandled rejection (the suite's trap fails the
+ * file otherwise), nothing kills the process.
  */
-import { JobCancelledError, JobExecutionError, RestartStrategies, StreamExecutionEnvironment, type Sink } from '../../index';
-import { FaultInjector } from '../../testing';
+import { JobCancelledError, JobExecutionError, RestartStrategies, StreamExecutionEnvironment, type Sink } from '../index';
+import { FaultInjector } from '../testing';
 
 const rejectingClose: Sink<number> = {
   createWriter: () => ({
