@@ -11,6 +11,7 @@ setDefaultExecutor(new ActorExecutor());
 export { StreamExecutionEnvironment, DEFAULT_JOB_NAME } from './lib/api/StreamExecutionEnvironment';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink } from './lib/api/DataStream';
 export { KeyedStream, type KeyedAggregate } from './lib/api/KeyedStream';
+export { OutputTag } from './lib/api/OutputTag';
 export type { EnvironmentOptions, CheckpointOptions } from './lib/api/EnvironmentConfig';
 export type { JobClient, JobResult, JobStatus, OperatorResult, CheckpointStats, RestartRecord } from './lib/api/JobClient';
 export { RestartStrategies, type RestartStrategy } from './lib/recovery/RestartStrategies';

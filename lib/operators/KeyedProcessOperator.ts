@@ -5,6 +5,7 @@
 import { copyFunctionObject, type Collector, type KeyedProcessContext, type KeyedProcessFunction, type KeySelector } from '../api/functions';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { normalizeKey, type Key } from '../state/KeyGroup';
+import type { OutputTag } from '../api/OutputTag';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export class KeyedProcessOperator<K extends Key, I, O>
@@ -41,6 +42,9 @@ export class KeyedProcessOperator<K extends Key, I, O>
   }
   collect(value: O): void {
     this.next.processElement(value, this.timestamp);
+  }
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.ctx.output?.(tag, value, this.timestamp);
   }
   override close(): void {
     this.fn.close?.();

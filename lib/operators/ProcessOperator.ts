@@ -1,5 +1,6 @@
 /** process on a non-keyed stream: runs a ProcessFunction with open/close. */
 import { copyFunctionObject, type Collector, type ProcessContext, type ProcessFunction } from '../api/functions';
+import type { OutputTag } from '../api/OutputTag';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implements Collector<O>, ProcessContext {
@@ -25,6 +26,9 @@ export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implemen
   }
   collect(value: O): void {
     this.next.processElement(value, this.timestamp);
+  }
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.ctx.output?.(tag, value, this.timestamp);
   }
   override close(): void {
     this.fn.close?.();
