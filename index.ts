@@ -59,6 +59,12 @@ export { GeneratorSource } from './lib/connectors/GeneratorSource';
 export { PrintSink } from './lib/connectors/PrintSink';
 export { CollectSink } from './lib/connectors/CollectSink';
 export { FileSink, readCommittedLines, type FileSinkOptions } from './lib/connectors/FileSink';
+export { FileSource, type FileSourceOptions } from './lib/connectors/FileSource';
+export type { MalformedRecord, MalformedRecordPolicy } from './lib/connectors/FileSourceReader';
+export type { FileSourceSplit, FileSplit, FileDiscoverySplit } from './lib/connectors/FileSourceSplit';
+export { JsonLinesFormat } from './lib/connectors/JsonLinesFormat';
+export { CsvFormat, type CsvFormatOptions } from './lib/connectors/CsvFormat';
+export type { FileRecordFormat, RecordDecoder, DecoderOutput } from './lib/connectors/FileRecordFormat';
 export type { TwoPhaseCommitSink, PrecommittingSinkWriter, Committer, TwoPhaseCommitSinkInitContext } from './lib/connectors/TwoPhaseCommitSink';
 export { ActorExecutor } from './actors/ActorExecutor';
 export type { Clock } from './lib/time/Clock';
@@ -76,3 +82,4 @@ export {
 export { ActorSource, pushTo, type IngressMsg, type IngressReply } from './actors/ActorSource';
 export { ActorSink } from './actors/ActorSink';
 export { IngressOverflowError } from './lib/errors';
+export { MalformedRecordError, FileChangedError, FileReadError } from './lib/errors';
