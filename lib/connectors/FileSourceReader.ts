@@ -176,6 +176,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
     this.opening = split;
     this.settle(
       (async () => {
+        const decoder = this.settings.format.createDecoder(split.format);
         const handle = await fs.promises.open(split.path, 'r').catch((e: unknown) => Promise.reject(new FileReadError(split.path, e)));
         try {
           const { size } = await handle.stat();
@@ -188,9 +189,13 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
           await handle.close().catch(() => {});
           return;
         }
-        this.current = new FileCursor(split, handle, this.settings.format.createDecoder(split.format), this.settings);
+        // One step, so no snapshot ever sees the split both opening and open.
+        this.current = new FileCursor(split, handle, decoder, this.settings);
+        this.opening = undefined;
       })(),
-      () => (this.opening = undefined),
+      () => {
+        if (this.opening === split) this.opening = undefined;
+      },
     );
   }
 
