@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process';
 import * as asyncIo from './asyncIo.bench';
 import * as chained from './chained.bench';
 import * as checkpointing from './checkpointing.bench';
+import * as fileSource from './fileSource.bench';
 import { fmtRate, type CaseResult } from './harness';
 import * as keyedSum from './keyedSum.bench';
 import * as snapshot from './snapshot.bench';
 import * as stateMap from './stateMap.bench';
 import * as stateValues from './stateValues.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot, stateMap, checkpointing, asyncIo, stateValues };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot, stateMap, checkpointing, asyncIo, stateValues, fileSource };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();

@@ -386,6 +386,44 @@ export class ActorSinkDeliveryError extends WeirError {
   }
 }
 
+/** A record of a file source does not parse, or is longer than its limit. `line` is 1-based. */
+export class MalformedRecordError extends WeirError {
+  readonly code = 'MALFORMED_RECORD';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+    raw?: string,
+  ) {
+    super(`malformed record in ${file} at line ${line}: ${reason}${raw === undefined ? '' : ` — ${preview(raw)}`}`);
+  }
+}
+
+/** A file changed under its reader: it is shorter than when it was discovered (truncated or replaced). */
+export class FileChangedError extends WeirError {
+  readonly code = 'FILE_CHANGED';
+  constructor(
+    readonly file: string,
+    /** Bytes the file had when it was discovered. */
+    readonly expectedBytes: number,
+    /** Bytes it has (or could be read) now. */
+    readonly actualBytes: number,
+  ) {
+    super(
+      `file ${file} changed while it was read: it had ${expectedBytes} bytes when discovered, now ${actualBytes} (truncated?); ` +
+        'files of a FileSource must not change once they are in its paths (write them elsewhere, then rename them in)',
+    );
+  }
+}
+
+/** A file or directory of a file source could not be listed, opened or read. */
+export class FileReadError extends WeirError {
+  readonly code = 'FILE_READ_FAILED';
+  constructor(readonly file: string, cause: unknown) {
+    super(`cannot read ${file}: ${describe(cause)}`, { cause });
+  }
+}
+
 export function describe(e: unknown): string {
   if (e instanceof Error) return e.message;
   return preview(e);

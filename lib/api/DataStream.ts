@@ -25,6 +25,7 @@ import type { OperatorFactory } from '../operators/StreamOperator';
 import type { Key } from '../state/KeyGroup';
 import type { FilterFunction, FlatMapFunction, KeySelector, MapFunction, ProcessFunction } from './functions';
 import { KeyedStream } from './KeyedStream';
+import { OutputTag } from './OutputTag';
 import type { StreamExecutionEnvironment } from './StreamExecutionEnvironment';
 import type { Transformation } from './Transformation';
 
@@ -223,6 +224,28 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
   startNewChain(): this {
     this.transformation.chaining = 'head';
     return this;
+  }
+  /**
+   * The records this operator (or source) emitted with `ctx.output(tag, …)`,
+   * as a stream of their own: partitioned, chained and parallel like any
+   * other output of the operator.
+   * @throws GraphValidationError (INVALID_ARGUMENT) when `tag` is not an OutputTag
+   */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    if (!(tag instanceof OutputTag)) {
+      throw new GraphValidationError('INVALID_ARGUMENT', 'getSideOutput() needs an OutputTag', this.transformation.name);
+    }
+    const t = this.env.addTransformation({
+      kind: 'side-output',
+      input: this.transformation,
+      tag,
+      name: `Side Output: ${tag.id}`,
+      uid: undefined,
+      parallelism: undefined,
+      maxParallelism: undefined,
+      chaining: 'always',
+    });
+    return new DataStream<X>(this.env, t);
   }
 }
 

@@ -1,14 +1,15 @@
 /**
  * Transformations: what the DataStream API records as a program is written
  * (Flink's Transformation classes). Sources, one-input operators and sinks
- * become stream nodes; partition and union transformations are virtual and
- * become edge properties when the StreamGraph is generated.
+ * become stream nodes; partition, union and side-output transformations are
+ * virtual and become edge properties when the StreamGraph is generated.
  */
 import type { Source } from '../connectors/Source';
 import type { Sink } from '../connectors/Sink';
 import type { PartitionerSpec } from '../operators/partitioners';
 import type { OperatorFactory } from '../operators/StreamOperator';
 import type { KeySelector } from './functions';
+import type { OutputTag } from './OutputTag';
 
 export type ChainingStrategy = 'always' | 'head' | 'never';
 
@@ -53,9 +54,17 @@ export interface UnionTransformation extends Base {
   readonly inputs: readonly Transformation[];
 }
 
+/** The records an operator (or source) emits with `tag`: an edge property, like a partitioner. */
+export interface SideOutputTransformation extends Base {
+  readonly kind: 'side-output';
+  readonly input: Transformation;
+  readonly tag: OutputTag<any>;
+}
+
 export type Transformation =
   | SourceTransformation
   | OneInputTransformation
   | SinkTransformation
   | PartitionTransformation
-  | UnionTransformation;
+  | UnionTransformation
+  | SideOutputTransformation;

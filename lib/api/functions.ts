@@ -8,6 +8,7 @@
  */
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/KeyedState';
 import type { Key } from '../state/KeyGroup';
+import type { OutputTag } from './OutputTag';
 import type {
   AggregatingStateDescriptor,
   ListStateDescriptor,
@@ -48,6 +49,12 @@ export interface RuntimeContext {
 export interface ProcessContext {
   /** The record's event timestamp, if it has one. */
   readonly timestamp: number | undefined;
+  /**
+   * Emits `value` to the side output `tag`, with the current record's
+   * timestamp; read it with `getSideOutput(tag)` on the operator's stream.
+   * Dropped when nothing consumes the tag.
+   */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 export interface KeyedProcessContext<K> extends ProcessContext {

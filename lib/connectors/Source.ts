@@ -10,6 +10,7 @@
  *                     available yet (then `isAvailable()` resolves when it is),
  *                     or the input has ended.
  */
+import type { OutputTag } from '../api/OutputTag';
 import type { Clock } from '../time/Clock';
 
 export type Boundedness = 'BOUNDED' | 'CONTINUOUS_UNBOUNDED';
@@ -21,6 +22,12 @@ export interface SourceSplit {
 
 export interface ReaderOutput<T> {
   collect(value: T, timestamp?: number): void;
+  /**
+   * Emits to the side output `tag` of the source (read with `getSideOutput(tag)`);
+   * dropped when nothing consumes it. Optional to implement: an output
+   * without it has no side outputs, so readers call `output.output?.(…)`.
+   */
+  output?<X>(tag: OutputTag<X>, value: X, timestamp?: number): void;
 }
 
 export interface SourceReaderContext {

@@ -35,6 +35,8 @@ export interface OutputPartitionInfo {
   /** The chain member producing into this partition. */
   readonly sourceNodeId: number;
   readonly partitioner: PartitionerSpec;
+  /** The side output this partition carries; absent for the main output. */
+  readonly outputTag?: string;
   /** Max parallelism of the consumer (for key-group routing). */
   readonly consumerMaxParallelism: number;
   /** Producer channel number of channels[0]; the rest follow. */
@@ -86,6 +88,7 @@ export function createExecutionGraph(jobGraph: JobGraph): ExecutionGraph {
           edgeId: edge.id,
           sourceNodeId: edge.sourceNodeId,
           partitioner: edge.partitioner,
+          ...(edge.outputTag === undefined ? {} : { outputTag: edge.outputTag }),
           consumerMaxParallelism: consumerVertex.maxParallelism,
           firstChannel,
           channels,

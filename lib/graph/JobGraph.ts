@@ -6,7 +6,8 @@
  * vertices they move in frames over channels.
  *
  * A chain may fan out (one operator feeding several chained ones) and any
- * member may also feed other vertices over the network.
+ * member may also feed other vertices over the network. Side-output edges
+ * chain by the same rule and keep their tag, in the chain and on job edges.
  */
 import type { PartitionerSpec } from '../operators/partitioners';
 import type { StreamEdge, StreamGraph, StreamNode } from './StreamGraph';
@@ -32,6 +33,8 @@ export interface JobEdge {
   readonly sourceNodeId: number;
   readonly targetVertexId: number;
   readonly partitioner: PartitionerSpec;
+  /** The side output this edge carries; absent for the main output. */
+  readonly outputTag?: string;
 }
 
 export interface JobGraph {
@@ -88,6 +91,7 @@ export function createJobGraph(graph: StreamGraph): JobGraph {
         sourceNodeId: e.sourceId,
         targetVertexId: to,
         partitioner: e.partitioner,
+        ...(e.outputTag === undefined ? {} : { outputTag: e.outputTag }),
       };
       edges.push(edge);
       vertices.get(from)!.outputs.push(edge);
@@ -97,8 +101,13 @@ export function createJobGraph(graph: StreamGraph): JobGraph {
   return { jobName: graph.jobName, vertices: graph.nodes.filter((n) => headOf.get(n.id) === n.id).map((n) => vertices.get(n.id)!), edges };
 }
 
+/** The chained (intra-vertex) out-edges of a node, main and side outputs. */
+export function chainedEdges(vertex: JobVertex, node: StreamNode): StreamEdge[] {
+  const inChain = new Set(vertex.nodes.map((n) => n.id));
+  return node.outEdges.filter((e) => inChain.has(e.targetId));
+}
+
 /** The chained (intra-vertex) successors of a node. */
 export function chainedSuccessors(vertex: JobVertex, node: StreamNode): StreamNode[] {
-  const inChain = new Map(vertex.nodes.map((n) => [n.id, n]));
-  return node.outEdges.flatMap((e) => inChain.get(e.targetId) ?? []);
+  return chainedEdges(vertex, node).map((e) => vertex.nodes.find((n) => n.id === e.targetId)!);
 }

@@ -1,8 +1,8 @@
 /**
  * The logical graph (Flink's StreamGraph): one node per source, operator and
- * sink, edges carrying their partitioner. Generated from the transformations
- * a program recorded; partition and union transformations dissolve into
- * edges. `validateStreamGraph` rejects graphs that cannot run, with a
+ * sink, edges carrying their partitioner and, for a side output, its tag.
+ * Generated from the transformations a program recorded; partition, union
+ * and side-output transformations dissolve into edges. `validateStreamGraph` rejects graphs that cannot run, with a
  * GraphValidationError naming the operator.
  *
  * Default partitioning follows Flink: forward between operators of equal
@@ -42,6 +42,8 @@ export interface StreamEdge {
   readonly partitioner: PartitionerSpec;
   /** True when the program asked for this partitioning (forward() included). */
   readonly explicit: boolean;
+  /** The id of the side output this edge carries; absent for the main output. */
+  readonly outputTag?: string;
 }
 
 export interface StreamGraph {
@@ -67,14 +69,25 @@ export function generateStreamGraph(
   const nodes = new Map<number, StreamNode>();
   const visiting = new Set<number>();
 
-  type Upstream = { nodeId: number; partitioner: PartitionerSpec | undefined };
+  type Upstream = { nodeId: number; partitioner: PartitionerSpec | undefined; outputTag: string | undefined };
 
   const resolve = (t: Transformation): Upstream[] => {
     if (visiting.has(t.id)) throw new GraphValidationError('CYCLE', 'the job graph has a cycle', label(t));
     switch (t.kind) {
       case 'partition': {
         visiting.add(t.id);
-        const ups = resolve(t.input).map((u) => ({ nodeId: u.nodeId, partitioner: t.partitioner }));
+        const ups = resolve(t.input).map((u) => ({ ...u, partitioner: t.partitioner }));
+        visiting.delete(t.id);
+        return ups;
+      }
+      case 'side-output': {
+        visiting.add(t.id);
+        const ups = resolve(t.input).map((u) => {
+          if (u.outputTag !== undefined || u.partitioner !== undefined) {
+            throw new GraphValidationError('INVALID_ARGUMENT', `getSideOutput(${t.tag.id}) needs an operator or source, not a partitioned or side-output stream`, label(t));
+          }
+          return { ...u, outputTag: t.tag.id };
+        });
         visiting.delete(t.id);
         return ups;
       }
@@ -85,11 +98,11 @@ export function generateStreamGraph(
         return ups;
       }
       default:
-        return [{ nodeId: transform(t).id, partitioner: undefined }];
+        return [{ nodeId: transform(t).id, partitioner: undefined, outputTag: undefined }];
     }
   };
 
-  const transform = (t: Exclude<Transformation, { kind: 'partition' | 'union' }>): StreamNode => {
+  const transform = (t: Exclude<Transformation, { kind: 'partition' | 'union' | 'side-output' }>): StreamNode => {
     const existing = nodes.get(t.id);
     if (existing) return existing;
     visiting.add(t.id);
@@ -116,7 +129,13 @@ export function generateStreamGraph(
       const upstream = nodes.get(u.nodeId)!;
       const partitioner: PartitionerSpec =
         u.partitioner ?? (upstream.parallelism === parallelism ? { kind: 'forward' } : { kind: 'rebalance' });
-      const edge: StreamEdge = { sourceId: u.nodeId, targetId: node.id, partitioner, explicit: u.partitioner !== undefined };
+      const edge: StreamEdge = {
+        sourceId: u.nodeId,
+        targetId: node.id,
+        partitioner,
+        explicit: u.partitioner !== undefined,
+        ...(u.outputTag === undefined ? {} : { outputTag: u.outputTag }),
+      };
       upstream.outEdges.push(edge);
       node.inEdges.push(edge);
     }

@@ -12,6 +12,7 @@ import { isThenable } from '../errors';
 import { copyValue } from '../state/copyValue';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { normalizeKey, type Key } from '../state/KeyGroup';
+import type { OutputTag } from '../api/OutputTag';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export class KeyedProcessOperator<K extends Key, I, O>
@@ -53,6 +54,9 @@ export class KeyedProcessOperator<K extends Key, I, O>
   }
   collect(value: O): void {
     this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
+  }
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
   }
   override close(): void {
     const r: unknown = this.fn.close?.();

@@ -5,13 +5,18 @@
  * directly (no wrapper on the per-record path), the record writer of a
  * network edge, or a fan-out over several. Records out of a member are the
  * records into its first target, so counting happens once, at the input.
+ * Besides its main output, a member has one Input per side-output tag that
+ * something consumes (chained or over the network); records emitted with
+ * any other tag are dropped, as in Flink. Side outputs are not counted in
+ * records out.
  * Lifecycle calls (open, endInput, close) are attributed to the member that
  * failed.
  */
+import { isOutputTag, type OutputTag } from '../api/OutputTag';
 import { asUserFunctionError, StateSerializationError, type OperatorLocation } from '../errors';
 import type { OperatorRestoreState, OperatorSubtaskState, SubtaskState } from '../checkpoint/SubtaskState';
 import { assignSplits, type ReaderOutput } from '../connectors/Source';
-import { chainedSuccessors, type JobVertex } from '../graph/JobGraph';
+import { chainedEdges, type JobVertex } from '../graph/JobGraph';
 import type { StreamNode } from '../graph/StreamGraph';
 import { HeapKeyedStateBackend, type KeyedStateSnapshot } from '../state/HeapKeyedStateBackend';
 import { KeyGroupRange } from '../state/KeyGroup';
@@ -72,12 +77,26 @@ class FanOut implements Input<unknown> {
   }
 }
 
-/** What a source reader writes into: the chain's first Input. */
+/** What a source reader writes into: the chain's first Input, and the source's side outputs. */
 class SourceOutput implements ReaderOutput<unknown> {
-  constructor(private readonly next: Input<unknown>) {}
+  constructor(
+    private readonly next: Input<unknown>,
+    private readonly sides: SideOutputs,
+  ) {}
   collect(value: unknown, timestamp?: number): void {
     this.next.processElement(value, timestamp);
   }
+  output<X>(tag: OutputTag<X>, value: X, timestamp?: number): void {
+    emitToSide(this.sides, tag, value, timestamp);
+  }
+}
+
+/** A member's side outputs by tag id: only the tags something consumes. */
+type SideOutputs = ReadonlyMap<string, Input<unknown>>;
+
+function emitToSide(sides: SideOutputs, tag: OutputTag<unknown>, value: unknown, timestamp: number | undefined): void {
+  if (!isOutputTag(tag)) throw new TypeError(`output() needs an OutputTag as its first argument, got ${String(tag)}`);
+  sides.get(tag.id)?.processElement(value, timestamp);
 }
 
 /** Stands in front of an operator a record fault targets; counts and throws at the record. */
@@ -103,6 +122,9 @@ const NO_OUTPUT: Input<unknown> = {
     throw new Error('a sink has no output');
   },
 };
+
+/** The main output of an operator whose main stream nothing consumes (only its side outputs). */
+const DISCARD: Input<unknown> = { processElement() {} };
 
 export interface ChainServices {
   readonly clock: Clock;
@@ -134,7 +156,9 @@ interface Member {
   readonly location: OperatorLocation;
   readonly keyedStateBackend: HeapKeyedStateBackend | undefined;
   readonly operatorState: OperatorStateStore;
+  /** Main-output targets. */
   readonly targets: readonly CountingInput<unknown>[];
+  readonly sideOutputs: SideOutputs;
 }
 
 export class OperatorChain {
@@ -145,6 +169,7 @@ export class OperatorChain {
   /** Chain members other than the source, in topological order. */
   readonly members: readonly Member[];
   private readonly sourceTargets: readonly CountingInput<unknown>[] = [];
+  private readonly sourceSideOutputs: SideOutputs = new Map();
 
   constructor(
     readonly vertex: JobVertex,
@@ -161,15 +186,25 @@ export class OperatorChain {
       const faults = services.recordFaults?.(node.uid) ?? [];
       inputs.set(node.id, faults.length > 0 ? new FaultingInput(op, faults) : op);
     }
-    const targetsOf = (node: StreamNode): CountingInput<unknown>[] => [
-      ...chainedSuccessors(vertex, node).map((n) => inputs.get(n.id)!),
-      ...(writersByNode.get(node.id) ?? []),
-    ];
+    const tagOfEdge = new Map(vertex.outputs.map((e) => [e.id, e.outputTag]));
+    const outputsOf = (node: StreamNode): { main: CountingInput<unknown>[]; sides: SideOutputs } => {
+      const main: CountingInput<unknown>[] = [];
+      const byTag = new Map<string, CountingInput<unknown>[]>();
+      const add = (tag: string | undefined, target: CountingInput<unknown>) => {
+        if (tag === undefined) main.push(target);
+        else byTag.set(tag, [...(byTag.get(tag) ?? []), target]);
+      };
+      for (const e of chainedEdges(vertex, node)) add(e.outputTag, inputs.get(e.targetId)!);
+      for (const w of writersByNode.get(node.id) ?? []) add(tagOfEdge.get(w.edgeId), w);
+      return { main, sides: new Map([...byTag].map(([tag, targets]) => [tag, inputOf(targets, DISCARD, !node.objectReuse)])) };
+    };
     const members: Member[] = [];
     for (const node of vertex.nodes) {
       const location: OperatorLocation = { operator: node.name, uid: node.uid, subtaskIndex, parallelism: node.parallelism };
       if (node.kind === 'source') {
-        this.sourceTargets = targetsOf(node);
+        const { main, sides } = outputsOf(node);
+        this.sourceTargets = main;
+        this.sourceSideOutputs = sides;
         this.source = new SourceOperator(node.source!, location, () => received(this.sourceTargets));
         continue;
       }
@@ -180,7 +215,8 @@ export class OperatorChain {
       const restored = services.restoreState(node.uid);
       if (keyedStateBackend && restored && restored.keyed.length > 0) keyedStateBackend.restore(restored.keyed);
       const operatorState = new OperatorStateStore(restored?.lists);
-      members.push({ node, operator: operators.get(node.id)!, location, keyedStateBackend, operatorState, targets: targetsOf(node) });
+      const { main, sides } = outputsOf(node);
+      members.push({ node, operator: operators.get(node.id)!, location, keyedStateBackend, operatorState, targets: main, sideOutputs: sides });
     }
     this.members = members;
     this.head = members.length > 0 ? inputs.get(members[0].node.id)! : NO_OUTPUT;
@@ -205,9 +241,10 @@ export class OperatorChain {
         defer: (w) => this.services.defer(w),
         mailbox: this.services.mailbox,
         sendOperatorEvent: (e) => this.services.sendOperatorEvent(m.location.uid, e),
+        output: (tag, value, timestamp) => emitToSide(m.sideOutputs, tag, value, timestamp),
       };
       this.lifecycle(m, 'restore', () => m.operator.initializeState?.(this.services.restoreState(m.node.uid)));
-      this.lifecycle(m, 'open', () => m.operator.open(ctx, inputOf(m.targets, !m.node.objectReuse)));
+      this.lifecycle(m, 'open', () => m.operator.open(ctx, inputOf(m.targets, m.node.kind === 'sink' ? NO_OUTPUT : DISCARD, !m.node.objectReuse)));
     }
     if (this.source) {
       const node = this.vertex.nodes[0];
@@ -215,7 +252,7 @@ export class OperatorChain {
       const splits = restored
         ? restored.lists[SPLITS_STATE] ?? []
         : assignSplits(node.source!.createSplits(node.parallelism), this.subtaskIndex, node.parallelism);
-      this.source.open(new SourceOutput(inputOf(this.sourceTargets, !node.objectReuse)), splits as never, this.services.clock, batchSizeHint);
+      this.source.open(new SourceOutput(inputOf(this.sourceTargets, DISCARD, !node.objectReuse), this.sourceSideOutputs), splits as never, this.services.clock, batchSizeHint);
     }
   }
 
@@ -310,8 +347,8 @@ export class OperatorChain {
   }
 }
 
-function inputOf(targets: readonly Input<unknown>[], copy: boolean): Input<unknown> {
-  return targets.length === 0 ? NO_OUTPUT : targets.length === 1 ? targets[0] : new FanOut(targets, copy);
+function inputOf(targets: readonly Input<unknown>[], none: Input<unknown>, copy: boolean): Input<unknown> {
+  return targets.length === 0 ? none : targets.length === 1 ? targets[0] : new FanOut(targets, copy);
 }
 
 /** Records a member emitted: every target receives each one, so the first target's count. */

@@ -7,6 +7,7 @@
 import { copyFunctionObject, type Collector, type ProcessContext, type ProcessFunction } from '../api/functions';
 import { isThenable } from '../errors';
 import { copyValue } from '../state/copyValue';
+import type { OutputTag } from '../api/OutputTag';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implements Collector<O>, ProcessContext {
@@ -37,6 +38,9 @@ export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implemen
   }
   collect(value: O): void {
     this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
+  }
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
   }
   override close(): void {
     const r: unknown = this.fn.close?.();

@@ -27,6 +27,7 @@ import {
   type UserFunctionError,
 } from '../errors';
 import type { RuntimeContext } from '../api/functions';
+import type { OutputTag } from '../api/OutputTag';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import type { Clock } from '../time/Clock';
@@ -68,6 +69,11 @@ export interface OperatorContext {
   readonly mailbox: MailboxExecutor;
   /** Sends an event to this operator's coordinator in the job master. */
   sendOperatorEvent(event: unknown): void;
+  /**
+   * Emits to the side output `tag` (Flink's Output#collect(OutputTag, …)); dropped
+   * when nothing consumes it. The chain always sets it; absent in harnesses without side outputs.
+   */
+  output?<X>(tag: OutputTag<X>, value: X, timestamp: number | undefined): void;
 }
 
 export interface MailboxExecutor {
