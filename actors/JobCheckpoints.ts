@@ -29,7 +29,7 @@ import { CheckpointCoordinator, type PendingCheckpoint, type SubtaskAck } from '
 import { CheckpointHistory } from '../lib/checkpoint/CheckpointHistory';
 import { jobDirectory, snapshotLocation } from '../lib/checkpoint/CheckpointLayout';
 import { checkpointMetadata } from '../lib/checkpoint/CheckpointLoader';
-import { writeMetadata } from '../lib/checkpoint/CheckpointMetadata';
+import { writeMetadata, type ClaimedCheckpoint } from '../lib/checkpoint/CheckpointMetadata';
 import type { CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import { CompletedCheckpointStore, type CompletedCheckpoint } from '../lib/checkpoint/CompletedCheckpointStore';
 import { describe } from '../lib/errors';
@@ -70,6 +70,8 @@ export class JobCheckpoints {
   private readonly history: CheckpointHistory;
   private readonly store: CompletedCheckpointStore;
   private readonly savepoints = new Map<number, SavepointRequest>();
+  /** restoreMode CLAIM: earlier runs' checkpoints still to delete, recorded in each checkpoint's metadata. */
+  claimed: readonly ClaimedCheckpoint[] = [];
   /** Savepoint target directory per checkpoint in flight (undefined: the job's storage). */
   private readonly targets = new Map<number, string | undefined>();
   /** Checkpoints whose directory exists (barriers and final-state requests went out). */
@@ -351,7 +353,7 @@ export class JobCheckpoints {
     if (loc === undefined) return tell(self, { type: 'CheckpointStored', checkpointId: p.id, location: undefined });
     this.track(
       p.id,
-      writeMetadata(loc.storage, loc.dir, checkpointMetadata(this.jobGraph, this.jobId, p)).then(
+      writeMetadata(loc.storage, loc.dir, checkpointMetadata(this.jobGraph, this.jobId, p, this.claimed)).then(
         (location) => tell(self, { type: 'CheckpointStored', checkpointId: p.id, location }),
         (error: unknown) => tell(self, { type: 'CheckpointStoreFailed', checkpointId: p.id, error }),
       ),

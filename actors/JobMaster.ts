@@ -27,9 +27,11 @@ import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
 import { operatorResults, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
 import { rmdir } from 'node:fs/promises';
+import * as path from 'node:path';
 import { checkpointIdOf, METADATA_FILE } from '../lib/checkpoint/CheckpointLayout';
 import { loadCheckpoint, operatorType, resolveSnapshotPath, type SnapshotPath } from '../lib/checkpoint/CheckpointLoader';
-import { MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
+import { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
+import { MAX_CLAIMED, type ClaimedCheckpoint } from '../lib/checkpoint/CheckpointMetadata';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
 import { describe, JobCancelledError, JobExecutionError, RestoreError } from '../lib/errors';
@@ -99,7 +101,7 @@ class JobMaster {
   private stoppedWithSavepoint: string | undefined;
   private readonly log: Logger;
   /** The snapshot the job started from (savepointPath), once loaded: the last resort of every restore. */
-  private initial: { readonly snapshot: SnapshotPath; readonly checkpointId: number; readonly isSavepoint: boolean } | undefined;
+  private initial: { readonly snapshot: SnapshotPath; readonly checkpointId: number; readonly isSavepoint: boolean; readonly claimed: readonly ClaimedCheckpoint[] } | undefined;
   /** restoreMode CLAIM: the deletion of the initial snapshot, once started. */
   private released: Promise<void> | undefined;
   /** Savepoints asked for before the job first ran. */
@@ -177,6 +179,7 @@ class JobMaster {
         if (msg.initial !== undefined && this.options.config.savepoint !== undefined) {
           this.initial = { snapshot: this.options.config.savepoint, ...msg.initial };
           this.checkpoints.coordinator.advancePast(msg.initial.checkpointId);
+          this.checkpoints.claimed = this.claimedRuns(this.initial);
         }
         for (const note of msg.notes) this.log.warn({ attempt: msg.attempt }, `restore skipped ${note}`);
         if (msg.restored !== undefined) this.log.info({ attempt: msg.attempt, checkpointId: msg.state?.checkpointId }, `restoring from ${msg.restored}`);
@@ -270,7 +273,7 @@ class JobMaster {
           state,
           notes: [],
           restored: `${metadata.isSavepoint ? 'savepoint' : 'checkpoint'} '${snapshot.path}' (checkpoint ${state.checkpointId})`,
-          initial: { checkpointId: state.checkpointId, isSavepoint: metadata.isSavepoint },
+          initial: { checkpointId: state.checkpointId, isSavepoint: metadata.isSavepoint, claimed: metadata.claimed ?? [] },
         });
       } catch (e) {
         fail(e, 'the savepoint cannot be restored');
@@ -447,28 +450,44 @@ class JobMaster {
   }
 
   /**
+   * restoreMode CLAIM, from a retained checkpoint in this job's own
+   * checkpoint directory: the runs whose checkpoints this job deletes — the
+   * claimed one's, and those that run had claimed and not finished deleting
+   * (it may have been killed while deleting). Recorded in this job's
+   * checkpoints until the deletion is done, so a run that claims one of them
+   * finishes it.
+   */
+  private claimedRuns(initial: NonNullable<JobMaster['initial']>): ClaimedCheckpoint[] {
+    const own = this.checkpoints.storage;
+    if (this.options.config.restoreMode !== 'CLAIM' || initial.isSavepoint || !(own instanceof FileSystemCheckpointStorage)) return [];
+    const runDir = initial.snapshot.storage.root;
+    if (path.dirname(runDir) !== path.resolve(own.root)) return [];
+    return [{ jobId: path.basename(runDir), checkpointId: initial.checkpointId }, ...initial.claimed].slice(0, MAX_CLAIMED);
+  }
+
+  /**
    * restoreMode CLAIM: the snapshot the job started from is deleted once the
    * job no longer needs it (a checkpoint of its own completed, or it ended).
    * A claimed retained checkpoint takes the older and the unfinished
    * checkpoints of its job run with it, and the run's directory when nothing
-   * else is left there.
+   * else is left there; so do the runs that run had claimed without
+   * finishing their deletion.
    */
   private releaseInitial(): Promise<void> | undefined {
     if (this.options.config.restoreMode !== 'CLAIM' || this.initial === undefined || this.released) return this.released;
     const { snapshot, isSavepoint, checkpointId } = this.initial;
     const { storage } = snapshot;
     const { dir } = storage.parseLocation(snapshot.location);
+    const runs = this.checkpoints.claimed;
     this.log.info({ path: snapshot.path }, 'deleting the claimed snapshot the job started from');
     const release = async () => {
       await storage.removeDirectory(dir);
       if (isSavepoint) return;
-      for (const name of await storage.list('')) {
-        const id = checkpointIdOf(name);
-        if (id === undefined) continue;
-        // Older checkpoints of that run, and ones it never completed (it died writing them).
-        if (id <= checkpointId || !(await storage.list(name)).includes(METADATA_FILE)) await storage.removeDirectory(name);
+      await releaseRun(storage, checkpointId);
+      for (const run of runs.slice(1)) {
+        await releaseRun(new FileSystemCheckpointStorage(path.join(path.dirname(storage.root), run.jobId)), run.checkpointId);
       }
-      if ((await storage.list('')).length === 0) await rmdir(storage.root);
+      this.checkpoints.claimed = [];
     };
     return (this.released = release().catch((e: unknown) => this.log.warn({ path: snapshot.path, err: describe(e) }, 'could not delete the claimed snapshot')));
   }
@@ -531,5 +550,23 @@ class JobMaster {
         await this.terminated;
       },
     };
+  }
+}
+
+/**
+ * Deletes the checkpoints of a claimed run up to `checkpointId`, the ones it
+ * never completed (it died writing them), and its directory when nothing
+ * else is left there. A run directory that is already gone is done.
+ */
+async function releaseRun(storage: CheckpointStorage, checkpointId: number): Promise<void> {
+  for (const name of await storage.list('')) {
+    const id = checkpointIdOf(name);
+    if (id === undefined) continue;
+    if (id <= checkpointId || !(await storage.list(name)).includes(METADATA_FILE)) await storage.removeDirectory(name);
+  }
+  if ((await storage.list('')).length === 0) {
+    await rmdir(storage.root).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
   }
 }

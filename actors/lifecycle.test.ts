@@ -37,6 +37,7 @@ import {
   type RuntimeContext,
   type ValueState,
 } from '../index';
+import { writeMetadata } from '../lib/checkpoint/CheckpointMetadata';
 import { FaultInjector, type Fault } from '../lib/testing/FaultInjector';
 
 let dir: string;
@@ -216,11 +217,16 @@ test('a failure while stop-with-savepoint commits: the stop fails, the job goes 
 });
 
 describe('savepoints are self-contained and relocatable', () => {
+  let seen = { short: 0, long: 0 };
   function twoSources(env: StreamExecutionEnvironment, out: string, rate?: number) {
     const short = env.fromGenerator(50, (i) => -1 - i).uid('short');
     const long = env.fromGenerator(3000, (i) => i, rate ? { ratePerSecond: rate } : {}).uid('long');
     short
       .union(long)
+      .map((i) => {
+        seen[i < 0 ? 'short' : 'long']++;
+        return i;
+      })
       .keyBy((i) => ((i % KEYS) + KEYS) % KEYS)
       .process(new KeyedCount())
       .uid('count')
@@ -231,11 +237,18 @@ describe('savepoints are self-contained and relocatable', () => {
   test.each(['trigger', 'stop'] as const)('%s after one of two sources finished, memory checkpoint storage, then moved', async (how) => {
     const out = path.join(dir, 'out');
     const env = StreamExecutionEnvironment.create({ parallelism: 2, bufferTimeoutMs: 2 });
-    env.enableCheckpointing(20);
+    // A triggered savepoint commits nothing and the run goes on after it, so a periodic checkpoint
+    // completing before the cancel would commit records the resumed run reads again (as in Flink,
+    // resuming from an older savepoint repeats what was committed after it). Only the stop runs
+    // checkpoints before its savepoint.
+    env.enableCheckpointing(how === 'stop' ? 20 : 60_000);
     env.setCheckpointStorage(new MemoryCheckpointStorage());
+    seen = { short: 0, long: 0 };
     twoSources(env, out, 6000);
     const a = env.executeAsync('two sources');
-    await waitForLines(out, 300);
+    if (how === 'stop') await waitForLines(out, 300);
+    while (seen.short < 50 || seen.long < 300) await sleep(5);
+    await sleep(20); // the short source's subtasks report FINISHED after their last record
     const savepoint = how === 'stop' ? await a.stopWithSavepoint(path.join(dir, 'sp')) : await a.triggerSavepoint(path.join(dir, 'sp'));
     if (how === 'trigger') await a.cancel();
     else await a.result();
@@ -372,6 +385,31 @@ describe('nothing is left behind', () => {
     expectExactlyOnce(out, 4000);
     expect(fs.readdirSync(checkpoints)).toEqual([last.jobId]);
     expect(fs.readdirSync(path.join(checkpoints, last.jobId))).toEqual([path.basename(path.dirname(result.finalCheckpoint!))]);
+  });
+
+  test('a run killed before it finished deleting what it claimed: the run that claims its checkpoint finishes the deletion', async () => {
+    const checkpoints = path.join(dir, 'checkpoints');
+    const out = path.join(dir, 'out');
+    const a = job({ records: 4000, out, rate: 8000, storage: checkpoints });
+    await waitForCheckpoints(a, 2);
+    await a.cancel();
+    const [fromA] = await listRetainedCheckpoints(checkpoints);
+    fs.mkdirSync(path.join(checkpoints, a.jobId, `chk-${fromA.checkpointId + 1}`)); // A died writing it
+    // B claimed A's checkpoint and died before deleting it: its checkpoint still names A's.
+    const b = job({ records: 4000, out, rate: 8000, storage: checkpoints, options: { savepointPath: fromA.location } });
+    await waitForCheckpoints(b, 1);
+    await b.cancel();
+    const [fromB] = (await listRetainedCheckpoints(checkpoints)).filter((c) => c.jobId === b.jobId);
+    const storage = new FileSystemCheckpointStorage(checkpoints);
+    const loaded = await loadCheckpoint(storage, fromB.location);
+    const bDir = path.relative(checkpoints, path.dirname(fromB.location));
+    await writeMetadata(storage, bDir, { ...loaded.metadata, claimed: [{ jobId: a.jobId, checkpointId: fromA.checkpointId }] });
+
+    const c = job({ records: 4000, out, storage: checkpoints, options: { savepointPath: fromB.location, restoreMode: 'CLAIM' } });
+    const result = await c.result();
+    expectExactlyOnce(out, 4000);
+    expect(fs.readdirSync(checkpoints)).toEqual([c.jobId]);
+    expect(fs.readdirSync(path.join(checkpoints, c.jobId))).toEqual([path.basename(path.dirname(result.finalCheckpoint!))]);
   });
 });
 

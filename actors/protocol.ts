@@ -8,6 +8,7 @@
 import { dispatch, type Ref } from 'nact';
 import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
+import type { ClaimedCheckpoint } from '../lib/checkpoint/CheckpointMetadata';
 import type { SubtaskId } from '../lib/graph/ExecutionGraph';
 import type { SubtaskIdentity } from '../lib/testing/FaultInjector';
 import type { SubtaskMetrics } from '../lib/operators/StreamTask';
@@ -75,7 +76,7 @@ export type JobMasterMsg =
       /** What was restored, for the logs ('checkpoint 7', 'savepoint …'). */
       readonly restored?: string;
       /** Set when the job starts: the snapshot it started from (savepointPath) was loaded. */
-      readonly initial?: { readonly checkpointId: number; readonly isSavepoint: boolean };
+      readonly initial?: { readonly checkpointId: number; readonly isSavepoint: boolean; readonly claimed: readonly ClaimedCheckpoint[] };
     }
   | { readonly type: 'RestoreFailed'; readonly attempt: number; readonly error: unknown; readonly reason: string }
   | { readonly type: 'RestartJob'; readonly attempt: number }

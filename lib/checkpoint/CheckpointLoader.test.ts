@@ -22,7 +22,7 @@ import { MapStateDescriptor, ValueStateDescriptor } from '../state/StateDescript
 import type { PendingCheckpoint, SubtaskAck } from './CheckpointCoordinator';
 import { checkpointDirectory, savepointDirectoryName, stateFileName } from './CheckpointLayout';
 import { checkpointMetadata, listRetainedCheckpoints, loadCheckpoint, readKeyedState, resolveSnapshotPath } from './CheckpointLoader';
-import { writeMetadata, type CheckpointMetadata } from './CheckpointMetadata';
+import { decodeMetadata, writeMetadata, type CheckpointMetadata } from './CheckpointMetadata';
 import { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointStorage, type StateHandleRef } from './CheckpointStorage';
 import { encodeSubtaskState, type SubtaskState } from './SubtaskState';
 
@@ -387,6 +387,26 @@ describe('checkpointMetadata', () => {
     expect(loaded.metadata.checkpointId).toBe(4);
     expect(loaded.state.forSubtask('sum', 0, 1)!.lists.x).toEqual([1, 2]);
     expect(loaded.state.maxParallelism.get('sum')).toBe(64);
+  });
+
+  test('claimed runs: carried by checkpoints, never by savepoints; read back; a path instead of a directory name is refused', async () => {
+    const claimed = [{ jobId: 'run-a', checkpointId: 3 }];
+    const p = (savepoint: boolean): PendingCheckpoint => ({
+      id: 4,
+      timestamp: 77,
+      savepoint,
+      terminate: false,
+      notYetAcknowledged: new Set(),
+      acks: new Map(),
+      completing: true,
+    });
+    expect(checkpointMetadata(jobGraph, JOB, p(true), claimed).claimed).toBeUndefined();
+    expect(checkpointMetadata(jobGraph, JOB, p(false), []).claimed).toBeUndefined();
+    const m = checkpointMetadata(jobGraph, JOB, p(false), claimed);
+    expect(decodeMetadata(encodeState(m), 'x').claimed).toEqual(claimed);
+    for (const bad of [{ jobId: '../elsewhere', checkpointId: 1 }, { jobId: 'run-a', checkpointId: -1 }, 'run-a']) {
+      expect(() => decodeMetadata(encodeState({ ...m, claimed: [bad] }), 'x')).toThrow(/'claimed\[0\]/);
+    }
   });
 });
 

@@ -17,7 +17,7 @@ import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { denormalizeKey, KeyGroupRange, type Key } from '../state/KeyGroup';
 import type { PendingCheckpoint } from './CheckpointCoordinator';
 import { checkpointIdOf, METADATA_FILE } from './CheckpointLayout';
-import { readMetadata, METADATA_VERSION, type CheckpointMetadata } from './CheckpointMetadata';
+import { readMetadata, MAX_CLAIMED, METADATA_VERSION, type CheckpointMetadata, type ClaimedCheckpoint } from './CheckpointMetadata';
 import { FileSystemCheckpointStorage, type CheckpointStorage } from './CheckpointStorage';
 import { decodeSubtaskState, RestoredState, type SubtaskState } from './SubtaskState';
 
@@ -38,8 +38,9 @@ export function operatorType(node: StreamNode): string {
 }
 
 /** The metadata of a checkpoint all of whose acknowledgements are in. */
-export function checkpointMetadata(jobGraph: JobGraph, jobId: string, p: PendingCheckpoint): CheckpointMetadata {
+export function checkpointMetadata(jobGraph: JobGraph, jobId: string, p: PendingCheckpoint, claimed: readonly ClaimedCheckpoint[] = []): CheckpointMetadata {
   return {
+    ...(p.savepoint || claimed.length === 0 ? {} : { claimed: claimed.slice(0, MAX_CLAIMED) }),
     version: METADATA_VERSION,
     jobId,
     jobName: jobGraph.jobName,

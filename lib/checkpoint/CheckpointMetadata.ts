@@ -30,6 +30,22 @@ export interface SubtaskMetadata {
   readonly handle: StateHandleRef;
 }
 
+/**
+ * A retained checkpoint of an earlier run, in the same checkpoint directory,
+ * that a run restored in CLAIM mode and had not finished deleting (with the
+ * older and unfinished checkpoints of that run) when this checkpoint was
+ * taken. A run that claims this checkpoint finishes those deletions, so a
+ * process killed while it deletes leaves nothing behind for good.
+ */
+export interface ClaimedCheckpoint {
+  /** The run's directory name (its job id) inside the checkpoint directory. */
+  readonly jobId: string;
+  readonly checkpointId: number;
+}
+
+/** At most this many claimed checkpoints are carried (a longer chain is cut, oldest first). */
+export const MAX_CLAIMED = 64;
+
 export interface CheckpointMetadata {
   readonly version: typeof METADATA_VERSION;
   readonly jobId: string;
@@ -40,6 +56,8 @@ export interface CheckpointMetadata {
   readonly isSavepoint: boolean;
   readonly operators: readonly OperatorMetadata[];
   readonly subtasks: readonly SubtaskMetadata[];
+  /** Absent or empty in savepoints and in runs that claimed nothing. */
+  readonly claimed?: readonly ClaimedCheckpoint[];
 }
 
 /** Writes the metadata into `dir` (atomically); returns its location. */
@@ -104,5 +122,16 @@ export function decodeMetadata(payload: Uint8Array, location: string): Checkpoin
     if (h.file === METADATA_FILE || files.has(h.file as string)) throw invalid(`subtasks[${i}].handle.file`, 'names the metadata or another subtask\'s file');
     files.add(h.file as string);
   });
+  if (m.claimed !== undefined) {
+    if (!Array.isArray(m.claimed) || m.claimed.length > MAX_CLAIMED) throw invalid('claimed');
+    m.claimed.forEach((c: unknown, i) => {
+      if (!isObj(c) || !isCount(c.checkpointId, 0)) throw invalid(`claimed[${i}]`);
+      try {
+        checkName(c.jobId, 'job directory name');
+      } catch (e) {
+        throw invalid(`claimed[${i}].jobId`, `is not a plain directory name (${(e as Error).message})`);
+      }
+    });
+  }
   return m as unknown as CheckpointMetadata;
 }
