@@ -28,17 +28,13 @@ import {
   RestartStrategies,
   RestoreError,
   StreamExecutionEnvironment,
-  ValueStateDescriptor,
-  type Collector,
   type EnvironmentOptions,
   type JobClient,
-  type KeyedProcessContext,
   type Logger,
-  type RuntimeContext,
-  type ValueState,
 } from '../index';
 import { writeMetadata } from '../lib/checkpoint/CheckpointMetadata';
 import { FaultInjector, type Fault } from '../lib/testing/FaultInjector';
+import { KeyedCount, type Counted } from '../property-tests/keyedCount';
 
 let dir: string;
 beforeEach(() => {
@@ -48,24 +44,6 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const KEYS = 7;
 
-interface Counted {
-  readonly key: number;
-  readonly id: number;
-  readonly count: number;
-}
-
-/** Counts records per key in ValueState and emits every record with its running count. */
-class KeyedCount {
-  private count!: ValueState<number>;
-  open(ctx: RuntimeContext) {
-    this.count = ctx.getState(new ValueStateDescriptor<number>('count', 0));
-  }
-  processElement(id: number, ctx: KeyedProcessContext<number>, out: Collector<Counted>) {
-    const n = this.count.value()! + 1;
-    this.count.update(n);
-    out.collect({ key: ctx.getCurrentKey(), id, count: n });
-  }
-}
 
 interface Run {
   readonly records: number;

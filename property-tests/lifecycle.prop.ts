@@ -34,34 +34,13 @@ import {
   resolveSnapshotPath,
   RestartStrategies,
   StreamExecutionEnvironment,
-  ValueStateDescriptor,
-  type Collector,
   type JobResult,
-  type KeyedProcessContext,
-  type RuntimeContext,
-  type ValueState,
 } from '../index';
 import { FaultInjector, type Fault } from '../lib/testing/FaultInjector';
+import { KeyedCount, type Counted } from './keyedCount';
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? (process.env.CI ? 20 : 10));
 
-interface Counted {
-  readonly key: number;
-  readonly id: number;
-  readonly count: number;
-}
-
-class KeyedCount {
-  private count!: ValueState<number>;
-  open(ctx: RuntimeContext) {
-    this.count = ctx.getState(new ValueStateDescriptor<number>('count', 0));
-  }
-  processElement(id: number, ctx: KeyedProcessContext<number>, out: Collector<Counted>) {
-    const n = this.count.value()! + 1;
-    this.count.update(n);
-    out.collect({ key: ctx.getCurrentKey(), id, count: n });
-  }
-}
 
 type Ending = 'stop' | 'savepoint-then-cancel' | 'cancel';
 
