@@ -197,7 +197,7 @@ class JobMaster {
         if (this.isCurrent(msg.attempt)) this.subtaskFinished(msg.subtask, msg.metrics);
         return;
       case 'SubtaskClosed':
-        if (this.isCurrent(msg.attempt)) this.subtaskClosed(msg.subtask);
+        if (this.isCurrent(msg.attempt)) this.subtaskClosed(msg.subtask, msg.metrics);
         return;
       case 'AcknowledgeCheckpoint':
         if (this.isCurrent(msg.attempt)) this.checkpoints.acknowledged(msg.checkpointId, msg.ack);
@@ -330,8 +330,9 @@ class JobMaster {
     this.checkpoints.subtaskFinished(subtaskKey(id));
   }
 
-  private subtaskClosed(id: SubtaskId): void {
+  private subtaskClosed(id: SubtaskId, metrics: SubtaskMetrics): void {
     this.closed.add(subtaskKey(id));
+    this.finished.set(subtaskKey(id), metrics);
     if (this.closed.size < this.subtasks.size) return;
     const stopped = this.stoppedWithSavepoint !== undefined;
     this.log.info({ durationMs: this.now - this.startedAt, restarts: this.restarts.length, savepoint: this.stoppedWithSavepoint }, stopped ? 'job stopped with a savepoint' : 'job finished');

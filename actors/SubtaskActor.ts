@@ -112,8 +112,9 @@ class SubtaskShell {
         return;
       case 'CloseTask':
         await this.requireTask().close(msg.checkpointId);
+        const metrics = this.requireTask().metrics();
         this.dispose();
-        tell(this.deps.jobMaster, { type: 'SubtaskClosed', attempt: this.deps.attempt, subtask: this.deps.descriptor.id });
+        tell(this.deps.jobMaster, { type: 'SubtaskClosed', attempt: this.deps.attempt, subtask: this.deps.descriptor.id, metrics });
         return;
       case 'Fail':
         throw msg.error;

@@ -22,6 +22,7 @@ import {
   listRetainedCheckpoints,
   loadCheckpoint,
   MemoryCheckpointStorage,
+  operatorResult,
   readCommittedLines,
   readKeyedState,
   resolveSnapshotPath,
@@ -177,6 +178,10 @@ describe('stop-with-savepoint', () => {
     const sp = resolveSnapshotPath(savepoint);
     const counts = readKeyedState((await loadCheckpoint(sp.storage, sp.location)).state, 'count', 'count');
     expect(lines).toHaveLength([...counts.values()].reduce((x, y) => (x as number) + (y as number), 0) as number);
+    // The result counts what the stopped job did, as a finished job's would.
+    expect(result.subtasks).toHaveLength(p * 2);
+    expect(operatorResult(result, 'numbers').recordsOut).toBe(lines.length);
+    expect(operatorResult(result, 'files').recordsIn).toBe(lines.length);
   });
 });
 

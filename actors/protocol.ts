@@ -49,7 +49,8 @@ export type JobMasterMsg =
   | { readonly type: 'StartJob' }
   /** Input ended and the final state is taken; the subtask stays until CloseTask. */
   | { readonly type: 'SubtaskFinished'; readonly attempt: number; readonly subtask: SubtaskId; readonly metrics: SubtaskMetrics }
-  | { readonly type: 'SubtaskClosed'; readonly attempt: number; readonly subtask: SubtaskId }
+  /** After CloseTask; the metrics as the subtask closed (after a stop-with-savepoint the subtask never reported SubtaskFinished). */
+  | { readonly type: 'SubtaskClosed'; readonly attempt: number; readonly subtask: SubtaskId; readonly metrics: SubtaskMetrics }
   | { readonly type: 'SubtaskFailed'; readonly subtask: string; readonly error: unknown }
   | { readonly type: 'AcknowledgeCheckpoint'; readonly attempt: number; readonly checkpointId: number; readonly ack: SubtaskAck }
   | {
