@@ -15,10 +15,18 @@ export interface Clock {
   setTimer(delayMs: number, fn: () => void): TimerHandle;
 }
 
+/** The longest delay Node's setTimeout keeps (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
+  /** Delays longer than MAX_TIMEOUT_MS are waited out in steps; a negative one is 0. */
   setTimer(delayMs, fn) {
-    const t = setTimeout(fn, Math.max(0, delayMs));
+    let t: ReturnType<typeof setTimeout>;
+    const arm = (remaining: number): void => {
+      t = remaining > MAX_TIMEOUT_MS ? setTimeout(() => arm(remaining - MAX_TIMEOUT_MS), MAX_TIMEOUT_MS) : setTimeout(fn, Math.max(0, remaining));
+    };
+    arm(delayMs);
     return { cancel: () => clearTimeout(t) };
   },
 };
