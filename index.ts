@@ -112,4 +112,4 @@ export type { IngressOptions } from './lib/connectors/IngressBuffer';
 export { IngressOverflowError, InvalidIngressMessageError, ActorSinkDeliveryError } from './lib/errors';
 export { AsyncTimeoutError } from './lib/errors';
 export { StateSerializationError, StateTypeError, UnknownStateTypeError, type StateValueLocation } from './lib/errors';
-export { MalformedRecordError, FileChangedError, FileReadError } from './lib/errors';
+export { ConnectorError, MalformedRecordError, FileChangedError, FileReadError } from './lib/errors';

@@ -15,6 +15,7 @@ import {
   FileSink,
   FileSource,
   JobExecutionError,
+  ConnectorError,
   MalformedRecordError,
   MemoryCheckpointStorage,
   OutputTag,
@@ -136,9 +137,10 @@ describe('FileSource in a job', () => {
     env.fromSource(FileSource.jsonLines(path.join(dir, 'in')), 'files').uid('files').sinkTo(() => {});
     const err = (await env.execute('fails').catch((e: unknown) => e)) as JobExecutionError;
     expect(err).toBeInstanceOf(JobExecutionError);
-    const cause = (err.cause as Error).cause;
-    expect(cause).toBeInstanceOf(MalformedRecordError);
-    expect(cause).toMatchObject({ file: path.join(dir, 'in', 'a.jsonl'), line: 3 });
+    // A connector's data error is the cause itself (not a user-function failure), naming where it failed.
+    expect(err.cause).toBeInstanceOf(MalformedRecordError);
+    expect(err.cause).toBeInstanceOf(ConnectorError);
+    expect(err.cause).toMatchObject({ file: path.join(dir, 'in', 'a.jsonl'), line: 3, location: { uid: 'files', subtaskIndex: 0 } });
     expect(err.message).toMatch(/a\.jsonl at line 3/);
   });
 

@@ -387,7 +387,25 @@ export class ActorSinkDeliveryError extends WeirError {
 }
 
 /** A record of a file source does not parse, or is longer than its limit. `line` is 1-based. */
-export class MalformedRecordError extends WeirError {
+/**
+ * A built-in connector failed on the data or the system it reads or writes
+ * (a malformed record, a file that changed or cannot be read) — not user
+ * code. It reaches JobExecutionError.cause as it is, not wrapped in a
+ * UserFunctionError; `location` names the operator and subtask it failed in.
+ */
+export abstract class ConnectorError extends WeirError {
+  private where: OperatorLocation | undefined;
+  get location(): OperatorLocation | undefined {
+    return this.where;
+  }
+  /** Records the operator and subtask, once; returns this error. */
+  at(location: OperatorLocation): this {
+    this.where ??= location;
+    return this;
+  }
+}
+
+export class MalformedRecordError extends ConnectorError {
   readonly code = 'MALFORMED_RECORD';
   constructor(
     readonly file: string,
@@ -400,24 +418,24 @@ export class MalformedRecordError extends WeirError {
 }
 
 /** A file changed under its reader: it is shorter than when it was discovered (truncated or replaced). */
-export class FileChangedError extends WeirError {
+export class FileChangedError extends ConnectorError {
   readonly code = 'FILE_CHANGED';
   constructor(
     readonly file: string,
     /** Bytes the file had when it was discovered. */
     readonly expectedBytes: number,
-    /** Bytes it has (or could be read) now. */
+    /** Bytes it has now, or, when it shrank while it was read, where reading found its end. */
     readonly actualBytes: number,
   ) {
     super(
-      `file ${file} changed while it was read: it had ${expectedBytes} bytes when discovered, now ${actualBytes} (truncated?); ` +
+      `file ${file} changed while it was read: it had ${expectedBytes} bytes when discovered, now it ends at byte ${actualBytes} or before (truncated?); ` +
         'files of a FileSource must not change once they are in its paths (write them elsewhere, then rename them in)',
     );
   }
 }
 
 /** A file or directory of a file source could not be listed, opened or read. */
-export class FileReadError extends WeirError {
+export class FileReadError extends ConnectorError {
   readonly code = 'FILE_READ_FAILED';
   constructor(readonly file: string, cause: unknown) {
     super(`cannot read ${file}: ${describe(cause)}`, { cause });
@@ -549,6 +567,7 @@ export function asUserFunctionError(
 ): Error {
   if (e instanceof UserFunctionError || (e instanceof WeirError && e.code === 'INJECTED_FAULT')) return e;
   if (e instanceof KeyGroupMismatchError) return e.location ? e : e.at(location);
+  if (e instanceof ConnectorError) return e.at(location);
   if (e instanceof ThenableReturnedError) return new AsyncUserFunctionError(location, position, phase, e.functionName, record);
   if (e instanceof InvalidKeyError && isThenable(e.key)) return new AsyncUserFunctionError(location, position, phase, 'key selector', record);
   return new UserFunctionError(location, position, phase, e, record);

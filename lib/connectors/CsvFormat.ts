@@ -10,11 +10,14 @@
  * record only outside quotes) and cuts complete records; csv-parse parses
  * them, a batch at a time. A batch with a malformed record is parsed again
  * record by record, so each bad record is reported alone, with its line.
+ * A record that is not valid UTF-8 is malformed (never decoded with
+ * replacement characters).
  * Records end with "\n" or "\r\n"; empty lines are skipped; a header row is
  * the first non-empty record of each file, and the names it gives travel in
  * the split's state. Without a header and without column names, records
  * are arrays of strings of any length.
  */
+import { isUtf8 } from 'node:buffer';
 import { parse, type Options as CsvParseOptions } from 'csv-parse/sync';
 import { ConfigurationError } from '../errors';
 import type { DecoderOutput, FileRecordFormat, RecordDecoder } from './FileRecordFormat';
@@ -179,6 +182,7 @@ class CsvDecoder<T> implements RecordDecoder<T> {
   }
 
   private readHeader(bytes: Buffer, start: number, end: number, lines: number, out: DecoderOutput<T>): void {
+    if (!isUtf8(bytes.subarray(start, end))) return out.malformed(text(bytes, start, end), 'invalid header row: not valid UTF-8', lines, true);
     let row: unknown[];
     try {
       row = parse(bytes.subarray(start, end), { ...this.format.parseOptions, columns: false, cast: false, relax_column_count: true });
@@ -207,8 +211,9 @@ class CsvDecoder<T> implements RecordDecoder<T> {
     }
     let parsed: T[] | undefined;
     try {
-      parsed = dataFrames === 0 ? [] : (parse(bytes.subarray(starts[0], dataEnd), options) as T[]);
-      if (parsed.length !== dataFrames) parsed = undefined;
+      // Invalid UTF-8 anywhere: parse record by record, so each bad one is named.
+      parsed = dataFrames === 0 ? [] : isUtf8(bytes.subarray(starts[0], dataEnd)) ? (parse(bytes.subarray(starts[0], dataEnd), options) as T[]) : undefined;
+      if (parsed !== undefined && parsed.length !== dataFrames) parsed = undefined;
     } catch {
       parsed = undefined;
     }
@@ -216,7 +221,7 @@ class CsvDecoder<T> implements RecordDecoder<T> {
     for (let i = 0; i < n; i++) {
       const end = ends[i];
       if (end < 0) out.skipped(spans[i]);
-      else if (parsed !== undefined) out.record(parsed[k++], spans[i]);
+      else if (parsed !== undefined) out.record(parsed[k++], spans[i], end - starts[i]);
       else this.parseOne(bytes, starts[i], end, spans[i], options, out);
     }
     starts.length = 0;
@@ -225,6 +230,7 @@ class CsvDecoder<T> implements RecordDecoder<T> {
   }
 
   private parseOne(bytes: Buffer, start: number, end: number, lines: number, options: CsvParseOptions, out: DecoderOutput<T>): void {
+    if (!isUtf8(bytes.subarray(start, end))) return out.malformed(text(bytes, start, end), 'not valid UTF-8', lines);
     let rows: T[];
     try {
       rows = parse(bytes.subarray(start, end), options) as T[];
@@ -232,7 +238,7 @@ class CsvDecoder<T> implements RecordDecoder<T> {
       out.malformed(text(bytes, start, end), (e as Error).message, lines);
       return;
     }
-    if (rows.length === 1) out.record(rows[0], lines);
+    if (rows.length === 1) out.record(rows[0], lines, end - start);
     else out.malformed(text(bytes, start, end), `expected one record, csv-parse found ${rows.length}`, lines);
   }
 }

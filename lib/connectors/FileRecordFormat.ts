@@ -13,8 +13,12 @@
 
 /** Where a decoder puts what it decoded, in file order. */
 export interface DecoderOutput<T> {
-  /** A record; `lines` = line terminators it spanned (0 for a last line without one). */
-  record(value: T, lines: number): void;
+  /**
+   * A record; `lines` = line terminators it spanned (0 for a last line without
+   * one); `bytes` = its size in the file, terminator included — when given, a
+   * record over the source's `maxRecordBytes` fails the job.
+   */
+  record(value: T, lines: number, bytes?: number): void;
   /**
    * A record that does not parse: its raw text (without the line terminator)
    * and why. `fatal`: the rest of the file cannot be decoded without it (a

@@ -186,6 +186,36 @@ describe('JSON lines', () => {
     expect(err).toBeInstanceOf(MalformedRecordError);
     expect((err as Error).message).toMatch(/longer than maxRecordBytes \(1000 bytes\)/);
   });
+
+  test.each([7, 64, 64 * 1024])('a record longer than maxRecordBytes fails at chunk size %i, also when it arrived whole or is the last line', async (chunkSize) => {
+    for (const [name, content, line] of [
+      ['middle.jsonl', `{"n":1}\n"${'x'.repeat(100)}"\n{"n":2}\n`, 2],
+      ['last.jsonl', `{"n":1}\n"${'x'.repeat(100)}"`, 2],
+    ] as const) {
+      const file = write(name, content);
+      const source = FileSource.jsonLines(file, { chunkSize, maxRecordBytes: 50 });
+      const err = await failure(reader(source, source.createSplits(1)), collector().output);
+      expect(err).toMatchObject({ code: 'MALFORMED_RECORD', file, line });
+      expect((err as Error).message).toMatch(/longer than maxRecordBytes \(50 bytes\)/);
+    }
+    const csv = write('long.csv', `a,b\n${'x'.repeat(40)},1\n`);
+    const source = FileSource.csv(csv, { chunkSize, maxRecordBytes: 10 });
+    expect(await failure(reader(source, source.createSplits(1)), collector().output)).toMatchObject({ code: 'MALFORMED_RECORD', file: csv, line: 2 });
+  });
+
+  test('a line that is not valid UTF-8 is malformed, never decoded with replacement characters; U+FFFD itself is fine', async () => {
+    const bad = new OutputTag<MalformedRecord>('bad');
+    const file = write(
+      'latin1.jsonl',
+      Buffer.concat([Buffer.from('"ok"\n"caf'), Buffer.from([0xe9]), Buffer.from('"\n"\uFFFD"\n{"b":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}\n')]),
+    );
+    const c = await readAll(FileSource.jsonLines<string>(file, { onMalformed: bad, chunkSize: 5 }));
+    expect(c.records).toEqual(['ok', '\uFFFD']);
+    expect(c.side.map(([, v]) => [(v as MalformedRecord).line, (v as MalformedRecord).reason])).toEqual([
+      [2, 'not valid UTF-8'],
+      [4, 'not valid UTF-8'],
+    ]);
+  });
 });
 
 describe('CSV', () => {
@@ -246,6 +276,17 @@ describe('CSV', () => {
       [7, '5,"unclosed\n6,7'],
     ]);
     expect(side.every((m) => m.file === file && m.reason.length > 0)).toBe(true);
+  });
+
+  test('a record that is not valid UTF-8 is malformed, with its line', async () => {
+    const bad = new OutputTag<MalformedRecord>('bad');
+    const file = write('latin1.csv', Buffer.concat([Buffer.from('name,n\ntea,1\ncaf'), Buffer.from([0xe9]), Buffer.from(',2\n"\uFFFD",3\n')]));
+    const c = await readAll(FileSource.csv(file, { onMalformed: bad }));
+    expect(c.records).toEqual([
+      { name: 'tea', n: '1' },
+      { name: '\uFFFD', n: '3' },
+    ]);
+    expect(c.side.map(([, v]) => [(v as MalformedRecord).line, (v as MalformedRecord).reason])).toEqual([[3, 'not valid UTF-8']]);
   });
 
   test('a header row that does not parse fails whatever the policy', async () => {

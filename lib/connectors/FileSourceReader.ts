@@ -315,7 +315,10 @@ class FileCursor<T> implements DecoderOutput<T> {
     return this.records - records;
   }
 
-  record(value: T, lines: number): void {
+  record(value: T, lines: number, bytes?: number): void {
+    if (bytes !== undefined && bytes > this.settings.maxRecordBytes) {
+      throw new MalformedRecordError(this.path, this.line, `record longer than maxRecordBytes (${this.settings.maxRecordBytes} bytes): ${bytes} bytes`);
+    }
     this.output.collect(value);
     this.records++;
     this.line += lines;
