@@ -14,6 +14,7 @@ import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
 import { snapshotLocation, stateFileName } from '../lib/checkpoint/CheckpointLayout';
 import type { CheckpointStorage, StateHandleRef } from '../lib/checkpoint/CheckpointStorage';
 import { encodeSubtaskState, type RestoredState } from '../lib/checkpoint/SubtaskState';
+import { FINAL_CHECKPOINT_ID } from '../lib/connectors/TwoPhaseCommitSink';
 import { CheckpointStorageError, describe } from '../lib/errors';
 import type { ExecutionVertex, OutputChannelInfo, SubtaskId } from '../lib/graph/ExecutionGraph';
 import { StreamTask, type TaskEnvironment, type TaskFaults, type TaskSnapshot } from '../lib/operators/StreamTask';
@@ -67,6 +68,14 @@ class SubtaskShell {
   private readonly snapshotted = new Set<number>();
   /** The encoded final state, once a checkpoint asked for it: written into every checkpoint that follows. */
   private finalState: Promise<Uint8Array> | undefined;
+  /**
+   * Checkpoints that hold this finished subtask's final state. When the first
+   * of them completes, the final transaction is committed (as in Flink 1.15+,
+   * a finished task's last output is committed by the next checkpoint), not
+   * only when the whole job ends.
+   */
+  private readonly finalStateIn = new Set<number>();
+  private finalCommitted = false;
   private readonly key: string;
   private readonly identity: SubtaskIdentity;
 
@@ -103,6 +112,10 @@ class SubtaskShell {
         break;
       case 'NotifyCheckpointComplete':
         await this.requireTask().notifyCheckpointComplete(msg.checkpointId);
+        if (!this.finalCommitted && this.finalStateIn.has(msg.checkpointId)) {
+          this.finalCommitted = true;
+          await this.requireTask().notifyCheckpointComplete(FINAL_CHECKPOINT_ID);
+        }
         break;
       case 'AbortCheckpoint':
         this.requireTask().abortCheckpoint(msg.checkpointId);
@@ -275,6 +288,7 @@ class SubtaskShell {
     if (this.snapshotted.has(checkpointId)) return;
     const snapshot = this.task?.finalSnapshot;
     if (snapshot === undefined) throw new Error(`subtask ${this.key} was asked for its final state before it finished`);
+    this.finalStateIn.add(checkpointId);
     const t0 = this.deps.config.clock.now();
     const timing = { alignmentMs: 0, syncMs: 0, t0 };
     // Serialised once, on the first checkpoint that stores it (a job without storage never does).

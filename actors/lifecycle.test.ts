@@ -199,6 +199,20 @@ test('a failure while stop-with-savepoint commits: the stop fails, the job goes 
   expectExactlyOnce(out, 2000);
 });
 
+test('a subtask that finished while the job runs on has its last output committed by the next checkpoint, not at the end of the job', async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 2, bufferTimeoutMs: 2 });
+  env.enableCheckpointing(20);
+  const short = path.join(dir, 'short');
+  env.fromGenerator(50, (i) => i).uid('short').sinkTo(new FileSink<number>(short)).uid('short-files');
+  env.fromGenerator('unbounded', (i) => i, { ratePerSecond: 1000 }).uid('long').sinkTo(() => {}).uid('long-sink');
+  const job = env.executeAsync('finished and running');
+  const t0 = Date.now();
+  while (readCommittedLines(short).length < 50 && Date.now() - t0 < 10_000) await sleep(10);
+  expect(job.status()).toBe('RUNNING');
+  await job.cancel();
+  expect(readCommittedLines(short).map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+});
+
 describe('savepoints are self-contained and relocatable', () => {
   let seen = { short: 0, long: 0 };
   function twoSources(env: StreamExecutionEnvironment, out: string, rate?: number) {
