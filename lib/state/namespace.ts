@@ -56,6 +56,7 @@ function encode(v: unknown, whole: unknown): string {
     }
   }
   throw new TypeError(
-    `namespace ${preview(whole)} is not plain data: ${preview(v)} is not a string, number, boolean, bigint, null, array or plain object`,
+    `namespace ${preview(whole)} is not plain data: ${preview(v)} cannot be part of one ` +
+      `(namespaces are strings, numbers but NaN, booleans, bigints, null, arrays and plain objects)`,
   );
 }

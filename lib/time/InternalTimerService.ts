@@ -19,7 +19,9 @@
  *   firing waits for the next advance. `onProcessingTime(now)` does the same
  *   for processing time.
  * - A timer is removed before its callback runs; a callback may register
- *   and delete timers, but not advance time.
+ *   and delete timers, but not advance time. (So, as in Flink, a callback
+ *   that always registers a timer at or below the time being advanced to
+ *   never lets the advance end.)
  * - `snapshot()` copies the timers, grouped by key group, into plain data a
  *   checkpoint can encode (msgpackr); later changes do not reach it.
  *   `restore()` takes snapshots from any parallelism with the same
