@@ -19,7 +19,7 @@ import { EventTimeTrigger } from '../triggers/EventTimeTrigger';
 import type { Trigger } from '../triggers/Trigger';
 import { TimeWindow } from '../windows/TimeWindow';
 import { describeGap, type SessionGap, sessionGapOf, type SessionWindowTimeGapExtractor } from './sessionGap';
-import { type MergeCallback, type MergingWindowAssigner, requireEventTimestamp } from './WindowAssigner';
+import { type MergeCallback, type MergingWindowAssigner, requireEventTimestamp, type WindowAssignerContext } from './WindowAssigner';
 
 export class EventTimeSessionWindows<T = unknown> implements MergingWindowAssigner<T, TimeWindow> {
   readonly isEventTime = true;
@@ -34,7 +34,7 @@ export class EventTimeSessionWindows<T = unknown> implements MergingWindowAssign
     return new EventTimeSessionWindows<T>({ kind: 'dynamic', extractor: requireFunction('EventTimeSessionWindows.extractor', extractor) });
   }
 
-  assignWindows(element: T, timestamp: number | undefined): TimeWindow[] {
+  assignWindows(element: T, timestamp: number | undefined, _ctx: WindowAssignerContext): TimeWindow[] {
     const ts = requireEventTimestamp(this, element, timestamp);
     return [new TimeWindow(ts, ts + sessionGapOf(this.gap, element, String(this)))];
   }

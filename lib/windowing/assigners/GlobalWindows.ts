@@ -7,7 +7,7 @@
 import { NeverTrigger } from '../triggers/NeverTrigger';
 import type { Trigger } from '../triggers/Trigger';
 import { GlobalWindow } from '../windows/GlobalWindow';
-import type { WindowAssigner } from './WindowAssigner';
+import type { WindowAssigner, WindowAssignerContext } from './WindowAssigner';
 
 export class GlobalWindows implements WindowAssigner<unknown, GlobalWindow> {
   private static readonly INSTANCE = new GlobalWindows();
@@ -19,7 +19,7 @@ export class GlobalWindows implements WindowAssigner<unknown, GlobalWindow> {
     return GlobalWindows.INSTANCE;
   }
 
-  assignWindows(): GlobalWindow[] {
+  assignWindows(_element: unknown, _timestamp: number | undefined, _ctx: WindowAssignerContext): GlobalWindow[] {
     return [GlobalWindow.get()];
   }
 

@@ -15,7 +15,7 @@ import { EventTimeTrigger } from '../triggers/EventTimeTrigger';
 import type { Trigger } from '../triggers/Trigger';
 import type { TimeWindow } from '../windows/TimeWindow';
 import { slidingWindowsContaining } from './slidingWindows';
-import { requireEventTimestamp, type WindowAssigner } from './WindowAssigner';
+import { requireEventTimestamp, type WindowAssigner, type WindowAssignerContext } from './WindowAssigner';
 
 export class SlidingEventTimeWindows implements WindowAssigner<unknown, TimeWindow> {
   readonly isEventTime = true;
@@ -32,7 +32,7 @@ export class SlidingEventTimeWindows implements WindowAssigner<unknown, TimeWind
     return new SlidingEventTimeWindows(size, slide, requireOffset('SlidingEventTimeWindows.offset', offset, 'slide', slide));
   }
 
-  assignWindows(element: unknown, timestamp: number | undefined): TimeWindow[] {
+  assignWindows(element: unknown, timestamp: number | undefined, _ctx: WindowAssignerContext): TimeWindow[] {
     return slidingWindowsContaining(requireEventTimestamp(this, element, timestamp), this.size, this.slide, this.offset);
   }
 

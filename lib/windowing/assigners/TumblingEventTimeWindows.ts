@@ -14,7 +14,7 @@ import { requireOffset, requirePositiveMs } from '../parameters';
 import { EventTimeTrigger } from '../triggers/EventTimeTrigger';
 import type { Trigger } from '../triggers/Trigger';
 import { TimeWindow } from '../windows/TimeWindow';
-import { requireEventTimestamp, type WindowAssigner } from './WindowAssigner';
+import { requireEventTimestamp, type WindowAssigner, type WindowAssignerContext } from './WindowAssigner';
 
 export class TumblingEventTimeWindows implements WindowAssigner<unknown, TimeWindow> {
   readonly isEventTime = true;
@@ -29,7 +29,7 @@ export class TumblingEventTimeWindows implements WindowAssigner<unknown, TimeWin
     return new TumblingEventTimeWindows(size, requireOffset('TumblingEventTimeWindows.offset', offset, 'size', size));
   }
 
-  assignWindows(element: unknown, timestamp: number | undefined): TimeWindow[] {
+  assignWindows(element: unknown, timestamp: number | undefined, _ctx: WindowAssignerContext): TimeWindow[] {
     const ts = requireEventTimestamp(this, element, timestamp);
     const start = TimeWindow.getWindowStartWithOffset(ts, this.offset, this.size);
     return [new TimeWindow(start, start + this.size)];

@@ -195,8 +195,8 @@ describe('processing-time assigners', () => {
 
 test('GlobalWindows puts everything into the one window and never fires by default', () => {
   const a = GlobalWindows.create();
-  expect(a.assignWindows()).toEqual([GlobalWindow.get()]);
-  expect(a.assignWindows()[0]).toBe(GlobalWindow.get());
+  expect(a.assignWindows('e', undefined, { currentProcessingTime: () => 0 })).toEqual([GlobalWindow.get()]);
+  expect(a.assignWindows('e', undefined, { currentProcessingTime: () => 0 })[0]).toBe(GlobalWindow.get());
   expect(a.getDefaultTrigger()).toBe(NeverTrigger.create());
   expect(a.isEventTime).toBe(false);
   expect(isMergingWindowAssigner(a)).toBe(false);

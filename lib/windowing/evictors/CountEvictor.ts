@@ -7,7 +7,7 @@
  */
 import { requirePositiveCount } from '../parameters';
 import type { Window } from '../windows/Window';
-import type { Evictor, TimestampedValue } from './Evictor';
+import type { Evictor, EvictorContext, TimestampedValue } from './Evictor';
 
 export class CountEvictor implements Evictor<unknown, Window> {
   private constructor(
@@ -19,11 +19,11 @@ export class CountEvictor implements Evictor<unknown, Window> {
     return new CountEvictor(requirePositiveCount('CountEvictor.maxCount', maxCount), doEvictAfter === true);
   }
 
-  evictBefore<T>(elements: readonly TimestampedValue<T>[]): readonly TimestampedValue<T>[] {
+  evictBefore<T>(elements: readonly TimestampedValue<T>[], _window: Window, _ctx: EvictorContext): readonly TimestampedValue<T>[] {
     return this.doEvictAfter ? elements : this.evict(elements);
   }
 
-  evictAfter<T>(elements: readonly TimestampedValue<T>[]): readonly TimestampedValue<T>[] {
+  evictAfter<T>(elements: readonly TimestampedValue<T>[], _window: Window, _ctx: EvictorContext): readonly TimestampedValue<T>[] {
     return this.doEvictAfter ? this.evict(elements) : elements;
   }
 

@@ -14,7 +14,7 @@
 import { ConfigurationError, isThenable, preview, ThenableReturnedError } from '../../errors';
 import { requireFunction } from '../parameters';
 import type { Window } from '../windows/Window';
-import type { Evictor, TimestampedValue } from './Evictor';
+import type { Evictor, EvictorContext, TimestampedValue } from './Evictor';
 
 /** How far apart two elements are; a number. Must be synchronous. */
 export type DeltaFunction<T> = (oldDataPoint: T, newDataPoint: T) => number;
@@ -33,11 +33,11 @@ export class DeltaEvictor<T> implements Evictor<T, Window> {
     return new DeltaEvictor(threshold, requireFunction('DeltaEvictor.deltaFunction', deltaFunction), doEvictAfter === true);
   }
 
-  evictBefore(elements: readonly TimestampedValue<T>[]): readonly TimestampedValue<T>[] {
+  evictBefore(elements: readonly TimestampedValue<T>[], _window: Window, _ctx: EvictorContext): readonly TimestampedValue<T>[] {
     return this.doEvictAfter ? elements : this.evict(elements);
   }
 
-  evictAfter(elements: readonly TimestampedValue<T>[]): readonly TimestampedValue<T>[] {
+  evictAfter(elements: readonly TimestampedValue<T>[], _window: Window, _ctx: EvictorContext): readonly TimestampedValue<T>[] {
     return this.doEvictAfter ? this.evict(elements) : elements;
   }
 

@@ -8,11 +8,12 @@
  * the newest timestamp; when none has one, nothing is evicted. (Flink looks
  * at the first element only to decide whether the window has timestamps.)
  *
- * `of` throws ConfigurationError unless windowSize is a finite number ≥ 0.
+ * `of` throws ConfigurationError unless windowSize is a finite number above 0
+ * (0 would evict every element, the newest too).
  */
-import { ConfigurationError, preview } from '../../errors';
+import { requirePositiveMs } from '../parameters';
 import type { Window } from '../windows/Window';
-import type { Evictor, TimestampedValue } from './Evictor';
+import type { Evictor, EvictorContext, TimestampedValue } from './Evictor';
 
 export class TimeEvictor implements Evictor<unknown, Window> {
   private constructor(
@@ -21,17 +22,14 @@ export class TimeEvictor implements Evictor<unknown, Window> {
   ) {}
 
   static of(windowSize: number, doEvictAfter = false): TimeEvictor {
-    if (typeof windowSize !== 'number' || !Number.isFinite(windowSize) || windowSize < 0) {
-      throw new ConfigurationError('TimeEvictor.windowSize', `must be a finite number of ms, 0 or more, got ${preview(windowSize)}`);
-    }
-    return new TimeEvictor(windowSize, doEvictAfter === true);
+    return new TimeEvictor(requirePositiveMs('TimeEvictor.windowSize', windowSize), doEvictAfter === true);
   }
 
-  evictBefore<T>(elements: readonly TimestampedValue<T>[]): readonly TimestampedValue<T>[] {
+  evictBefore<T>(elements: readonly TimestampedValue<T>[], _window: Window, _ctx: EvictorContext): readonly TimestampedValue<T>[] {
     return this.doEvictAfter ? elements : this.evict(elements);
   }
 
-  evictAfter<T>(elements: readonly TimestampedValue<T>[]): readonly TimestampedValue<T>[] {
+  evictAfter<T>(elements: readonly TimestampedValue<T>[], _window: Window, _ctx: EvictorContext): readonly TimestampedValue<T>[] {
     return this.doEvictAfter ? this.evict(elements) : elements;
   }
 

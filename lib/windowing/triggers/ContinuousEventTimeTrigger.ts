@@ -56,7 +56,7 @@ export class ContinuousEventTimeTrigger implements Trigger<unknown, Window> {
     return 'CONTINUE';
   }
 
-  onProcessingTime(): TriggerResult {
+  onProcessingTime(_time: number, _window: Window, _ctx: TriggerContext): TriggerResult {
     return 'CONTINUE';
   }
 

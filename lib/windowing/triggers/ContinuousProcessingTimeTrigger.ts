@@ -35,7 +35,7 @@ export class ContinuousProcessingTimeTrigger implements Trigger<unknown, Window>
     return 'CONTINUE';
   }
 
-  onEventTime(): TriggerResult {
+  onEventTime(_time: number, _window: Window, _ctx: TriggerContext): TriggerResult {
     return 'CONTINUE';
   }
 

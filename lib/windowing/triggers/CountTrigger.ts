@@ -31,11 +31,11 @@ export class CountTrigger implements Trigger<unknown, Window> {
     return 'CONTINUE';
   }
 
-  onEventTime(): TriggerResult {
+  onEventTime(_time: number, _window: Window, _ctx: TriggerContext): TriggerResult {
     return 'CONTINUE';
   }
 
-  onProcessingTime(): TriggerResult {
+  onProcessingTime(_time: number, _window: Window, _ctx: TriggerContext): TriggerResult {
     return 'CONTINUE';
   }
 

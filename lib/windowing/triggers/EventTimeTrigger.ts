@@ -26,11 +26,11 @@ export class EventTimeTrigger implements Trigger<unknown, Window> {
     return 'CONTINUE';
   }
 
-  onEventTime(time: number, window: Window): TriggerResult {
+  onEventTime(time: number, window: Window, _ctx: TriggerContext): TriggerResult {
     return time === window.maxTimestamp() ? 'FIRE' : 'CONTINUE';
   }
 
-  onProcessingTime(): TriggerResult {
+  onProcessingTime(_time: number, _window: Window, _ctx: TriggerContext): TriggerResult {
     return 'CONTINUE';
   }
 

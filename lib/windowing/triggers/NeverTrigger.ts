@@ -5,7 +5,7 @@
  * input's final watermark does not fire it either, since it sets no timer.
  */
 import type { Window } from '../windows/Window';
-import type { Trigger, TriggerResult } from './Trigger';
+import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from './Trigger';
 
 export class NeverTrigger implements Trigger<unknown, Window> {
   private static readonly INSTANCE = new NeverTrigger();
@@ -16,15 +16,15 @@ export class NeverTrigger implements Trigger<unknown, Window> {
     return NeverTrigger.INSTANCE;
   }
 
-  onElement(): TriggerResult {
+  onElement(_element: unknown, _timestamp: number | undefined, _window: Window, _ctx: TriggerContext): TriggerResult {
     return 'CONTINUE';
   }
 
-  onEventTime(): TriggerResult {
+  onEventTime(_time: number, _window: Window, _ctx: TriggerContext): TriggerResult {
     return 'CONTINUE';
   }
 
-  onProcessingTime(): TriggerResult {
+  onProcessingTime(_time: number, _window: Window, _ctx: TriggerContext): TriggerResult {
     return 'CONTINUE';
   }
 
@@ -32,9 +32,9 @@ export class NeverTrigger implements Trigger<unknown, Window> {
     return true;
   }
 
-  onMerge(): void {}
+  onMerge(_window: Window, _ctx: OnMergeContext): void {}
 
-  clear(): void {}
+  clear(_window: Window, _ctx: TriggerContext): void {}
 
   toString(): string {
     return 'NeverTrigger()';
