@@ -211,6 +211,32 @@ export class StateAccessError extends WeirError {
   readonly code = 'STATE_ACCESS';
 }
 
+export type WindowAssignmentErrorCode =
+  /** An event-time assigner got a record without an event timestamp. */
+  | 'MISSING_TIMESTAMP'
+  /** An event-time assigner got a timestamp that is not a finite number (NaN, ±Infinity). */
+  | 'INVALID_TIMESTAMP'
+  /** A dynamic session gap extractor returned a gap that is not a finite number above 0. */
+  | 'INVALID_SESSION_GAP';
+
+/**
+ * A window assigner cannot place a record in a window. `assigner` names it
+ * (e.g. "TumblingEventTimeWindows(60000, 0)"), `record` is the element.
+ * The message says what to do: assign timestamps upstream
+ * (`assignTimestampsAndWatermarks`), use a processing-time assigner, or fix
+ * the gap extractor.
+ */
+export class WindowAssignmentError extends WeirError {
+  constructor(
+    readonly code: WindowAssignmentErrorCode,
+    readonly assigner: string,
+    readonly record: unknown,
+    detail: string,
+  ) {
+    super(`${assigner} cannot assign record ${preview(record)} to a window: ${detail}`);
+  }
+}
+
 /** A snapshot or checkpoint file could not be read back. */
 export class CorruptStateError extends WeirError {
   readonly code = 'CORRUPT_STATE';
