@@ -28,6 +28,8 @@ export interface ReaderOutput<T> {
    * without it has no side outputs, so readers call `output.output?.(…)`.
    */
   output?<X>(tag: OutputTag<X>, value: X, timestamp?: number): void;
+  /** Emits a watermark (ms) downstream; the engine emits +Infinity itself when the reader ends. */
+  emitWatermark?(watermark: number): void;
 }
 
 export interface SourceReaderContext {

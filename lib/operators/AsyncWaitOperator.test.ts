@@ -84,6 +84,25 @@ describe('AsyncWaitOperator', () => {
     expect(h.values()).toEqual(['C', 'A', 'B']);
   });
 
+  test.each<AsyncOutputMode>(['ordered', 'unordered'])('%s: a watermark leaves only after the results of every input before it, and before none after it has to', async (mode) => {
+    const s = manualService<string>();
+    const h = harness<string, string>(s.fn, config(mode));
+    h.open();
+    h.processWatermark(5); // nothing held: at once
+    h.processFrame(['a', 'b'], [10, 20]);
+    h.processWatermark(20);
+    h.processFrame(['c'], [30]);
+    h.processWatermark(30);
+    s.answer('c', 'C');
+    s.answer('b', 'B');
+    await h.settle();
+    expect(h.watermarks).toEqual([5]);
+    s.answer('a', 'A');
+    await h.settle();
+    const order = h.timeline.map((e) => (e.kind === 'record' ? e.value : `W${e.watermark}`));
+    expect(order).toEqual(mode === 'ordered' ? ['W5', 'A', 'B', 'W20', 'C', 'W30'] : ['W5', 'C', 'B', 'A', 'W20', 'W30']);
+  });
+
   test('results are emitted only from mailbox actions', async () => {
     const s = manualService<string>();
     const h = harness<string, string>(s.fn, config('unordered'));

@@ -109,6 +109,12 @@ export class AsyncWaitOperator<I, O> extends AbstractStreamOperator<I, O> {
   private room: Signal | undefined;
   /** Deferred by endInput: resolves once nothing is held. */
   private drained: Signal | undefined;
+  /**
+   * Watermarks waiting for the results of the inputs that came before them
+   * (`before`: inputs taken until then): a watermark never overtakes an
+   * earlier input's results, in either output mode (Flink queues them too).
+   */
+  private heldWatermarks: { readonly watermark: number; readonly before: number }[] = [];
 
   constructor(fn: AsyncFunction<I, O> | RichAsyncFunction<I, O>, private readonly config: AsyncWaitConfig) {
     super();
@@ -167,6 +173,13 @@ export class AsyncWaitOperator<I, O> extends AbstractStreamOperator<I, O> {
       this.pending.push(element);
       this.awaitRoom();
     }
+  }
+
+  override processWatermark(watermark: number): void {
+    this.currentWatermark = watermark;
+    if (this.heldWatermarks.length === 0 && this.isDrained) return this.emitWatermark(watermark);
+    this.heldWatermarks.push({ watermark, before: this.recordsIn });
+    this.releaseWatermarks();
   }
 
   snapshotState(): Record<string, unknown[]> {
@@ -285,11 +298,24 @@ export class AsyncWaitOperator<I, O> extends AbstractStreamOperator<I, O> {
     entry.element.timer = undefined;
     const results: readonly O[] = Array.isArray(result) ? result : [result as O];
     if (!this.queue.complete(entry, results)) return;
+    const ordered = this.config.mode === 'ordered';
     for (const e of this.queue.poll()) {
+      // In order, everything before this entry has left: the watermarks that came before it go first.
+      if (ordered) while (this.heldWatermarks.length > 0 && this.heldWatermarks[0].before < e.element.position) this.emitWatermark(this.heldWatermarks.shift()!.watermark);
       const timestamp = e.element.timestamp;
       for (const out of e.result!) this.next.processElement(out, timestamp);
     }
     this.startPending();
+    this.releaseWatermarks();
+  }
+
+  /** Emits the held watermarks whose earlier inputs have all left (restored inputs count as earliest). */
+  private releaseWatermarks(): void {
+    if (this.heldWatermarks.length === 0) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const e of this.queue.entries()) oldest = Math.min(oldest, e.element.position);
+    for (let i = this.pendingHead; i < this.pending.length; i++) oldest = Math.min(oldest, this.pending[i].position);
+    while (this.heldWatermarks.length > 0 && this.heldWatermarks[0].before < oldest) this.emitWatermark(this.heldWatermarks.shift()!.watermark);
   }
 
   /** Starts waiting inputs while the queue has room; releases the waits that are over. */

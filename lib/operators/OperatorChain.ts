@@ -23,10 +23,11 @@ import { KeyGroupRange } from '../state/KeyGroup';
 import { copyValue } from '../state/copyValue';
 import { OperatorStateStore } from '../state/OperatorStateStore';
 import type { Clock } from '../time/Clock';
+import type { WatermarkStatus } from '../time/Watermark';
 import type { OutputChannel } from '../transport/OutputChannel';
 import { BROADCAST, type ChannelSelector } from './partitioners';
 import { SourceOperator } from './SourceOperator';
-import type { CountingInput, Input, MailboxExecutor, OneInputStreamOperator, OperatorContext } from './StreamOperator';
+import type { CountingInput, Input, MailboxExecutor, OneInputStreamOperator, OperatorContext, ProcessingTimeService } from './StreamOperator';
 import { createRuntimeContext } from './StreamingRuntimeContext';
 
 export interface OperatorMetrics {
@@ -62,6 +63,17 @@ export class RecordWriterOutput implements CountingInput<unknown> {
     for (let i = 0; i < last; i++) this.channels[i].add(this.copyBroadcast ? copyValue(value) : value, timestamp);
     this.channels[last].add(value, timestamp);
   }
+
+  /** Watermarks go to every channel, whatever the partitioner (Flink's RecordWriterOutput#emitWatermark). */
+  processWatermark(watermark: number): void {
+    const event = { kind: 'watermark', timestamp: watermark } as const;
+    for (const ch of this.channels) ch.addEvent(event);
+  }
+
+  processWatermarkStatus(status: WatermarkStatus): void {
+    const event = { kind: 'watermark-status', status } as const;
+    for (const ch of this.channels) ch.addEvent(event);
+  }
 }
 
 /** One member feeding several: each target but the last gets its own copy, unless objects are reused. */
@@ -75,6 +87,21 @@ class FanOut implements Input<unknown> {
     for (let i = 0; i < last; i++) this.targets[i].processElement(this.copy ? copyValue(value) : value, timestamp);
     this.targets[last].processElement(value, timestamp);
   }
+  processWatermark(watermark: number): void {
+    for (const t of this.targets) t.processWatermark?.(watermark);
+  }
+  processWatermarkStatus(status: WatermarkStatus): void {
+    for (const t of this.targets) t.processWatermarkStatus?.(status);
+  }
+}
+
+/** A watermark (or status) to a member's main output and every side output it feeds. */
+function emitWatermarkTo(outputs: readonly Input<unknown>[], watermark: number): void {
+  for (const o of outputs) o.processWatermark?.(watermark);
+}
+
+function emitWatermarkStatusTo(outputs: readonly Input<unknown>[], status: WatermarkStatus): void {
+  for (const o of outputs) o.processWatermarkStatus?.(status);
 }
 
 /** What a source reader writes into: the chain's first Input, and the source's side outputs. */
@@ -88,6 +115,12 @@ class SourceOutput implements ReaderOutput<unknown> {
   }
   output<X>(tag: OutputTag<X>, value: X, timestamp?: number): void {
     emitToSide(this.sides, tag, value, timestamp);
+  }
+  emitWatermark(watermark: number): void {
+    emitWatermarkTo([this.next, ...this.sides.values()], watermark);
+  }
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    emitWatermarkStatusTo([this.next, ...this.sides.values()], status);
   }
 }
 
@@ -115,6 +148,12 @@ class FaultingInput implements CountingInput<unknown> {
     if (f) throw f.fire();
     this.operator.processElement(value, timestamp);
   }
+  processWatermark(watermark: number): void {
+    this.operator.processWatermark?.(watermark);
+  }
+  processWatermarkStatus(status: WatermarkStatus): void {
+    this.operator.processWatermarkStatus?.(status);
+  }
 }
 
 const NO_OUTPUT: Input<unknown> = {
@@ -132,6 +171,7 @@ export interface ChainServices {
   readonly attemptNumber: number;
   defer(work: Promise<unknown>): void;
   readonly mailbox: MailboxExecutor;
+  readonly processingTimeService?: ProcessingTimeService;
   sendOperatorEvent(operatorUid: string, event: unknown): void;
   /** The state an operator restores from (undefined on a fresh start). */
   restoreState(uid: string): OperatorRestoreState | undefined;
@@ -229,6 +269,8 @@ export class OperatorChain {
    */
   open(batchSizeHint: number): void {
     for (const m of [...this.members].reverse()) {
+      const main = inputOf(m.targets, m.node.kind === 'sink' ? NO_OUTPUT : DISCARD, !m.node.objectReuse);
+      const outputs = [main, ...m.sideOutputs.values()];
       const ctx: OperatorContext = {
         location: m.location,
         jobId: this.services.jobId,
@@ -242,9 +284,12 @@ export class OperatorChain {
         mailbox: this.services.mailbox,
         sendOperatorEvent: (e) => this.services.sendOperatorEvent(m.location.uid, e),
         output: (tag, value, timestamp) => emitToSide(m.sideOutputs, tag, value, timestamp),
+        emitWatermark: (watermark) => emitWatermarkTo(outputs, watermark),
+        emitWatermarkStatus: (status) => emitWatermarkStatusTo(outputs, status),
+        processingTimeService: this.services.processingTimeService,
       };
       this.lifecycle(m, 'restore', () => m.operator.initializeState?.(this.services.restoreState(m.node.uid)));
-      this.lifecycle(m, 'open', () => m.operator.open(ctx, inputOf(m.targets, m.node.kind === 'sink' ? NO_OUTPUT : DISCARD, !m.node.objectReuse)));
+      this.lifecycle(m, 'open', () => m.operator.open(ctx, main));
     }
     if (this.source) {
       const node = this.vertex.nodes[0];

@@ -4,7 +4,8 @@
  * UserFunctionErrors naming the source subtask; so do broken contracts — a
  * `pollNext` status other than the three InputStatus values, an
  * `isAvailable()` that returns no promise (AsyncUserFunctionError when
- * `pollNext` itself returns one).
+ * `pollNext` itself returns one). When the reader ends, a watermark at
+ * +Infinity follows its last record.
  */
 import { asUserFunctionError, AsyncUserFunctionError, handleRejection, isThenable, preview, UserFunctionError, type OperatorLocation } from '../errors';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../connectors/Source';
@@ -48,7 +49,12 @@ export class SourceOperator<T> {
     } catch (e) {
       throw asUserFunctionError(e, this.location, this.recordsOut + 1, 'poll');
     }
-    if (status === 'MORE_AVAILABLE' || status === 'NOTHING_AVAILABLE' || status === 'END_OF_INPUT') return status;
+    if (status === 'END_OF_INPUT') {
+      // Bounded input ends with the watermark that fires every event-time timer and window (Flink's MAX_WATERMARK).
+      this.output.emitWatermark?.(Number.POSITIVE_INFINITY);
+      return status;
+    }
+    if (status === 'MORE_AVAILABLE' || status === 'NOTHING_AVAILABLE') return status;
     if (isThenable(status)) {
       handleRejection(status);
       throw new AsyncUserFunctionError(this.location, 0, 'poll', 'source reader\'s pollNext()');

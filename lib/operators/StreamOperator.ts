@@ -30,11 +30,20 @@ import type { RuntimeContext } from '../api/functions';
 import type { OutputTag } from '../api/OutputTag';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
-import type { Clock } from '../time/Clock';
+import type { Clock, TimerHandle } from '../time/Clock';
+import type { WatermarkStatus } from '../time/Watermark';
 
-/** Something records can be pushed into. */
+/**
+ * Something records can be pushed into (Flink's Input). Watermarks and
+ * watermark status travel the same path; an Input that does not take them
+ * (a sink's missing output) leaves the methods out.
+ */
 export interface Input<T> {
   processElement(value: T, timestamp: number | undefined): void;
+  /** Event time reached `watermark` (ms; +Infinity at the end of input). Arrives strictly increasing. */
+  processWatermark?(watermark: number): void;
+  /** The stream went idle or became active again. */
+  processWatermarkStatus?(status: WatermarkStatus): void;
 }
 
 /** An Input that counts what it took; a member's records out are its first target's records in. */
@@ -74,6 +83,26 @@ export interface OperatorContext {
    * when nothing consumes it. The chain always sets it; absent in harnesses without side outputs.
    */
   output?<X>(tag: OutputTag<X>, value: X, timestamp: number | undefined): void;
+  /**
+   * Emits a watermark (or a status) to everything downstream of this
+   * operator, main and side outputs (Flink's Output#emitWatermark). The chain
+   * always sets it; without it (a harness), operators forward to `next`.
+   */
+  emitWatermark?(watermark: number): void;
+  emitWatermarkStatus?(status: WatermarkStatus): void;
+  /** Processing time: now, and callbacks at a time (ms on the task's clock), run in the task's mailbox. */
+  readonly processingTimeService?: ProcessingTimeService;
+}
+
+/**
+ * Flink's ProcessingTimeService: timers on the task's injected clock whose
+ * callbacks run in the task's mailbox (never concurrently with records).
+ * Timers of a closed or cancelled task never fire.
+ */
+export interface ProcessingTimeService {
+  now(): number;
+  /** Calls `callback(time)` once the clock reaches `time` (ms); returns a handle to cancel it. */
+  registerTimer(time: number, callback: (time: number) => void): TimerHandle;
 }
 
 export interface MailboxExecutor {
@@ -115,6 +144,26 @@ export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOper
   endInput(): void {}
 
   close(): void {}
+
+  /** The last watermark this operator received (ms; -Infinity before the first). */
+  protected currentWatermark = Number.NEGATIVE_INFINITY;
+
+  /** Default: remember it and pass it on. Operators with event-time timers or windows fire them first. */
+  processWatermark(watermark: number): void {
+    this.currentWatermark = watermark;
+    this.emitWatermark(watermark);
+  }
+
+  processWatermarkStatus(status: WatermarkStatus): void {
+    if (this.ctx.emitWatermarkStatus) this.ctx.emitWatermarkStatus(status);
+    else this.next.processWatermarkStatus?.(status);
+  }
+
+  /** To every output of this operator (main and side outputs). */
+  protected emitWatermark(watermark: number): void {
+    if (this.ctx.emitWatermark) this.ctx.emitWatermark(watermark);
+    else this.next.processWatermark?.(watermark);
+  }
 
   /** The error to throw when user code failed on the current record. */
   protected userError(e: unknown, record: unknown, position = this.recordsIn): Error {

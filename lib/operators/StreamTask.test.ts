@@ -163,7 +163,9 @@ function frame(...values: unknown[]): RecordFrame {
 }
 
 function values(ws: Wire[]): unknown[] {
-  return ws.flatMap((w) => (w.buffer.kind === 'records' ? w.buffer.values : ['EOP']));
+  return ws.flatMap((w) =>
+    w.buffer.kind === 'records' ? w.buffer.values : w.buffer.kind === 'watermark' ? [`WM:${w.buffer.timestamp}`] : w.buffer.kind === 'end-of-partition' ? ['EOP'] : [w.buffer.kind],
+  );
 }
 
 function expectStatus(s: TaskStatus, kind: TaskStatus['kind']): void {
@@ -270,12 +272,12 @@ describe('StreamTask over an execution graph', () => {
     src.addCredit(ch0, 5);
     src.addCredit(ch1, 5);
     expectStatus(src.run(), 'finished');
-    // 12 records over 2 channels in frames of 2, then one end-of-partition each
-    expect(cluster.sent).toHaveLength(8);
-    expect(values(cluster.sent).filter((v) => v !== 'EOP').sort()).toEqual([...WORDS].sort());
+    // 12 records over 2 channels in frames of 2, then the end-of-input watermark and end-of-partition on each
+    expect(cluster.sent).toHaveLength(10);
+    expect(values(cluster.sent).filter((v) => v !== 'EOP' && v !== 'WM:Infinity').sort()).toEqual([...WORDS].sort());
     for (const i of [0, 1]) {
       const mine = cluster.sent.filter((w) => w.to.index === i);
-      expect(mine.map((w) => w.buffer.kind)).toEqual(['records', 'records', 'records', 'end-of-partition']);
+      expect(mine.map((w) => w.buffer.kind)).toEqual(['records', 'records', 'records', 'watermark', 'end-of-partition']);
     }
     expect(() => src.addCredit(99, 1)).toThrow();
   });
@@ -358,7 +360,9 @@ describe('StreamTask over an execution graph', () => {
         expect(got[got.length - 1].buffer).toBe(END_OF_PARTITION);
         expect(got.every((w) => w.channel === ch.consumerChannel)).toBe(true);
       }
-      expect(values(cluster.sent).filter((v) => v !== 'EOP')).toHaveLength(2);
+      expect(values(cluster.sent).filter((v) => v !== 'EOP' && v !== 'WM:Infinity')).toHaveLength(2);
+      // the last input channel ended: the watermark at +Infinity, then end-of-partition, on every output channel
+      expect(values(cluster.sent).filter((v) => v === 'WM:Infinity')).toHaveLength(2);
       expect(values(cluster.sent).filter((v) => v === 'EOP')).toHaveLength(2);
       // no credit is returned for the finished channel (due 2 < threshold before, then finished)
       expect(cluster.creditsSent).toEqual([]);
@@ -374,11 +378,13 @@ describe('StreamTask over an execution graph', () => {
       expect(cluster.sent).toHaveLength(2);
       const kChannel = cluster.sent[0].to;
       map.receive(0, END_OF_PARTITION);
-      expectStatus(map.run(), 'idle'); // ending, but the EOP waits for credit on one channel
+      expectStatus(map.run(), 'idle'); // ending, but the final watermark and the EOP wait for credit on one channel
       expect(map.isFinished).toBe(false);
       expect(cluster.sent.filter((w) => w.buffer.kind === 'end-of-partition')).toHaveLength(1);
       expectStatus(map.run(), 'idle');
       const idx = map.descriptor.outputs[0].channels.findIndex((c) => key(c.consumer) === key(kChannel));
+      map.addCredit(map.descriptor.outputs[0].firstChannel + idx, 1);
+      expect(cluster.sent.filter((w) => w.buffer.kind === 'end-of-partition')).toHaveLength(1); // the watermark took it
       map.addCredit(map.descriptor.outputs[0].firstChannel + idx, 1);
       expect(cluster.sent.filter((w) => w.buffer.kind === 'end-of-partition')).toHaveLength(2);
       expectStatus(map.run(), 'finished');

@@ -35,7 +35,8 @@ import { BarrierHandler, type BarrierAction, type CheckpointingMode } from '../c
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import { FINAL_CHECKPOINT_ID } from '../connectors/TwoPhaseCommitSink';
 import type { ExecutionVertex, InputChannelInfo, OutputChannelInfo } from '../graph/ExecutionGraph';
-import type { Clock } from '../time/Clock';
+import type { Clock, TimerHandle } from '../time/Clock';
+import { WatermarkValve, type ValveOutput } from '../time/WatermarkValve';
 import { END_OF_PARTITION, type ChannelBuffer, type CheckpointBarrier } from '../transport/ChannelBuffer';
 import { InputGate } from '../transport/InputGate';
 import { OutputChannel } from '../transport/OutputChannel';
@@ -119,6 +120,10 @@ export class StreamTask {
   private readonly outputs: OutputChannel[] = [];
   private deferred: Promise<unknown>[] = [];
   private mail: (() => void)[] = [];
+  /** Combines the input channels' watermarks and status (non-source tasks). */
+  private readonly valve: WatermarkValve;
+  /** Processing-time timers not fired yet: cancelled when the task ends. */
+  private readonly timers = new Set<TimerHandle>();
   /** What the task waits for (deferred work, a source's next data); mailbox actions still run meanwhile. */
   private waitingFor: Promise<unknown> | undefined;
   /** The wait failed (a rejected write): the next run() throws it. */
@@ -140,6 +145,7 @@ export class StreamTask {
     const { vertex, id } = descriptor;
     this.gate = new InputGate(descriptor.inputs.length, config.channelCredits);
     this.barriers = new BarrierHandler(descriptor.inputs.length, config.checkpointingMode, () => env.clock.now());
+    this.valve = new WatermarkValve(Math.max(1, descriptor.inputs.length));
     const writersByNode = new Map<number, RecordWriterOutput[]>();
     for (const partition of descriptor.outputs) {
       const channels = partition.channels.map(
@@ -166,6 +172,10 @@ export class StreamTask {
           this.mail.push(action);
           if (this.mail.length === 1) env.requestRun();
         },
+      },
+      processingTimeService: {
+        now: () => env.clock.now(),
+        registerTimer: (time, callback) => this.registerProcessingTimer(time, callback),
       },
       sendOperatorEvent: (uid, e) => env.sendOperatorEvent(uid, e),
       restoreState: restore ?? (() => undefined),
@@ -273,6 +283,7 @@ export class StreamTask {
    */
   async close(checkpointId = FINAL_CHECKPOINT_ID): Promise<void> {
     await this.notifyCheckpointComplete(this.isFinished ? FINAL_CHECKPOINT_ID : checkpointId);
+    this.cancelTimers();
     this.chain.close();
     await Promise.all(this.takeDeferredWork());
     this.phase = 'closed';
@@ -306,14 +317,51 @@ export class StreamTask {
       case 'barrier':
         this.apply(this.barriers.onBarrier(channel, buffer));
         break;
+      case 'watermark':
+        this.applyValve(this.valve.inputWatermark(channel, buffer.timestamp));
+        break;
+      case 'watermark-status':
+        this.applyValve(this.valve.inputWatermarkStatus(channel, buffer.status));
+        break;
       case 'end-of-partition':
         this.apply(this.barriers.onEndOfPartition(channel));
+        this.applyValve(this.valve.channelFinished(channel));
         if (this.gate.isFinished) this.endOfInput();
         break;
     }
     this.gate.processed(channel);
     this.env.onBufferProcessed?.(channel);
     return this.gate.hasReady ? MORE : IDLE;
+  }
+
+  private applyValve(outputs: readonly ValveOutput[]): void {
+    const head = this.chain.head;
+    for (const o of outputs) {
+      if (o.kind === 'watermark') head.processWatermark?.(o.timestamp);
+      else head.processWatermarkStatus?.(o.status);
+    }
+  }
+
+  /** A processing-time timer whose callback runs in the mailbox; none fires once the task ended. */
+  private registerProcessingTimer(time: number, callback: (time: number) => void): TimerHandle {
+    const handle: TimerHandle = {
+      cancel: () => {
+        this.timers.delete(handle);
+        timer.cancel();
+      },
+    };
+    const timer = this.env.clock.setTimer(Math.max(0, time - this.env.clock.now()), () => {
+      if (!this.timers.delete(handle)) return;
+      if (this.phase === 'finished' || this.phase === 'closed' || this.phase === 'cancelled') return;
+      this.mail.push(() => callback(time));
+      if (this.mail.length === 1) this.env.requestRun();
+    });
+    this.timers.add(handle);
+    return handle;
+  }
+
+  private cancelTimers(): void {
+    for (const t of [...this.timers]) t.cancel();
   }
 
   private apply(actions: readonly BarrierAction[]): void {
@@ -378,6 +426,7 @@ export class StreamTask {
     if (waiting) return waiting;
     if (!this.outputsAvailable()) return IDLE;
     this.phase = 'finished';
+    this.cancelTimers();
     return FINISHED;
   }
 
@@ -421,6 +470,7 @@ export class StreamTask {
   cancel(): void {
     if (this.phase === 'closed' || this.phase === 'cancelled') return;
     this.phase = 'cancelled';
+    this.cancelTimers();
     this.finalSnapshot?.release();
     this.mail = [];
     try {

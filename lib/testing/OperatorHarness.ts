@@ -32,8 +32,15 @@ export interface DeferredWork {
 
 export const HARNESS_LOCATION: OperatorLocation = { operator: 'op', uid: 'op-uid', subtaskIndex: 0, parallelism: 1 };
 
+/** What the operator emitted, records and watermarks, in order. */
+export type EmittedElement<O> = { readonly kind: 'record'; readonly value: O; readonly timestamp: number | undefined } | { readonly kind: 'watermark'; readonly watermark: number };
+
 export class OperatorHarness<I, O> {
   readonly output: EmittedRecord<O>[] = [];
+  /** Watermarks the operator emitted, in order. */
+  readonly watermarks: number[] = [];
+  /** Records and watermarks in emission order. */
+  readonly timeline: EmittedElement<O>[] = [];
   readonly deferred: DeferredWork[] = [];
   private mail: (() => void)[] = [];
 
@@ -69,12 +76,30 @@ export class OperatorHarness<I, O> {
       },
       mailbox: { execute: (action) => void this.mail.push(action) },
       sendOperatorEvent: () => {},
+      emitWatermark: (watermark) => {
+        this.watermarks.push(watermark);
+        this.timeline.push({ kind: 'watermark', watermark });
+      },
+      processingTimeService: {
+        now: () => this.clock.now(),
+        registerTimer: (time, callback) => this.clock.setTimer(Math.max(0, time - this.clock.now()), () => void this.mail.push(() => callback(time))),
+      },
     };
-    this.operator.open(ctx, { processElement: (value, timestamp) => void this.output.push({ value, timestamp }) });
+    this.operator.open(ctx, {
+      processElement: (value, timestamp) => {
+        this.output.push({ value, timestamp });
+        this.timeline.push({ kind: 'record', value, timestamp });
+      },
+    });
   }
 
   processElement(value: I, timestamp?: number): void {
     this.operator.processElement(value, timestamp);
+  }
+
+  /** Feeds a watermark (ms), as the task does when its input's event time advances. */
+  processWatermark(watermark: number): void {
+    this.operator.processWatermark?.(watermark);
   }
 
   /** Feeds records in one loop, as a task feeds an input frame. */

@@ -1,8 +1,9 @@
 /**
  * What travels on a channel, in FIFO order: frames of records and in-band
- * control events — checkpoint barriers and end-of-partition (watermarks join
- * this union). Each buffer, data or event, costs one credit.
+ * control events — checkpoint barriers, watermarks and watermark status,
+ * end-of-partition. Each buffer, data or event, costs one credit.
  */
+import type { WatermarkStatus } from '../time/Watermark';
 
 export interface RecordFrame {
   readonly kind: 'records';
@@ -27,7 +28,19 @@ export interface CheckpointBarrier {
   readonly target?: string;
 }
 
-export type ChannelEvent = EndOfPartition | CheckpointBarrier;
+/** Event time on this channel has reached `timestamp` (ms; +Infinity at the end of input). */
+export interface WatermarkEvent {
+  readonly kind: 'watermark';
+  readonly timestamp: number;
+}
+
+/** The producer went idle (no watermarks will hold this channel back) or became active again. */
+export interface WatermarkStatusEvent {
+  readonly kind: 'watermark-status';
+  readonly status: WatermarkStatus;
+}
+
+export type ChannelEvent = EndOfPartition | CheckpointBarrier | WatermarkEvent | WatermarkStatusEvent;
 export type ChannelBuffer = RecordFrame | ChannelEvent;
 
 export const END_OF_PARTITION: EndOfPartition = Object.freeze({ kind: 'end-of-partition' });
