@@ -237,6 +237,32 @@ export class WindowAssignmentError extends WeirError {
   }
 }
 
+export type TimestampAssignmentErrorCode =
+  /** No timestamp assigner, and the record came without an event timestamp. */
+  | 'MISSING_TIMESTAMP'
+  /** The timestamp assigner returned something other than a finite number (NaN, ±Infinity, a string, undefined, ...). */
+  | 'INVALID_TIMESTAMP'
+  /** A watermark generator emitted something other than a Watermark with a numeric, non-NaN timestamp. */
+  | 'INVALID_WATERMARK';
+
+/**
+ * `assignTimestampsAndWatermarks` could not give a record a valid event
+ * timestamp, or its watermark generator emitted an invalid watermark.
+ * `strategy` names the WatermarkStrategy, `record` the element (undefined
+ * for INVALID_WATERMARK from a periodic emit), `value` the offending value.
+ */
+export class TimestampAssignmentError extends WeirError {
+  constructor(
+    readonly code: TimestampAssignmentErrorCode,
+    readonly strategy: string,
+    readonly record: unknown,
+    readonly value: unknown,
+    detail: string,
+  ) {
+    super(`assignTimestampsAndWatermarks(${strategy})${record === undefined ? '' : `, record ${preview(record)}`}: ${detail}`);
+  }
+}
+
 /** A snapshot or checkpoint file could not be read back. */
 export class CorruptStateError extends WeirError {
   readonly code = 'CORRUPT_STATE';
