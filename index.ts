@@ -48,12 +48,19 @@ export type {
   KeyedProcessFunction,
   KeySelector,
   MapFunction,
+  OnTimerContext,
   ProcessContext,
   ProcessFunction,
   ReduceFunction,
   RichFunction,
   RuntimeContext,
+  TimeDomain,
+  TimerService,
 } from './lib/api/functions';
+export { Watermark, type WatermarkStatus } from './lib/time/Watermark';
+export { WatermarkStrategy, type TimestampAssigner } from './lib/time/WatermarkStrategy';
+export type { WatermarkGenerator, WatermarkGeneratorContext, WatermarkOutput } from './lib/time/WatermarkGenerator';
+export { TimestampAssignmentError } from './lib/errors';
 export {
   AggregatingStateDescriptor,
   ListStateDescriptor,

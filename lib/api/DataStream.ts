@@ -28,6 +28,8 @@ import { KeyedStream } from './KeyedStream';
 import { OutputTag } from './OutputTag';
 import type { StreamExecutionEnvironment } from './StreamExecutionEnvironment';
 import type { Transformation } from './Transformation';
+import { TimestampsAndWatermarksOperator } from '../operators/TimestampsAndWatermarksOperator';
+import { WatermarkStrategy } from '../time/WatermarkStrategy';
 
 export class DataStream<T> {
   constructor(
@@ -48,6 +50,22 @@ export class DataStream<T> {
   flatMap<O>(fn: FlatMapFunction<T, O>): SingleOutputStreamOperator<O> {
     requireFunction(fn, 'flatMap');
     return this.transform('Flat Map', () => new StreamFlatMap(fn));
+  }
+
+  /**
+   * Gives records their event timestamps and emits watermarks (Flink's
+   * assignTimestampsAndWatermarks): `strategy` is a WatermarkStrategy, e.g.
+   * `WatermarkStrategy.forBoundedOutOfOrderness<E>(1000).withTimestampAssigner((e) => e.ts)`.
+   * Periodic watermarks come every `autoWatermarkIntervalMs` (create() option,
+   * 200 ms). Watermarks from upstream are replaced, except the end of input.
+   * Throws GraphValidationError (INVALID_ARGUMENT) when `strategy` is not a WatermarkStrategy.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
+    if (!(strategy instanceof WatermarkStrategy)) {
+      throw new GraphValidationError('INVALID_ARGUMENT', 'assignTimestampsAndWatermarks() needs a WatermarkStrategy, e.g. WatermarkStrategy.forMonotonousTimestamps()');
+    }
+    const interval = this.env.config.autoWatermarkIntervalMs;
+    return this.transform('Timestamps/Watermarks', () => new TimestampsAndWatermarksOperator(strategy, interval));
   }
 
   process<O>(fn: ProcessFunction<T, O>): SingleOutputStreamOperator<O> {

@@ -24,6 +24,8 @@ export interface EnvironmentOptions {
   bufferTimeoutMs?: number;
   /** Records per frame (512). */
   frameSize?: number;
+  /** Processing time between periodic watermarks of `assignTimestampsAndWatermarks`, in ms; 0 turns them off (200, Flink's pipeline.auto-watermark-interval). */
+  autoWatermarkIntervalMs?: number;
   /** Frames a producer may have in flight per channel (8). */
   channelCredits?: number;
   /** Input frames (or source polls) a subtask handles before yielding the event loop (8). */
@@ -81,6 +83,7 @@ export interface EnvironmentConfig {
   readonly maxParallelism: number;
   readonly bufferTimeoutMs: number;
   readonly frameSize: number;
+  readonly autoWatermarkIntervalMs: number;
   readonly channelCredits: number;
   readonly buffersPerRun: number;
   readonly parent: unknown;
@@ -127,6 +130,7 @@ export function resolveConfig(o: EnvironmentOptions = {}): EnvironmentConfig {
     maxParallelism,
     bufferTimeoutMs: int('bufferTimeoutMs', o.bufferTimeoutMs ?? 100, 0, 3_600_000),
     frameSize: int('frameSize', o.frameSize ?? 512, 1, 1 << 20),
+    autoWatermarkIntervalMs: int('autoWatermarkIntervalMs', o.autoWatermarkIntervalMs ?? 200, 0, 3_600_000),
     channelCredits: int('channelCredits', o.channelCredits ?? 8, 1, 1 << 16),
     buffersPerRun: int('buffersPerRun', o.buffersPerRun ?? 8, 1, 1 << 16),
     parent: o.parent,

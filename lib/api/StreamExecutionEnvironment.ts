@@ -32,6 +32,7 @@ import {
 import type { JobClient, JobResult } from './JobClient';
 import { getExecutor } from './PipelineExecutor';
 import type { Transformation } from './Transformation';
+import { WatermarkStrategy } from '../time/WatermarkStrategy';
 
 export const DEFAULT_JOB_NAME = 'Weir Streaming Job';
 
@@ -103,13 +104,27 @@ export class StreamExecutionEnvironment {
     return this.fromSource(new GeneratorSource(count, fn, options), name);
   }
 
-  fromSource<T>(source: Source<T, any>, name = 'Source'): SingleOutputStreamOperator<T> {
+  /**
+   * A stream read by `source`. With a WatermarkStrategy (Flink's
+   * `fromSource(source, watermarkStrategy, name)`), each source subtask
+   * assigns timestamps and makes watermarks itself, so event time starts at
+   * the source: `env.fromSource(files, WatermarkStrategy.forBoundedOutOfOrderness(5000), 'orders')`.
+   */
+  fromSource<T>(source: Source<T, any>, name?: string): SingleOutputStreamOperator<T>;
+  fromSource<T>(source: Source<T, any>, watermarkStrategy: WatermarkStrategy<T>, name?: string): SingleOutputStreamOperator<T>;
+  fromSource<T>(source: Source<T, any>, strategyOrName?: WatermarkStrategy<T> | string, maybeName?: string): SingleOutputStreamOperator<T> {
     if (source == null || typeof source.createReader !== 'function' || typeof source.createSplits !== 'function') {
       throw new TypeError('fromSource() needs a Source (createSplits and createReader)');
     }
+    const strategy = strategyOrName instanceof WatermarkStrategy ? strategyOrName : undefined;
+    if (strategyOrName !== undefined && strategy === undefined && typeof strategyOrName !== 'string') {
+      throw new TypeError('fromSource(source, strategy?, name?): the second argument must be a WatermarkStrategy or a name');
+    }
+    const name = (typeof strategyOrName === 'string' ? strategyOrName : maybeName) ?? 'Source';
     const t = this.addTransformation({
       kind: 'source',
       source,
+      watermarks: strategy && { strategy, autoWatermarkIntervalMs: this.config.autoWatermarkIntervalMs },
       name: `Source: ${name}`,
       uid: undefined,
       parallelism: undefined,

@@ -10,6 +10,13 @@ import type { PartitionerSpec } from '../operators/partitioners';
 import type { OperatorFactory } from '../operators/StreamOperator';
 import type { KeySelector } from './functions';
 import type { OutputTag } from './OutputTag';
+import type { WatermarkStrategy } from '../time/WatermarkStrategy';
+
+/** A source's watermarking: the strategy, and the processing time (ms) between periodic watermarks (0: none). */
+export interface SourceWatermarks {
+  readonly strategy: WatermarkStrategy<any>;
+  readonly autoWatermarkIntervalMs: number;
+}
 
 export type ChainingStrategy = 'always' | 'head' | 'never';
 
@@ -26,6 +33,8 @@ interface Base {
 export interface SourceTransformation extends Base {
   readonly kind: 'source';
   readonly source: Source<any, any>;
+  /** fromSource(source, strategy): the source assigns timestamps and emits watermarks itself. */
+  readonly watermarks?: SourceWatermarks;
 }
 
 export interface OneInputTransformation extends Base {

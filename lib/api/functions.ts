@@ -59,6 +59,33 @@ export interface ProcessContext {
 
 export interface KeyedProcessContext<K> extends ProcessContext {
   getCurrentKey(): K;
+  /** Time and timers, scoped to the current key (Flink's TimerService). */
+  timerService(): TimerService;
+}
+
+/**
+ * Flink's TimerService, for the current key. Timers are per (key,
+ * timestamp): registering one twice keeps one. They are part of the
+ * checkpoint: restored (also at another parallelism) with the key's state.
+ */
+export interface TimerService {
+  /** Processing time now, in ms (the job's clock). */
+  currentProcessingTime(): number;
+  /** Event time: the operator's current watermark in ms (-Infinity before the first). */
+  currentWatermark(): number;
+  /** onTimer(time) once the watermark reaches `time` (ms). */
+  registerEventTimeTimer(time: number): void;
+  /** onTimer(time) once processing time reaches `time` (ms). */
+  registerProcessingTimeTimer(time: number): void;
+  deleteEventTimeTimer(time: number): void;
+  deleteProcessingTimeTimer(time: number): void;
+}
+
+export type TimeDomain = 'EVENT_TIME' | 'PROCESSING_TIME';
+
+/** The context of onTimer: the timer's key is current; `timestamp` is the timer's time for event-time timers. */
+export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  timeDomain(): TimeDomain;
 }
 
 /** Lifecycle hooks shared by process functions. */
@@ -74,6 +101,8 @@ export interface ProcessFunction<I, O> extends RichFunction {
 /** Runs on a keyed stream: keyed state in `open()`'s context is scoped to the current key. */
 export interface KeyedProcessFunction<K, I, O> extends RichFunction {
   processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  /** A timer registered through ctx.timerService() fired: `timestamp` is its time (ms). */
+  onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void;
 }
 
 /** A per-subtask copy of a function object, keeping its prototype (class methods). */

@@ -12,6 +12,7 @@
  */
 import type { OutputTag } from '../api/OutputTag';
 import type { Clock } from '../time/Clock';
+import type { WatermarkStatus } from '../time/Watermark';
 
 export type Boundedness = 'BOUNDED' | 'CONTINUOUS_UNBOUNDED';
 export type InputStatus = 'MORE_AVAILABLE' | 'NOTHING_AVAILABLE' | 'END_OF_INPUT';
@@ -30,6 +31,8 @@ export interface ReaderOutput<T> {
   output?<X>(tag: OutputTag<X>, value: X, timestamp?: number): void;
   /** Emits a watermark (ms) downstream; the engine emits +Infinity itself when the reader ends. */
   emitWatermark?(watermark: number): void;
+  /** Marks the source subtask's stream idle or active again. */
+  emitWatermarkStatus?(status: WatermarkStatus): void;
 }
 
 export interface SourceReaderContext {

@@ -16,7 +16,7 @@ import type { PartitionerSpec } from '../operators/partitioners';
 import type { OperatorFactory } from '../operators/StreamOperator';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/KeyGroup';
 import type { KeySelector } from '../api/functions';
-import type { ChainingStrategy, Transformation } from '../api/Transformation';
+import type { ChainingStrategy, SourceWatermarks, Transformation } from '../api/Transformation';
 
 export interface StreamNode {
   readonly id: number;
@@ -27,6 +27,8 @@ export interface StreamNode {
   readonly maxParallelism: number;
   readonly chaining: ChainingStrategy;
   readonly source?: Source<any, any>;
+  /** The source's WatermarkStrategy (timestamps and watermarks made in the source subtask). */
+  readonly watermarks?: SourceWatermarks;
   readonly sink?: Sink<any>;
   readonly operatorFactory?: OperatorFactory;
   readonly stateKeySelector?: KeySelector<any>;
@@ -118,6 +120,7 @@ export function generateStreamGraph(
       maxParallelism: t.maxParallelism ?? defaults.maxParallelism,
       chaining: t.chaining,
       source: t.kind === 'source' ? t.source : undefined,
+      watermarks: t.kind === 'source' ? t.watermarks : undefined,
       sink: t.kind === 'sink' ? t.sink : undefined,
       operatorFactory: t.kind === 'source' ? undefined : t.operatorFactory,
       stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : undefined,

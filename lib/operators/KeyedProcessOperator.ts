@@ -1,27 +1,59 @@
 /**
- * process on a keyed stream: sets the current key from the record (so keyed
- * state reads and writes that key's entry) and runs a KeyedProcessFunction.
+ * process on a keyed stream (Flink's KeyedProcessOperator): sets the current
+ * key from the record (so keyed state reads and writes that key's entry) and
+ * runs a KeyedProcessFunction, with timers.
+ *
+ * Timers: `ctx.timerService()` registers event-time and processing-time
+ * timers for the current key (one per key and time). A watermark fires the
+ * event-time timers at or before it, in time order, each under its key,
+ * before the watermark goes on; processing-time timers fire from the task's
+ * mailbox when the clock reaches them. Timers are checkpointed with the
+ * operator (by key group) and restored at any parallelism, each on the
+ * subtask that owns its key.
+ *
  * What the function emits is copied (unless object reuse is on), so a value
  * it emits and keeps in state can be changed in state later without
- * changing the emitted record. A Promise from processElement, open, close or
- * the key selector fails the job: an async processElement would run its
- * continuation under whatever key is current by then.
+ * changing the emitted record. A Promise from processElement, onTimer, open,
+ * close or the key selector fails the job: an async processElement would
+ * run its continuation under whatever key is current by then.
  */
-import { copyFunctionObject, type Collector, type KeyedProcessContext, type KeyedProcessFunction, type KeySelector } from '../api/functions';
-import { isThenable } from '../errors';
+import {
+  copyFunctionObject,
+  type Collector,
+  type KeyedProcessFunction,
+  type KeySelector,
+  type OnTimerContext,
+  type TimeDomain,
+  type TimerService,
+} from '../api/functions';
+import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
+import { CorruptStateError, isThenable, preview } from '../errors';
 import { copyValue } from '../state/copyValue';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
-import { normalizeKey, type Key } from '../state/KeyGroup';
+import { denormalizeKey, normalizeKey, type Key } from '../state/KeyGroup';
 import type { OutputTag } from '../api/OutputTag';
+import type { TimerHandle } from '../time/Clock';
+import { InternalTimerService, type InternalTimer, type TimerSnapshot } from '../time/InternalTimerService';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
+
+/** Operator list state holding this subtask's timers (one TimerSnapshot); every subtask reads all on restore. */
+export const TIMERS_STATE = '__timers';
+
+/** The namespace of a process function's timers (Flink's VoidNamespace). */
+const VOID = null;
 
 export class KeyedProcessOperator<K extends Key, I, O>
   extends AbstractStreamOperator<I, O>
-  implements Collector<O>, KeyedProcessContext<K>
+  implements Collector<O>, OnTimerContext<K>
 {
   private readonly fn: KeyedProcessFunction<K, I, O>;
   private backend!: HeapKeyedStateBackend;
+  private timers!: InternalTimerService<null>;
+  private restoredTimers: readonly TimerSnapshot[] = [];
+  /** The one real timer, set for the earliest processing-time timer. */
+  private wakeup: { readonly at: number; readonly handle: TimerHandle } | undefined;
   private key!: K;
+  private domain: TimeDomain = 'EVENT_TIME';
   private copyOutput = true;
   timestamp: number | undefined;
 
@@ -29,13 +61,29 @@ export class KeyedProcessOperator<K extends Key, I, O>
     super();
     this.fn = copyFunctionObject(fn);
   }
+
+  initializeState(restored: OperatorRestoreState | undefined): void {
+    const items = restored?.allLists[TIMERS_STATE] ?? [];
+    items.forEach((item, i) => {
+      if (typeof item !== 'object' || item === null || !Array.isArray((item as TimerSnapshot).keyGroups)) {
+        throw new CorruptStateError(`'${TIMERS_STATE}' item ${i} is not a timer snapshot: ${preview(item)}`);
+      }
+    });
+    this.restoredTimers = items as TimerSnapshot[];
+  }
+
   override open(ctx: OperatorContext, next: Input<O>): void {
     super.open(ctx, next);
     this.backend = ctx.keyedStateBackend!;
+    this.timers = new InternalTimerService<null>(this.backend.maxParallelism, this.backend.keyGroupRange, this.backend);
+    if (this.restoredTimers.length > 0) this.timers.restore(this.restoredTimers);
+    this.restoredTimers = [];
+    this.scheduleProcessingTime();
     this.copyOutput = !ctx.objectReuse;
     const r: unknown = this.fn.open?.(ctx.runtimeContext);
     if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
   }
+
   processElement(value: I, timestamp: number | undefined): void {
     this.recordsIn++;
     this.timestamp = timestamp;
@@ -48,18 +96,94 @@ export class KeyedProcessOperator<K extends Key, I, O>
       throw this.userError(e, value);
     }
     if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'processElement() method', value);
+    this.scheduleProcessingTime();
   }
+
+  /** Fires the event-time timers up to `watermark`, then passes the watermark on. */
+  override processWatermark(watermark: number): void {
+    this.currentWatermark = watermark;
+    this.timers.advanceWatermark(watermark, (t) => this.fire(t, 'EVENT_TIME'));
+    this.scheduleProcessingTime();
+    this.emitWatermark(watermark);
+  }
+
+  snapshotState(): Record<string, unknown[]> {
+    return this.timers.numEventTimeTimers + this.timers.numProcessingTimeTimers === 0 ? {} : { [TIMERS_STATE]: [this.timers.snapshot()] };
+  }
+
+  // ---- the contexts handed to the function ----------------------------------------------------
+
   getCurrentKey(): K {
     return this.key;
   }
+  timerService(): TimerService {
+    return this.service;
+  }
+  timeDomain(): TimeDomain {
+    return this.domain;
+  }
+
+  /** What `ctx.timerService()` returns: the current key's timers. */
+  private readonly service: TimerService = {
+    currentProcessingTime: () => this.ctx.clock.now(),
+    currentWatermark: () => this.timers.currentWatermark,
+    registerEventTimeTimer: (time) => this.timers.registerEventTimeTimer(VOID, checkTime(time)),
+    registerProcessingTimeTimer: (time) => this.timers.registerProcessingTimeTimer(VOID, checkTime(time)),
+    deleteEventTimeTimer: (time) => this.timers.deleteEventTimeTimer(VOID, time),
+    deleteProcessingTimeTimer: (time) => this.timers.deleteProcessingTimeTimer(VOID, time),
+  };
+
   collect(value: O): void {
     this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
   }
   output<X>(tag: OutputTag<X>, value: X): void {
     this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
   }
+
   override close(): void {
+    this.wakeup?.handle.cancel();
+    this.wakeup = undefined;
     const r: unknown = this.fn.close?.();
     if (isThenable(r)) throw this.asyncResult(r, 'close() method', undefined, 'close');
   }
+
+  // ---- firing ---------------------------------------------------------------------------------
+
+  private fire(timer: InternalTimer<null>, domain: TimeDomain): void {
+    this.backend.setCurrentKey(timer.key);
+    this.key = denormalizeKey(timer.key) as K;
+    this.domain = domain;
+    // Event-time output carries the timer's time; processing-time output has no event timestamp (as in Flink).
+    this.timestamp = domain === 'EVENT_TIME' ? timer.timestamp : undefined;
+    if (this.fn.onTimer === undefined) return;
+    let r: unknown;
+    try {
+      r = this.fn.onTimer(timer.timestamp, this, this);
+    } catch (e) {
+      throw this.userError(e, { timer: timer.timestamp, key: this.key }, this.recordsIn);
+    }
+    if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'onTimer() method', { timer: timer.timestamp, key: this.key });
+  }
+
+  /** Keeps one clock timer at the earliest processing-time timer. */
+  private scheduleProcessingTime(): void {
+    const next = this.timers.nextProcessingTime();
+    if (next === this.wakeup?.at) return;
+    this.wakeup?.handle.cancel();
+    this.wakeup = undefined;
+    const service = this.ctx.processingTimeService;
+    if (next === undefined || service === undefined) return;
+    const handle = service.registerTimer(next, (time) => {
+      if (this.wakeup?.handle !== handle) return;
+      this.wakeup = undefined;
+      this.timers.onProcessingTime(Math.max(time, service.now()), (t) => this.fire(t, 'PROCESSING_TIME'));
+      this.scheduleProcessingTime();
+    });
+    this.wakeup = { at: next, handle };
+  }
+}
+
+function checkTime(time: number): number {
+  if (typeof time !== 'number' || Number.isNaN(time)) throw new TypeError(`a timer needs a time in ms, got ${preview(time)}`);
+  return time;
 }

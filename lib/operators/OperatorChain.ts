@@ -297,7 +297,8 @@ export class OperatorChain {
       const splits = restored
         ? restored.lists[SPLITS_STATE] ?? []
         : assignSplits(node.source!.createSplits(node.parallelism), this.subtaskIndex, node.parallelism);
-      this.source.open(new SourceOutput(inputOf(this.sourceTargets, DISCARD, !node.objectReuse), this.sourceSideOutputs), splits as never, this.services.clock, batchSizeHint);
+      const watermarking = node.watermarks && { watermarks: node.watermarks, processingTime: this.services.processingTimeService };
+      this.source.open(new SourceOutput(inputOf(this.sourceTargets, DISCARD, !node.objectReuse), this.sourceSideOutputs), splits as never, this.services.clock, batchSizeHint, watermarking);
     }
   }
 

@@ -9,11 +9,18 @@
  */
 import { asUserFunctionError, AsyncUserFunctionError, handleRejection, isThenable, preview, UserFunctionError, type OperatorLocation } from '../errors';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../connectors/Source';
-import type { Clock } from '../time/Clock';
+import type { SourceWatermarks } from '../api/Transformation';
+import type { Clock, TimerHandle } from '../time/Clock';
+import { TimestampsAndWatermarks } from '../time/TimestampsAndWatermarks';
+import type { ProcessingTimeService } from './StreamOperator';
 
 export class SourceOperator<T> {
   private reader!: SourceReader<T, SourceSplit>;
   private output!: ReaderOutput<T>;
+  /** With a WatermarkStrategy: assigns timestamps, makes watermarks (fromSource(source, strategy)). */
+  private watermarks: TimestampsAndWatermarks<T> | undefined;
+  private periodic: TimerHandle | undefined;
+  private processingTime: ProcessingTimeService | undefined;
 
   constructor(
     private readonly source: Source<T, SourceSplit>,
@@ -26,8 +33,30 @@ export class SourceOperator<T> {
     return this.emitted();
   }
 
-  open(output: ReaderOutput<T>, splits: readonly SourceSplit[], clock: Clock, batchSizeHint: number): void {
+  open(
+    output: ReaderOutput<T>,
+    splits: readonly SourceSplit[],
+    clock: Clock,
+    batchSizeHint: number,
+    watermarking?: { readonly watermarks: SourceWatermarks; readonly processingTime: ProcessingTimeService | undefined },
+  ): void {
     this.output = output;
+    if (watermarking !== undefined) {
+      const downstream = output;
+      const core = new TimestampsAndWatermarks<T>(watermarking.watermarks.strategy, clock, {
+        autoWatermarkIntervalMs: watermarking.watermarks.autoWatermarkIntervalMs,
+        collect: (value, timestamp) => downstream.collect(value, timestamp),
+        emit: (e) => (e.kind === 'watermark' ? downstream.emitWatermark?.(e.timestamp) : downstream.emitWatermarkStatus?.(e.status)),
+      });
+      this.watermarks = core;
+      this.processingTime = watermarking.processingTime;
+      // The reader's records go through the strategy; its own watermarks are ignored (the strategy makes event time).
+      this.output = {
+        collect: (value, timestamp) => void core.onElement(value, timestamp),
+        output: output.output?.bind(output),
+      };
+      this.schedulePeriodic();
+    }
     try {
       this.reader = this.source.createReader({
         indexOfSubtask: this.location.subtaskIndex,
@@ -51,7 +80,9 @@ export class SourceOperator<T> {
     }
     if (status === 'END_OF_INPUT') {
       // Bounded input ends with the watermark that fires every event-time timer and window (Flink's MAX_WATERMARK).
-      this.output.emitWatermark?.(Number.POSITIVE_INFINITY);
+      this.periodic?.cancel();
+      if (this.watermarks) this.watermarks.onEndOfInput();
+      else this.output.emitWatermark?.(Number.POSITIVE_INFINITY);
       return status;
     }
     if (status === 'MORE_AVAILABLE' || status === 'NOTHING_AVAILABLE') return status;
@@ -94,11 +125,27 @@ export class SourceOperator<T> {
     }
   }
 
+  /** The strategy's periodic watermark, on a processing-time timer run in the task's mailbox. */
+  private schedulePeriodic(): void {
+    const at = this.watermarks?.nextPeriodicEmitAt;
+    if (at === undefined || this.processingTime === undefined) return;
+    this.periodic = this.processingTime.registerTimer(at, () => {
+      this.periodic = undefined;
+      try {
+        this.watermarks!.onPeriodicEmit();
+      } catch (e) {
+        throw asUserFunctionError(e, this.location, this.recordsOut, 'poll');
+      }
+      this.schedulePeriodic();
+    });
+  }
+
   notifyCheckpointComplete(checkpointId: number): void {
     this.reader.notifyCheckpointComplete?.(checkpointId);
   }
 
   close(): void | Promise<void> {
+    this.periodic?.cancel();
     try {
       return this.reader?.close?.();
     } catch (e) {

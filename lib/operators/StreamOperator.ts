@@ -155,14 +155,18 @@ export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOper
   }
 
   processWatermarkStatus(status: WatermarkStatus): void {
-    if (this.ctx.emitWatermarkStatus) this.ctx.emitWatermarkStatus(status);
-    else this.next.processWatermarkStatus?.(status);
+    this.emitWatermarkStatus(status);
   }
 
   /** To every output of this operator (main and side outputs). */
   protected emitWatermark(watermark: number): void {
     if (this.ctx.emitWatermark) this.ctx.emitWatermark(watermark);
     else this.next.processWatermark?.(watermark);
+  }
+
+  protected emitWatermarkStatus(status: WatermarkStatus): void {
+    if (this.ctx.emitWatermarkStatus) this.ctx.emitWatermarkStatus(status);
+    else this.next.processWatermarkStatus?.(status);
   }
 
   /** The error to throw when user code failed on the current record. */

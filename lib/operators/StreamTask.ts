@@ -124,6 +124,14 @@ export class StreamTask {
   private readonly valve: WatermarkValve;
   /** Processing-time timers not fired yet: cancelled when the task ends. */
   private readonly timers = new Set<TimerHandle>();
+  /**
+   * After a stop-with-savepoint barrier passed this task, nothing may happen
+   * that the savepoint does not hold (a periodic watermark firing timers
+   * downstream, a processing-time timer emitting): timer callbacks wait
+   * here, and run only if that savepoint is aborted.
+   */
+  private stoppingAt: number | undefined;
+  private heldTimerCallbacks: (() => void)[] = [];
   /** What the task waits for (deferred work, a source's next data); mailbox actions still run meanwhile. */
   private waitingFor: Promise<unknown> | undefined;
   /** The wait failed (a rejected write): the next run() throws it. */
@@ -267,6 +275,15 @@ export class StreamTask {
   abortCheckpoint(checkpointId: number): void {
     this.apply(this.barriers.abort(checkpointId));
     if (this.phase === 'suspended' && this.suspendedBy === checkpointId) this.phase = 'running';
+    if (this.stoppingAt === checkpointId) {
+      this.stoppingAt = undefined;
+      const held = this.heldTimerCallbacks;
+      this.heldTimerCallbacks = [];
+      if (held.length > 0) {
+        this.mail.push(...held);
+        this.env.requestRun();
+      }
+    }
   }
 
   /** Checkpoint `checkpointId` completed; resolves when the operators' commits are done. */
@@ -353,6 +370,7 @@ export class StreamTask {
     const timer = this.env.clock.setTimer(Math.max(0, time - this.env.clock.now()), () => {
       if (!this.timers.delete(handle)) return;
       if (this.phase === 'finished' || this.phase === 'closed' || this.phase === 'cancelled') return;
+      if (this.stoppingAt !== undefined) return void this.heldTimerCallbacks.push(() => callback(time));
       this.mail.push(() => callback(time));
       if (this.mail.length === 1) this.env.requestRun();
     });
@@ -387,6 +405,7 @@ export class StreamTask {
     const t0 = this.env.clock.now();
     this.env.faults?.atSnapshot(barrier.checkpointId);
     const snapshot = this.chain.snapshotState(barrier.checkpointId);
+    if (barrier.terminate) this.stoppingAt = barrier.checkpointId;
     for (const ch of this.outputs) ch.addEvent(barrier);
     this.env.snapshotTaken({ ...snapshot, alignmentMs, syncMs: this.env.clock.now() - t0, target: barrier.savepoint ? barrier.target : undefined });
   }
