@@ -4,6 +4,10 @@
  * string keys, for a value-state counter, a reducing-state sum and a
  * list-state append — with no snapshot live and with a snapshot pinned and
  * re-taken every 500K records. The native Map counter is the ceiling.
+ * Then a window operator's path: a reducing state in a namespace per
+ * tumbling window of 100K records, set per record (with the window key as
+ * precomputed id, and with the id computed by namespaceId), each window
+ * cleared for its keys when it ends (counted in the time).
  * Guards the default-namespace path against regressions when keyed state
  * grows features (namespaces).
  */
@@ -68,17 +72,45 @@ export async function run(updates = 3_000_000): Promise<CaseResult> {
       s.add(i);
     });
   });
+  const WINDOW = 100_000;
+  const windowed = (precomputed: boolean) =>
+    best(`ReducingState sum per window namespace${precomputed ? ', id given' : ', namespaceId'}, + clear at window end`, updates, 3, () => {
+      const b = backend();
+      const s = b.getInternalState(new ReducingStateDescriptor<number>('sum', (a, c) => a + c));
+      const enter = (start: number) => {
+        const ns = { type: 'TimeWindow', start, end: start + WINDOW };
+        if (precomputed) s.setCurrentNamespace(ns, `tw:${start}:${start + WINDOW}`);
+        else s.setCurrentNamespace(ns);
+      };
+      loop(b, updates, false, (i) => {
+        const start = i - (i % WINDOW);
+        if (i > 0 && start === i) {
+          // the window fired: the operator clears its contents for every key (as a WindowOperator's cleanup)
+          for (let j = i - WINDOW; j < i; j++) {
+            b.setCurrentKey(keyOf(j));
+            enter(i - WINDOW);
+            s.clear();
+          }
+        }
+        b.setCurrentKey(keyOf(i));
+        enter(start);
+        s.add(i & 7);
+      });
+    });
   const v = await value(false);
   const vp = await value(true);
   const r = await reducing(false);
   const rp = await reducing(true);
+  const wi = await windowed(true);
+  const wn = await windowed(false);
   return {
     name: 'keyed state per record through the backend, 100K keys',
-    measurements: [native, v, vp, r, rp, list],
+    measurements: [native, v, vp, r, rp, list, wi, wn],
     ratios: {
       'value / native': v.recordsPerSecond / native.recordsPerSecond,
       'value pinned / native': vp.recordsPerSecond / native.recordsPerSecond,
       'reducing / native': r.recordsPerSecond / native.recordsPerSecond,
+      'window namespace (id given) / default namespace': wi.recordsPerSecond / r.recordsPerSecond,
     },
     targets: {},
   };
