@@ -9,12 +9,13 @@ import * as chained from './chained.bench';
 import * as checkpointing from './checkpointing.bench';
 import * as fileSource from './fileSource.bench';
 import { fmtRate, type CaseResult } from './harness';
+import * as keyedState from './keyedState.bench';
 import * as keyedSum from './keyedSum.bench';
 import * as snapshot from './snapshot.bench';
 import * as stateMap from './stateMap.bench';
 import * as stateValues from './stateValues.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, snapshot, stateMap, checkpointing, asyncIo, stateValues, fileSource };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, fileSource };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();

@@ -57,6 +57,12 @@ async function keyedHandles() {
     (b.getState(new ValueStateDescriptor<{ n: number }>('count')) as ValueState<{ n: number }>).update(value);
     const tags = b.getState(new MapStateDescriptor<string, number>('tags')) as MapState<string, number>;
     tags.put('n', value.n);
+    // the same state in two windows' namespaces (an operator's view), with the window key as id
+    const windowed = b.getInternalState(new ValueStateDescriptor<{ n: number }>('count'));
+    for (const start of [0, 10]) {
+      windowed.setCurrentNamespace({ type: 'TimeWindow', start, end: start + 10 }, `tw:${start}:${start + 10}`);
+      windowed.update({ n: value.n * 1000 + start });
+    }
   }
   return Promise.all(backends.map((b) => b.snapshot().write()));
 }
@@ -242,6 +248,18 @@ describe('readKeyedState', () => {
     expect(composite).toHaveLength(3);
     expect(composite).toContainEqual(['big', 12345678901234567890n]);
     expect(got.map(([k]) => k)).toContain(99n);
+  });
+
+  test('returns the values of one namespace when given one, matched by value', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const { location } = await writeCheckpoint(storage);
+    const { state } = await loadCheckpoint(storage, location);
+    const window = readKeyedState(state, UID, 'count', { end: 20, start: 10, type: 'TimeWindow' });
+    expect(window.size).toBe(VALUES.length);
+    const byId = new Map(entriesOf(window).map(([k, v]) => [keyId(k), v]));
+    for (const [key, value] of VALUES) expect(byId.get(keyId(key))).toEqual({ n: value.n * 1000 + 10 });
+    expect(readKeyedState(state, UID, 'count', { type: 'TimeWindow', start: 20, end: 30 }).size).toBe(0);
+    expect(readKeyedState(state, UID, 'tags', { type: 'TimeWindow', start: 0, end: 10 }).size).toBe(0);
   });
 
   test('a damaged key group inside an intact file is a CorruptStateError when read', async () => {

@@ -15,6 +15,7 @@ import type { JobGraph } from '../graph/JobGraph';
 import type { StreamNode } from '../graph/StreamGraph';
 import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { denormalizeKey, KeyGroupRange, type Key } from '../state/KeyGroup';
+import { VOID_NAMESPACE, type Namespace, type VoidNamespace } from '../state/namespace';
 import type { PendingCheckpoint } from './CheckpointCoordinator';
 import { checkpointIdOf, METADATA_FILE } from './CheckpointLayout';
 import { readMetadata, MAX_CLAIMED, METADATA_VERSION, type CheckpointMetadata, type ClaimedCheckpoint } from './CheckpointMetadata';
@@ -163,14 +164,18 @@ export async function listRetainedCheckpoints(directory: string, options: { jobN
   return found.sort((a, b) => b.timestamp - a.timestamp || b.checkpointId - a.checkpointId);
 }
 
-/** The raw keyed state `stateName` of operator `uid` in a restored checkpoint, by user key. */
-export function readKeyedState(state: RestoredState, uid: string, stateName: string): Map<Key, unknown> {
+/**
+ * The raw keyed state `stateName` of operator `uid` in a restored
+ * checkpoint, by user key: the default namespace (what user functions
+ * see), or `namespace` (matched by value, e.g. a window's data) when given.
+ */
+export function readKeyedState(state: RestoredState, uid: string, stateName: string, namespace: Namespace | VoidNamespace = VOID_NAMESPACE): Map<Key, unknown> {
   const maxParallelism = state.maxParallelism.get(uid);
   const restore = state.forSubtask(uid, 0, 1);
   const out = new Map<Key, unknown>();
   if (maxParallelism === undefined || restore === undefined) return out;
   const backend = new HeapKeyedStateBackend(maxParallelism, KeyGroupRange.of(0, maxParallelism - 1));
   backend.restore(restore.keyed);
-  for (const [k, v] of backend.entries(stateName)) out.set(denormalizeKey(k), v);
+  for (const [k, v] of backend.entries(stateName, namespace)) out.set(denormalizeKey(k), v);
   return out;
 }

@@ -1,12 +1,16 @@
 /**
  * The heap keyed-state backend of one keyed operator subtask.
  *
- * Holds one CopyOnWriteStateMap per registered state. `snapshot()` is the
- * synchronous part of a checkpoint: O(number of states), independent of the
- * number of keys, and the snapshot never changes afterwards. `write()` on the
- * snapshot is the asynchronous part: it serialises entries grouped by key
- * group (yielding to the event loop every few thousand entries) into a
- * KeyedStateHandle. `restore()` takes any set of handles — from the same or a
+ * Holds one StateTable ((key, namespace) → value, copy-on-write) per
+ * registered state. User functions get state objects in the default
+ * namespace (`getState`); operators get a second object per state whose
+ * namespace they set (`getInternalState`, InternalKvState.ts). `snapshot()`
+ * is the synchronous part of a checkpoint: O(number of states), independent
+ * of the number of keys and namespaces, and the snapshot never changes
+ * afterwards. `write()` on the snapshot is the asynchronous part: it
+ * serialises entries grouped by key group (yielding to the event loop every
+ * few thousand entries) into a KeyedStateHandle (format: keyGroupColumns.ts;
+ * default-namespace state is written as before namespaces existed). `restore()` takes any set of handles — from the same or a
  * different parallelism — and keeps the key groups of this backend's range.
  * Values go through the state-value walk (stateValues.ts): one that cannot
  * be written faithfully fails `write()` with a StateSerializationError
@@ -15,8 +19,15 @@
  * is seen.
  */
 import { StateAccessError, CorruptStateError, KeyGroupMismatchError, preview } from '../errors';
-import { decodeState, encodeState } from './codec';
-import { CopyOnWriteStateMap, type StateMapSnapshot } from './CopyOnWriteStateMap';
+import { encodeState } from './codec';
+import type {
+  InternalAggregatingState,
+  InternalListState,
+  InternalMapState,
+  InternalReducingState,
+  InternalValueState,
+} from './InternalKvState';
+import { KeyGroupColumnsBuilder, readKeyGroupColumns } from './keyGroupColumns';
 import { assignToKeyGroup, denormalizeKey, KeyGroupRange, type StateKey } from './KeyGroup';
 import {
   HeapAggregatingState,
@@ -26,7 +37,17 @@ import {
   HeapValueState,
   type KeyContext,
 } from './KeyedState';
-import type { StateDescriptor, StateKind } from './StateDescriptor';
+import { namespaceId, VOID_NAMESPACE, type Namespace, type VoidNamespace } from './namespace';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  StateKind,
+  ValueStateDescriptor,
+} from './StateDescriptor';
+import { cellKey, StateTable, type StateTableSnapshot } from './StateTable';
 import { fromEncodable, resolveStateValue } from './stateValueReader';
 import { asStateSerializationError, toEncodable } from './stateValues';
 import { UnresolvedStateValue } from './taggedForm';
@@ -36,8 +57,9 @@ export interface KeyedStateHandle {
   readonly keyGroupRange: { readonly start: number; readonly end: number };
   readonly states: readonly { readonly name: string; readonly kind: StateKind }[];
   /**
-   * Encoded columns `{ s: stateIndex[], k: key[], v: value[], t?: index[] }` per key group;
-   * `t` lists the entries whose value is in tagged form (registered types, Buffers, ...).
+   * Encoded columns `{ s: stateIndex[], k: key[], v: value[], t?: index[], n?, ni?, nv? }` per
+   * key group (keyGroupColumns.ts): `t` lists the entries whose value is in tagged form
+   * (registered types, Buffers, ...); `n`, `ni`, `nv` the namespaces, absent when all are default.
    */
   readonly keyGroups: readonly { readonly keyGroup: number; readonly bytes: Uint8Array }[];
 }
@@ -49,13 +71,14 @@ export interface KeyedStateSnapshot {
   release(): void;
 }
 
-type Table = CopyOnWriteStateMap<StateKey, unknown>;
-
 interface Registered {
   readonly name: string;
   readonly kind: StateKind;
-  readonly table: Table;
+  readonly table: StateTable;
+  /** The user-facing object: default namespace only. */
   state?: unknown;
+  /** The operator's object: its namespace can be set. */
+  internal?: unknown;
   /** Some restored values wait for their state type (UnresolvedStateValue). */
   pending?: boolean;
 }
@@ -92,11 +115,39 @@ export class HeapKeyedStateBackend implements KeyContext {
     return this.key;
   }
 
-  /** The state object for a descriptor; the same object on every call with the same name. */
+  /**
+   * The user-facing state object for a descriptor, in the default namespace;
+   * the same object on every call with the same name. StateAccessError when
+   * the name is registered with another kind.
+   */
   getState(descriptor: StateDescriptor): unknown {
+    const r = this.registered(descriptor);
+    if (r.state === undefined) r.state = createState(this, r.table, descriptor, false);
+    return r.state;
+  }
+
+  /**
+   * The operator's object for a descriptor (Flink's getPartitionedState /
+   * InternalKvState): same table as `getState`'s object, but its current
+   * namespace can be set and list, reducing and aggregating state merge
+   * namespaces. The same object on every call with the same name; it starts
+   * in the default namespace.
+   */
+  getInternalState<T>(descriptor: ValueStateDescriptor<T>): InternalValueState<T>;
+  getInternalState<T>(descriptor: ListStateDescriptor<T>): InternalListState<T>;
+  getInternalState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): InternalMapState<UK, UV>;
+  getInternalState<T>(descriptor: ReducingStateDescriptor<T>): InternalReducingState<T>;
+  getInternalState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): InternalAggregatingState<IN, OUT>;
+  getInternalState(descriptor: StateDescriptor): unknown {
+    const r = this.registered(descriptor);
+    if (r.internal === undefined) r.internal = createState(this, r.table, descriptor, true);
+    return r.internal;
+  }
+
+  private registered(descriptor: StateDescriptor): Registered {
     let r = this.states.get(descriptor.name);
     if (r === undefined) {
-      r = { name: descriptor.name, kind: descriptor.kind, table: new CopyOnWriteStateMap() };
+      r = { name: descriptor.name, kind: descriptor.kind, table: new StateTable() };
       this.states.set(descriptor.name, r);
     } else if (r.kind !== descriptor.kind) {
       throw new StateAccessError(
@@ -104,26 +155,58 @@ export class HeapKeyedStateBackend implements KeyContext {
       );
     }
     if (r.pending) resolvePending(r);
-    if (r.state === undefined) r.state = createState(this, r.table, descriptor);
-    return r.state;
+    return r;
   }
 
-  /** Keys with a value in the named state (live view; do not write while iterating). */
-  *keys(stateName: string): IterableIterator<StateKey> {
+  /**
+   * Keys with a value in the named state in one namespace, the default one
+   * unless given (live view; do not write while iterating). A namespace is
+   * matched by `id` when given, else by value (namespaceId): a scan of the
+   * state's namespaced entries.
+   */
+  *keys(stateName: string, namespace: Namespace | VoidNamespace = VOID_NAMESPACE, id?: string): IterableIterator<StateKey> {
+    for (const [k] of this.entries(stateName, namespace, id)) yield k;
+  }
+
+  /**
+   * Raw entries of the named state in one namespace (as `keys`): key → value
+   * (a list, a Map, an accumulator, per the state's kind).
+   */
+  *entries(stateName: string, namespace: Namespace | VoidNamespace = VOID_NAMESPACE, id?: string): IterableIterator<[StateKey, unknown]> {
     const r = this.states.get(stateName);
-    if (r) for (const [k] of r.table.entries()) yield k;
+    if (r === undefined) return;
+    if (r.pending) resolvePending(r);
+    if (namespace === VOID_NAMESPACE) {
+      yield* r.table.values.entries();
+      return;
+    }
+    const wanted = id ?? namespaceId(namespace);
+    const byValue = id === undefined;
+    const same = new Map<string, boolean>();
+    for (const c of r.table.liveCells()) {
+      let match = same.get(c.namespaceId);
+      if (match === undefined) same.set(c.namespaceId, (match = (byValue ? namespaceId(c.namespace) : c.namespaceId) === wanted));
+      if (match) yield [c.key, c.value];
+    }
   }
 
-  /** Raw entries of the named state: key → value (a list, a Map, an accumulator, per the state's kind). */
-  *entries(stateName: string): IterableIterator<[StateKey, unknown]> {
+  /**
+   * Every (key, namespace) with a value in the named state, default
+   * namespace first (as VOID_NAMESPACE), with the namespace's id (Flink's
+   * getKeysAndNamespaces): for an operator that rebuilds what it keeps
+   * about its namespaces, or cleans them up. Live view; do not write while
+   * iterating.
+   */
+  *keysAndNamespaces(stateName: string): IterableIterator<[key: StateKey, namespace: Namespace | VoidNamespace, id: string | undefined]> {
     const r = this.states.get(stateName);
-    if (r?.pending) resolvePending(r);
-    if (r) yield* r.table.entries();
+    if (r === undefined) return;
+    for (const [k] of r.table.values.entries()) yield [k, VOID_NAMESPACE, undefined];
+    for (const c of r.table.liveCells()) yield [c.key, c.namespace, c.namespaceId];
   }
 
-  /** Number of keys in the named state. */
+  /** Number of keys in the named state's default namespace. */
   size(stateName: string): number {
-    return this.states.get(stateName)?.table.size ?? 0;
+    return this.states.get(stateName)?.table.values.size ?? 0;
   }
 
   /** O(number of states): pins every table. */
@@ -151,8 +234,7 @@ export class HeapKeyedStateBackend implements KeyContext {
       const registered = h.states.map((s) => this.registeredFor(s.name, s.kind));
       for (const g of h.keyGroups) {
         if (!overlap.contains(g.keyGroup)) continue;
-        const cols = decodeState<KeyGroupColumns>(g.bytes, `key group ${g.keyGroup}`);
-        if (!isColumns(cols)) throw new CorruptStateError(`key group ${g.keyGroup}: not a column block`);
+        const cols = readKeyGroupColumns(g.bytes, g.keyGroup);
         const tagged = cols.t ?? [];
         let next = 0;
         for (let j = 0; j < cols.k.length; j++) {
@@ -168,7 +250,13 @@ export class HeapKeyedStateBackend implements KeyContext {
             v = fromEncodable(v, () => describeEntry(r.name, k), true);
             if (v instanceof UnresolvedStateValue) r.pending = true;
           }
-          r.table.set(k, v);
+          const ns = cols.n === undefined ? 0 : cols.n[j];
+          if (ns === 0) {
+            r.table.values.set(k, v);
+          } else {
+            const namespaceId = cols.ni![ns - 1];
+            r.table.cells.set(cellKey(k, namespaceId), { key: k, namespace: cols.nv![ns - 1], namespaceId, value: v });
+          }
         }
       }
     }
@@ -177,7 +265,7 @@ export class HeapKeyedStateBackend implements KeyContext {
   private registeredFor(name: string, kind: StateKind): Registered {
     let r = this.states.get(name);
     if (r === undefined) {
-      r = { name, kind, table: new CopyOnWriteStateMap() };
+      r = { name, kind, table: new StateTable() };
       this.states.set(name, r);
     } else if (r.kind !== kind) {
       throw new CorruptStateError(`state '${name}' was checkpointed as ${kind} state but is registered as ${r.kind}`);
@@ -188,87 +276,66 @@ export class HeapKeyedStateBackend implements KeyContext {
 
 /** Restored values of a state type registered since (by the state's descriptor); UnknownStateTypeError if still unknown. */
 function resolvePending(r: Registered): void {
+  const { values, cells } = r.table;
   const waiting: [StateKey, UnresolvedStateValue][] = [];
-  for (const [k, v] of r.table.entries()) if (v instanceof UnresolvedStateValue) waiting.push([k, v]);
-  for (const [k, v] of waiting) r.table.set(k, resolveStateValue(v, () => describeEntry(r.name, k)));
+  for (const [k, v] of values.entries()) if (v instanceof UnresolvedStateValue) waiting.push([k, v]);
+  for (const [k, v] of waiting) values.set(k, resolveStateValue(v, () => describeEntry(r.name, k)));
+  const waitingCells = [...r.table.liveCells()].filter((c) => c.value instanceof UnresolvedStateValue);
+  for (const c of waitingCells) {
+    const value = resolveStateValue(c.value as UnresolvedStateValue, () => describeEntry(r.name, c.key, c.namespace));
+    cells.set(cellKey(c.key, c.namespaceId), { ...c, value });
+  }
   r.pending = false;
 }
 
-function describeEntry(state: string, key: StateKey): string {
-  return `keyed state '${state}' (key ${preview(denormalizeKey(key))})`;
+function describeEntry(state: string, key: StateKey, namespace?: Namespace): string {
+  const ns = namespace === undefined ? '' : `, namespace ${preview(namespace)}`;
+  return `keyed state '${state}' (key ${preview(denormalizeKey(key))}${ns})`;
 }
 
-function createState(keys: KeyContext, table: Table, d: StateDescriptor): unknown {
+function createState(keys: KeyContext, table: StateTable, d: StateDescriptor, namespaced: boolean): unknown {
   switch (d.kind) {
     case 'value':
-      return new HeapValueState(keys, table, d);
+      return new HeapValueState(keys, table, d, namespaced);
     case 'list':
-      return new HeapListState(keys, table, d);
+      return new HeapListState(keys, table, d, namespaced);
     case 'map':
-      return new HeapMapState(keys, table, d);
+      return new HeapMapState(keys, table, d, namespaced);
     case 'reducing':
-      return new HeapReducingState(keys, table, d);
+      return new HeapReducingState(keys, table, d, namespaced);
     case 'aggregating':
-      return new HeapAggregatingState(keys, table, d);
+      return new HeapAggregatingState(keys, table, d, namespaced);
   }
-}
-
-interface KeyGroupColumns {
-  readonly s: number[];
-  readonly k: StateKey[];
-  readonly v: unknown[];
-  /** Ascending indexes of the entries whose value is in tagged form; absent when none. */
-  t?: number[];
-}
-
-function isColumns(c: unknown): c is KeyGroupColumns {
-  const x = c as KeyGroupColumns;
-  return (
-    typeof x === 'object' && x !== null && Array.isArray(x.s) && Array.isArray(x.k) && Array.isArray(x.v) &&
-    x.s.length === x.k.length && x.k.length === x.v.length && (x.t === undefined || isIndexList(x.t, x.v.length))
-  );
-}
-
-/** Strictly ascending integers in [0, length). */
-function isIndexList(t: unknown, length: number): boolean {
-  if (!Array.isArray(t)) return false;
-  let last = -1;
-  for (const i of t) {
-    if (!Number.isInteger(i) || i <= last || i >= length) return false;
-    last = i;
-  }
-  return true;
 }
 
 async function writeHandle(
   registered: readonly Registered[],
-  snaps: readonly StateMapSnapshot<StateKey, unknown>[],
+  snaps: readonly StateTableSnapshot[],
   range: KeyGroupRange,
   maxParallelism: number,
 ): Promise<KeyedStateHandle> {
-  const groups = new Map<number, KeyGroupColumns>();
+  const groups = new Map<number, KeyGroupColumnsBuilder>();
   let n = 0;
-  for (let i = 0; i < snaps.length; i++) {
-    for (const [k, v] of snaps[i].entries()) {
-      let p: unknown;
-      try {
-        p = toEncodable(v);
-      } catch (e) {
-        throw asStateSerializationError(e, { kind: 'keyed', state: registered[i].name, key: denormalizeKey(k) });
-      }
-      const g = assignToKeyGroup(k, maxParallelism);
-      let cols = groups.get(g);
-      if (cols === undefined) groups.set(g, (cols = { s: [], k: [], v: [] }));
-      if (p !== v) (cols.t ??= []).push(cols.v.length);
-      cols.s.push(i);
-      cols.k.push(k);
-      cols.v.push(p);
-      if (++n % YIELD_EVERY === 0) await yieldToEventLoop();
+  const add = (i: number, k: StateKey, v: unknown, cell?: { readonly namespaceId: string; readonly namespace: Namespace }) => {
+    let p: unknown;
+    try {
+      p = toEncodable(v);
+    } catch (e) {
+      throw asStateSerializationError(e, { kind: 'keyed', state: registered[i].name, key: denormalizeKey(k) });
     }
+    const g = assignToKeyGroup(k, maxParallelism);
+    let cols = groups.get(g);
+    if (cols === undefined) groups.set(g, (cols = new KeyGroupColumnsBuilder()));
+    cols.add(i, k, p, p !== v, cell);
+    return ++n % YIELD_EVERY === 0;
+  };
+  for (let i = 0; i < snaps.length; i++) {
+    for (const [k, v] of snaps[i].values()) if (add(i, k, v)) await yieldToEventLoop();
+    for (const c of snaps[i].cells()) if (add(i, c.key, c.value, c)) await yieldToEventLoop();
   }
   const keyGroups: { keyGroup: number; bytes: Uint8Array }[] = [];
   for (const g of [...groups.keys()].sort((a, b) => a - b)) {
-    keyGroups.push({ keyGroup: g, bytes: encodeState(groups.get(g)) });
+    keyGroups.push({ keyGroup: g, bytes: encodeState(groups.get(g)!.columns) });
     if (keyGroups.length % 16 === 0) await yieldToEventLoop();
   }
   return {

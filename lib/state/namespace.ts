@@ -9,6 +9,10 @@
  * the id is a canonical string, independent of object field order, with -0
  * and 0 one value. Anything else (undefined, functions, symbols, class
  * instances, Maps, Dates) is a TypeError naming it, at the first use.
+ *
+ * Keyed state has one more namespace, VOID_NAMESPACE (Flink's
+ * VoidNamespace): the namespace of all state user functions see. It is not
+ * data and has no id; state in it is stored and checkpointed without one.
  */
 import { preview } from '../errors';
 
@@ -20,6 +24,10 @@ export type Namespace =
   | null
   | readonly Namespace[]
   | { readonly [field: string]: Namespace };
+
+/** The default namespace of keyed state: what `ctx.getState(descriptor)` reads and writes. */
+export const VOID_NAMESPACE: unique symbol = Symbol('VoidNamespace');
+export type VoidNamespace = typeof VOID_NAMESPACE;
 
 /** The canonical string of a namespace: equal ids, equal namespaces. */
 export function namespaceId(namespace: unknown): string {
