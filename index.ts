@@ -57,6 +57,33 @@ export type {
   TimeDomain,
   TimerService,
 } from './lib/api/functions';
+export { WindowedStream } from './lib/api/WindowedStream';
+export { AllWindowedStream } from './lib/api/AllWindowedStream';
+export type { KeyedStateStore, ProcessAllWindowFunction, ProcessWindowContext, ProcessWindowFunction } from './lib/api/windowFunctions';
+export type { WindowAssigner, WindowAssignerContext, MergingWindowAssigner } from './lib/windowing/assigners/WindowAssigner';
+export { TumblingEventTimeWindows } from './lib/windowing/assigners/TumblingEventTimeWindows';
+export { SlidingEventTimeWindows } from './lib/windowing/assigners/SlidingEventTimeWindows';
+export { EventTimeSessionWindows } from './lib/windowing/assigners/EventTimeSessionWindows';
+export { TumblingProcessingTimeWindows } from './lib/windowing/assigners/TumblingProcessingTimeWindows';
+export { SlidingProcessingTimeWindows } from './lib/windowing/assigners/SlidingProcessingTimeWindows';
+export { ProcessingTimeSessionWindows } from './lib/windowing/assigners/ProcessingTimeSessionWindows';
+export { GlobalWindows } from './lib/windowing/assigners/GlobalWindows';
+export type { Trigger, TriggerContext, OnMergeContext, TriggerResult } from './lib/windowing/triggers/Trigger';
+export { EventTimeTrigger } from './lib/windowing/triggers/EventTimeTrigger';
+export { ProcessingTimeTrigger } from './lib/windowing/triggers/ProcessingTimeTrigger';
+export { CountTrigger } from './lib/windowing/triggers/CountTrigger';
+export { ContinuousEventTimeTrigger } from './lib/windowing/triggers/ContinuousEventTimeTrigger';
+export { ContinuousProcessingTimeTrigger } from './lib/windowing/triggers/ContinuousProcessingTimeTrigger';
+export { PurgingTrigger } from './lib/windowing/triggers/PurgingTrigger';
+export { NeverTrigger } from './lib/windowing/triggers/NeverTrigger';
+export type { Evictor, EvictorContext, TimestampedValue } from './lib/windowing/evictors/Evictor';
+export { CountEvictor } from './lib/windowing/evictors/CountEvictor';
+export { TimeEvictor } from './lib/windowing/evictors/TimeEvictor';
+export { DeltaEvictor } from './lib/windowing/evictors/DeltaEvictor';
+export { TimeWindow } from './lib/windowing/windows/TimeWindow';
+export { GlobalWindow } from './lib/windowing/windows/GlobalWindow';
+export type { Window } from './lib/windowing/windows/Window';
+export { WindowAssignmentError } from './lib/errors';
 export { Watermark, type WatermarkStatus } from './lib/time/Watermark';
 export { WatermarkStrategy, type TimestampAssigner } from './lib/time/WatermarkStrategy';
 export type { WatermarkGenerator, WatermarkGeneratorContext, WatermarkOutput } from './lib/time/WatermarkGenerator';

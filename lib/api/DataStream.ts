@@ -24,7 +24,12 @@ import { StreamMap } from '../operators/StreamMap';
 import type { OperatorFactory } from '../operators/StreamOperator';
 import type { Key } from '../state/KeyGroup';
 import type { FilterFunction, FlatMapFunction, KeySelector, MapFunction, ProcessFunction } from './functions';
-import { KeyedStream } from './KeyedStream';
+import { AllWindowedStream } from './AllWindowedStream';
+import { countWindows, KeyedStream } from './KeyedStream';
+import { GlobalWindows } from '../windowing/assigners/GlobalWindows';
+import type { WindowAssigner } from '../windowing/assigners/WindowAssigner';
+import type { GlobalWindow } from '../windowing/windows/GlobalWindow';
+import type { Window } from '../windowing/windows/Window';
 import { OutputTag } from './OutputTag';
 import type { StreamExecutionEnvironment } from './StreamExecutionEnvironment';
 import type { Transformation } from './Transformation';
@@ -94,6 +99,19 @@ export class DataStream<T> {
       );
     }
     return new KeyedStream<T, K>(this.env, this.partition({ kind: 'hash', keySelector: selector }, 'Hash'), selector);
+  }
+
+  /**
+   * Windows over the whole stream (not per key), evaluated by one subtask
+   * (parallelism 1): global top-N, totals per window.
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    return new AllWindowedStream<T, W>(this, assigner);
+  }
+
+  /** Count windows over the whole stream: every `size` records, or the last `size` every `slide` (parallelism 1). */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    return countWindows(this.windowAll(GlobalWindows.create()), size, slide);
   }
 
   /** Round-robin over all downstream subtasks. */
@@ -210,6 +228,9 @@ function configure(t: Transformation, what: 'uid' | 'name' | 'parallelism' | 'ma
     case 'maxParallelism':
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
         throw new GraphValidationError('INVALID_PARALLELISM', `${what} must be a positive integer, got ${String(v)}`, t.name);
+      }
+      if (what === 'parallelism' && t.nonParallel && v !== 1) {
+        throw new GraphValidationError('INVALID_PARALLELISM', `the operator is not parallel (windowAll): its parallelism is 1, got ${v}`, t.name);
       }
       t[what] = v;
   }

@@ -26,6 +26,14 @@ import type {
 } from './functions';
 import type { StreamExecutionEnvironment } from './StreamExecutionEnvironment';
 import type { Transformation } from './Transformation';
+import { WindowedStream } from './WindowedStream';
+import { GlobalWindows } from '../windowing/assigners/GlobalWindows';
+import type { WindowAssigner } from '../windowing/assigners/WindowAssigner';
+import { CountEvictor } from '../windowing/evictors/CountEvictor';
+import { CountTrigger } from '../windowing/triggers/CountTrigger';
+import { PurgingTrigger } from '../windowing/triggers/PurgingTrigger';
+import type { GlobalWindow } from '../windowing/windows/GlobalWindow';
+import type { Window } from '../windowing/windows/Window';
 
 /** What a selector-based aggregation emits. */
 export interface KeyedAggregate<K> {
@@ -126,7 +134,43 @@ export class KeyedStream<T, K extends Key> {
     throw new GraphValidationError('INVALID_ARGUMENT', `${name.toLowerCase()}() needs a field name, a selector or nothing`);
   }
 
-  private keyed<O>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<O> {
+  /**
+   * Windows per key: `assigner` puts each record into windows
+   * (TumblingEventTimeWindows.of(ms), SlidingEventTimeWindows.of(size, slide),
+   * EventTimeSessionWindows.withGap(ms), their processing-time twins,
+   * GlobalWindows.create()); then reduce, aggregate or process them.
+   */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /**
+   * Count windows per key (Flink's countWindow): every `size` records of a
+   * key (tumbling), or the last `size` records every `slide` records
+   * (sliding). Records beyond a full window wait for the next one; a
+   * partial window at the end of input does not fire.
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    return countWindows(this.window(GlobalWindows.create()), size, slide);
+  }
+
+  /** @internal A keyed operator after this stream. */
+  transformKeyed<O>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<O> {
     return this.stream.transform<O>(name, factory, this.keySelector);
   }
+
+  private keyed<O>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<O> {
+    return this.transformKeyed(name, factory);
+  }
+}
+
+/**
+ * Flink's count windows on a GlobalWindows stream: tumbling = purge every
+ * `size` records; sliding = keep the last `size`, fire every `slide`.
+ * Works for keyed and all-windowed streams alike.
+ */
+export function countWindows<S extends { trigger(t: any): S; evictor(e: any): S }>(windowed: S, size: number, slide?: number): S {
+  // CountTrigger.of / CountEvictor.of check the counts (ConfigurationError naming them).
+  if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of(size)));
+  return windowed.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
 }

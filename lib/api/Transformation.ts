@@ -28,6 +28,8 @@ interface Base {
   parallelism: number | undefined;
   maxParallelism: number | undefined;
   chaining: ChainingStrategy;
+  /** Runs at parallelism 1 only (windowAll); setting another is a GraphValidationError. */
+  nonParallel?: boolean;
 }
 
 export interface SourceTransformation extends Base {

@@ -27,17 +27,14 @@ import {
   type TimerService,
 } from '../api/functions';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
-import { CorruptStateError, isThenable, preview } from '../errors';
+import { isThenable, preview } from '../errors';
 import { copyValue } from '../state/copyValue';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { denormalizeKey, normalizeKey, type Key } from '../state/KeyGroup';
 import type { OutputTag } from '../api/OutputTag';
-import type { TimerHandle } from '../time/Clock';
-import { InternalTimerService, type InternalTimer, type TimerSnapshot } from '../time/InternalTimerService';
+import type { InternalTimer, InternalTimerService } from '../time/InternalTimerService';
+import { OperatorTimers } from './OperatorTimers';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
-
-/** Operator list state holding this subtask's timers (one TimerSnapshot); every subtask reads all on restore. */
-export const TIMERS_STATE = '__timers';
 
 /** The namespace of a process function's timers (Flink's VoidNamespace). */
 const VOID = null;
@@ -48,10 +45,8 @@ export class KeyedProcessOperator<K extends Key, I, O>
 {
   private readonly fn: KeyedProcessFunction<K, I, O>;
   private backend!: HeapKeyedStateBackend;
+  private readonly operatorTimers = new OperatorTimers<null>();
   private timers!: InternalTimerService<null>;
-  private restoredTimers: readonly TimerSnapshot[] = [];
-  /** The one real timer, set for the earliest processing-time timer. */
-  private wakeup: { readonly at: number; readonly handle: TimerHandle } | undefined;
   private key!: K;
   private domain: TimeDomain = 'EVENT_TIME';
   private copyOutput = true;
@@ -63,22 +58,13 @@ export class KeyedProcessOperator<K extends Key, I, O>
   }
 
   initializeState(restored: OperatorRestoreState | undefined): void {
-    const items = restored?.allLists[TIMERS_STATE] ?? [];
-    items.forEach((item, i) => {
-      if (typeof item !== 'object' || item === null || !Array.isArray((item as TimerSnapshot).keyGroups)) {
-        throw new CorruptStateError(`'${TIMERS_STATE}' item ${i} is not a timer snapshot: ${preview(item)}`);
-      }
-    });
-    this.restoredTimers = items as TimerSnapshot[];
+    this.operatorTimers.initializeState(restored);
   }
 
   override open(ctx: OperatorContext, next: Input<O>): void {
     super.open(ctx, next);
     this.backend = ctx.keyedStateBackend!;
-    this.timers = new InternalTimerService<null>(this.backend.maxParallelism, this.backend.keyGroupRange, this.backend);
-    if (this.restoredTimers.length > 0) this.timers.restore(this.restoredTimers);
-    this.restoredTimers = [];
-    this.scheduleProcessingTime();
+    this.timers = this.operatorTimers.open(ctx, this.backend, (t) => this.fire(t, 'PROCESSING_TIME'));
     this.copyOutput = !ctx.objectReuse;
     const r: unknown = this.fn.open?.(ctx.runtimeContext);
     if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
@@ -96,19 +82,18 @@ export class KeyedProcessOperator<K extends Key, I, O>
       throw this.userError(e, value);
     }
     if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'processElement() method', value);
-    this.scheduleProcessingTime();
+    this.operatorTimers.reschedule();
   }
 
   /** Fires the event-time timers up to `watermark`, then passes the watermark on. */
   override processWatermark(watermark: number): void {
     this.currentWatermark = watermark;
-    this.timers.advanceWatermark(watermark, (t) => this.fire(t, 'EVENT_TIME'));
-    this.scheduleProcessingTime();
+    this.operatorTimers.advanceWatermark(watermark, (t) => this.fire(t, 'EVENT_TIME'));
     this.emitWatermark(watermark);
   }
 
   snapshotState(): Record<string, unknown[]> {
-    return this.timers.numEventTimeTimers + this.timers.numProcessingTimeTimers === 0 ? {} : { [TIMERS_STATE]: [this.timers.snapshot()] };
+    return this.operatorTimers.snapshotState();
   }
 
   // ---- the contexts handed to the function ----------------------------------------------------
@@ -141,8 +126,7 @@ export class KeyedProcessOperator<K extends Key, I, O>
   }
 
   override close(): void {
-    this.wakeup?.handle.cancel();
-    this.wakeup = undefined;
+    this.operatorTimers.close();
     const r: unknown = this.fn.close?.();
     if (isThenable(r)) throw this.asyncResult(r, 'close() method', undefined, 'close');
   }
@@ -163,23 +147,6 @@ export class KeyedProcessOperator<K extends Key, I, O>
       throw this.userError(e, { timer: timer.timestamp, key: this.key }, this.recordsIn);
     }
     if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'onTimer() method', { timer: timer.timestamp, key: this.key });
-  }
-
-  /** Keeps one clock timer at the earliest processing-time timer. */
-  private scheduleProcessingTime(): void {
-    const next = this.timers.nextProcessingTime();
-    if (next === this.wakeup?.at) return;
-    this.wakeup?.handle.cancel();
-    this.wakeup = undefined;
-    const service = this.ctx.processingTimeService;
-    if (next === undefined || service === undefined) return;
-    const handle = service.registerTimer(next, (time) => {
-      if (this.wakeup?.handle !== handle) return;
-      this.wakeup = undefined;
-      this.timers.onProcessingTime(Math.max(time, service.now()), (t) => this.fire(t, 'PROCESSING_TIME'));
-      this.scheduleProcessingTime();
-    });
-    this.wakeup = { at: next, handle };
   }
 }
 

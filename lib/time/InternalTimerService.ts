@@ -113,6 +113,8 @@ export class InternalTimerService<N> {
     readonly maxParallelism: number,
     readonly keyGroupRange: KeyGroupRange,
     private readonly keyContext: KeyContext,
+    /** The namespace id scheme of callers that pass `nsId`, applied to restored timers (default namespaceId). */
+    private readonly idOf?: (namespace: N) => string,
   ) {}
 
   /** The last watermark passed to advanceWatermark, in ms; -Infinity before the first. */
@@ -128,22 +130,28 @@ export class InternalTimerService<N> {
     return this.processingTime.size;
   }
 
-  /** Registers an event-time timer at `time` (ms) for the current key and `namespace`. */
-  registerEventTimeTimer(namespace: N, time: number): void {
-    this.register(this.eventTime, this.keyContext.currentKey(), namespace, time);
+  /**
+   * Registers an event-time timer at `time` (ms) for the current key and
+   * `namespace`. `nsId` is the namespace's identity (namespaceId(namespace)
+   * when omitted); a caller that passes one (a window operator: the window's
+   * key) must use the same scheme for every timer of this service, also on
+   * delete and after a restore.
+   */
+  registerEventTimeTimer(namespace: N, time: number, nsId?: string): void {
+    this.register(this.eventTime, this.keyContext.currentKey(), namespace, time, undefined, nsId);
   }
 
-  deleteEventTimeTimer(namespace: N, time: number): void {
-    this.eventTime.delete(timerId(this.keyContext.currentKey(), namespaceId(namespace), time));
+  deleteEventTimeTimer(namespace: N, time: number, nsId?: string): void {
+    this.eventTime.delete(timerId(this.keyContext.currentKey(), this.nsIdOf(namespace, nsId), time));
   }
 
-  /** Registers a processing-time timer at `time` (ms since the clock's zero) for the current key and `namespace`. */
-  registerProcessingTimeTimer(namespace: N, time: number): void {
-    this.register(this.processingTime, this.keyContext.currentKey(), namespace, time);
+  /** Registers a processing-time timer at `time` (ms since the clock's zero) for the current key and `namespace`; `nsId` as for event time. */
+  registerProcessingTimeTimer(namespace: N, time: number, nsId?: string): void {
+    this.register(this.processingTime, this.keyContext.currentKey(), namespace, time, undefined, nsId);
   }
 
-  deleteProcessingTimeTimer(namespace: N, time: number): void {
-    this.processingTime.delete(timerId(this.keyContext.currentKey(), namespaceId(namespace), time));
+  deleteProcessingTimeTimer(namespace: N, time: number, nsId?: string): void {
+    this.processingTime.delete(timerId(this.keyContext.currentKey(), this.nsIdOf(namespace, nsId), time));
   }
 
   /**
@@ -222,13 +230,17 @@ export class InternalTimerService<N> {
     }
   }
 
-  private register(queue: TimerQueue<N>, key: StateKey, namespace: N, time: number, keyGroup?: number): void {
+  private register(queue: TimerQueue<N>, key: StateKey, namespace: N, time: number, keyGroup?: number, nsId?: string): void {
     if (Number.isNaN(time)) throw new RangeError('a timer cannot be registered at NaN');
-    const id = timerId(key, namespaceId(namespace), time);
+    const id = timerId(key, this.nsIdOf(namespace, nsId), time);
     if (queue.byId.has(id)) return;
     const g = keyGroup ?? assignToKeyGroup(key, this.maxParallelism);
     if (!this.keyGroupRange.contains(g)) throw new KeyGroupMismatchError(denormalizeKey(key), g, this.keyGroupRange);
     queue.add({ id, key, namespace: frozenNamespace(namespace), timestamp: time, keyGroup: g, seq: this.seq++, heapIndex: NOT_CONTAINED });
+  }
+
+  private nsIdOf(namespace: N, nsId: string | undefined): string {
+    return nsId ?? (this.idOf === undefined ? namespaceId(namespace) : this.idOf(namespace));
   }
 
   private fire(queue: TimerQueue<N>, time: number, onTimer: TimerCallback<N>): void {
