@@ -87,8 +87,9 @@ export class KeyedProcessOperator<K extends Key, I, O>
 
   /** Fires the event-time timers up to `watermark`, then passes the watermark on. */
   override processWatermark(watermark: number): void {
+    // At or below the restored watermark (inputs restart lower after a restore): already passed on.
+    if (!this.operatorTimers.advanceWatermark(watermark, (t) => this.fire(t, 'EVENT_TIME'))) return;
     this.currentWatermark = watermark;
-    this.operatorTimers.advanceWatermark(watermark, (t) => this.fire(t, 'EVENT_TIME'));
     this.emitWatermark(watermark);
   }
 

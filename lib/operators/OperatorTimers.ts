@@ -4,8 +4,8 @@
  * InternalTimerService over the operator's keyed backend, checkpointed in
  * the operator list state `__timers` and restored from every subtask's
  * snapshot (each keeps its own key groups, so timers rescale with state),
- * plus one real timer on the task's ProcessingTimeService at the earliest
- * processing-time timer. Processing-time timers fire in the task's mailbox,
+ * together with the subtask's watermark; plus one real timer on the task's
+ * ProcessingTimeService at the earliest processing-time timer. Processing-time timers fire in the task's mailbox,
  * never while a record is being processed.
  *
  * The operator calls `reschedule()` after anything that may have registered
@@ -54,10 +54,17 @@ export class OperatorTimers<N> {
     return this.service;
   }
 
-  /** Fires event-time timers up to `watermark` (ms) through `onTimer`, then reschedules. */
-  advanceWatermark(watermark: number, onTimer: TimerCallback<N>): void {
+  /**
+   * Fires event-time timers up to `watermark` (ms) through `onTimer`, then
+   * reschedules. Returns false, doing nothing, for a watermark at or below
+   * the current one: after a restore the inputs start again below the
+   * restored watermark, and the operator must not pass those on.
+   */
+  advanceWatermark(watermark: number, onTimer: TimerCallback<N>): boolean {
+    if (watermark <= this.service.currentWatermark) return false;
     this.service.advanceWatermark(watermark, onTimer);
     this.reschedule();
+    return true;
   }
 
   /** Keeps one real timer at the earliest processing-time timer. */
@@ -77,10 +84,13 @@ export class OperatorTimers<N> {
     this.wakeup = { at: next, handle };
   }
 
-  /** The operator list state of a checkpoint: nothing when there are no timers. */
+  /**
+   * The operator list state of a checkpoint: one snapshot per subtask, even
+   * without timers, since it also carries the subtask's watermark (restored
+   * as the lowest of all subtasks', see InternalTimerService.restore).
+   */
   snapshotState(): Record<string, unknown[]> {
-    const s = this.service;
-    return s.numEventTimeTimers + s.numProcessingTimeTimers === 0 ? {} : { [TIMERS_STATE]: [s.snapshot()] };
+    return { [TIMERS_STATE]: [this.service.snapshot()] };
   }
 
   /** Cancels the real timer: nothing fires after close. */

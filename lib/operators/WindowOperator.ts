@@ -198,8 +198,9 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
 
   /** Fires the event-time timers (trigger and cleanup) up to `watermark`, then passes it on. */
   override processWatermark(watermark: number): void {
+    // At or below the restored watermark (inputs restart lower after a restore): already passed on.
+    if (!this.operatorTimers.advanceWatermark(watermark, (t) => this.onTimer(t, true))) return;
     this.currentWatermark = watermark;
-    this.operatorTimers.advanceWatermark(watermark, (t) => this.onTimer(t, true));
     this.emitWatermark(watermark);
   }
 

@@ -10,11 +10,18 @@
  *   h.processElement('a', 1);
  *   await h.settle();            // promise callbacks, then mailbox actions
  *   h.output                     // [{ value, timestamp }]
+ *
+ * A keyed harness (`{ keyed: true }`) gives the operator a keyed-state
+ * backend for its subtask's key groups; `snapshotState()` then takes the
+ * keyed state too, and `open([...snapshots])` restores from the snapshots
+ * of any number of subtasks, as a rescale does.
  */
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import type { OperatorLocation } from '../errors';
 import { createRuntimeContext } from '../operators/StreamingRuntimeContext';
 import type { OneInputStreamOperator, OperatorContext } from '../operators/StreamOperator';
+import { HeapKeyedStateBackend, type KeyedStateHandle } from '../state/HeapKeyedStateBackend';
+import { KeyGroupRange } from '../state/KeyGroup';
 import { OperatorStateStore } from '../state/OperatorStateStore';
 import { ManualClock } from './ManualClock';
 
@@ -35,33 +42,69 @@ export const HARNESS_LOCATION: OperatorLocation = { operator: 'op', uid: 'op-uid
 /** What the operator emitted, records and watermarks, in order. */
 export type EmittedElement<O> = { readonly kind: 'record'; readonly value: O; readonly timestamp: number | undefined } | { readonly kind: 'watermark'; readonly watermark: number };
 
+export interface HarnessOptions {
+  /** Give the operator a keyed-state backend (an operator after keyBy); maxParallelism 128. */
+  readonly keyed?: boolean;
+}
+
+/** One subtask's state: its operator lists and, when keyed, its keyed state. */
+export interface HarnessSnapshot {
+  readonly lists: Record<string, unknown[]>;
+  readonly keyed?: KeyedStateHandle;
+}
+
+const MAX_PARALLELISM = 128;
+
 export class OperatorHarness<I, O> {
+  /** The keyed-state backend of a keyed harness (after open). */
+  backend: HeapKeyedStateBackend | undefined;
   readonly output: EmittedRecord<O>[] = [];
   /** Watermarks the operator emitted, in order. */
   readonly watermarks: number[] = [];
   /** Records and watermarks in emission order. */
   readonly timeline: EmittedElement<O>[] = [];
   readonly deferred: DeferredWork[] = [];
+  /** What the operator emitted to side outputs, by tag id. */
+  readonly sideOutputs = new Map<string, EmittedRecord<unknown>[]>();
   private mail: (() => void)[] = [];
 
   constructor(
     readonly operator: OneInputStreamOperator<I, O>,
     readonly clock = new ManualClock(),
     readonly location: OperatorLocation = HARNESS_LOCATION,
+    readonly options: HarnessOptions = {},
   ) {}
 
-  /** initializeState (from `restored`, if any), then open. */
-  open(restored?: Readonly<Record<string, readonly unknown[]>>): void {
-    const state: OperatorRestoreState | undefined = restored && { keyed: [], lists: restored, allLists: restored };
+  /**
+   * initializeState (from `restored`, if any), then open. `restored` is
+   * this subtask's operator lists, or the snapshots of every subtask of an
+   * earlier run (operator lists concatenated; keyed state of this
+   * subtask's key groups).
+   */
+  open(restored?: Readonly<Record<string, readonly unknown[]>> | readonly HarnessSnapshot[]): void {
+    let state: OperatorRestoreState | undefined;
+    if (Array.isArray(restored)) {
+      const snaps = restored as readonly HarnessSnapshot[];
+      const lists: Record<string, unknown[]> = {};
+      for (const snap of snaps) for (const [name, items] of Object.entries(snap.lists)) (lists[name] ??= []).push(...items);
+      state = { keyed: snaps.flatMap((x) => (x.keyed ? [x.keyed] : [])), lists, allLists: lists };
+    } else if (restored !== undefined) {
+      const lists = restored as Readonly<Record<string, readonly unknown[]>>;
+      state = { keyed: [], lists, allLists: lists };
+    }
+    if (this.options.keyed) {
+      this.backend = new HeapKeyedStateBackend(MAX_PARALLELISM, KeyGroupRange.forOperator(MAX_PARALLELISM, this.location.parallelism, this.location.subtaskIndex));
+      if (state !== undefined) this.backend.restore(state.keyed);
+    }
     this.operator.initializeState?.(state);
     const ctx: OperatorContext = {
       location: this.location,
       jobId: 'harness',
       attemptNumber: 1,
-      maxParallelism: 128,
+      maxParallelism: MAX_PARALLELISM,
       clock: this.clock,
-      keyedStateBackend: undefined,
-      runtimeContext: createRuntimeContext(this.location, 128, undefined, new OperatorStateStore()),
+      keyedStateBackend: this.backend,
+      runtimeContext: createRuntimeContext(this.location, MAX_PARALLELISM, this.backend, new OperatorStateStore()),
       objectReuse: false,
       defer: (promise) => {
         const w = { promise, settled: false, error: undefined as unknown };
@@ -76,6 +119,11 @@ export class OperatorHarness<I, O> {
       },
       mailbox: { execute: (action) => void this.mail.push(action) },
       sendOperatorEvent: () => {},
+      output: (tag, value, timestamp) => {
+        const list = this.sideOutputs.get(tag.id) ?? [];
+        list.push({ value, timestamp });
+        this.sideOutputs.set(tag.id, list);
+      },
       emitWatermark: (watermark) => {
         this.watermarks.push(watermark);
         this.timeline.push({ kind: 'watermark', watermark });
@@ -138,6 +186,13 @@ export class OperatorHarness<I, O> {
 
   snapshot(checkpointId = 1): Record<string, unknown[]> {
     return this.operator.snapshotState?.(checkpointId) ?? {};
+  }
+
+  /** The operator lists and (keyed harness) the keyed state, as a checkpoint holds them. */
+  async snapshotState(checkpointId = 1): Promise<HarnessSnapshot> {
+    const lists = this.snapshot(checkpointId);
+    const keyed = this.backend && (await this.backend.snapshot().write());
+    return keyed === undefined ? { lists } : { lists, keyed };
   }
 
   endInput(): void {

@@ -5,7 +5,7 @@
  * and deletes (both time domains, a few keys, namespaces that are equal
  * objects in another field order), watermark advances, processing-time
  * firings, and checkpoints (snapshot → codec → restore into a fresh
- * service). Firing callbacks register timers of their own, some of them
+ * service, which keeps the watermark). Firing callbacks register timers of their own, some of them
  * already due, so those must fire within the same advance. The fired
  * sequences must be equal, in order; after every step the timer counts and
  * the earliest processing time agree, and a snapshot split over three
@@ -67,12 +67,11 @@ class Model {
     }
   }
 
-  /** A restore renumbers timers by key group, keeping their order within a group. */
+  /** A restore renumbers timers by key group, keeping their order within a group; the watermark comes back with them. */
   checkpoint(): void {
     const kg = (t: ModelTimer) => assignToKeyGroup(t.key, MAX_PARALLELISM);
     this.timers.sort((a, b) => kg(a) - kg(b) || a.time - b.time || a.seq - b.seq);
     this.timers.forEach((t) => (t.seq = this.seq++));
-    this.watermark = -Infinity;
   }
 
   count(domain: Domain): number {

@@ -31,7 +31,7 @@
  * keyed-state backend's current key to `timer.key` before running user code,
  * as Flink's service does through its KeyContext.
  */
-import { CorruptStateError, KeyGroupMismatchError } from '../errors';
+import { CorruptStateError, KeyGroupMismatchError, preview } from '../errors';
 import { assignToKeyGroup, denormalizeKey, KeyGroupRange, type StateKey } from '../state/KeyGroup';
 import type { KeyContext } from '../state/KeyedState';
 import { frozenNamespace, namespaceId } from '../state/namespace';
@@ -50,6 +50,8 @@ export type TimerEntry = readonly [key: StateKey, namespace: unknown, timestamp:
 /** The timers of one subtask, by key group; plain data (msgpackr-encodable). */
 export interface TimerSnapshot {
   readonly maxParallelism: number;
+  /** The subtask's event-time watermark (ms) at the snapshot; absent in snapshots of older versions and while it is -Infinity. */
+  readonly watermark?: number;
   readonly keyGroupRange: { readonly start: number; readonly end: number };
   /** Non-empty key groups, ascending; each queue in firing order. */
   readonly keyGroups: readonly {
@@ -191,6 +193,7 @@ export class InternalTimerService<N> {
       ts.sort((a, b) => (before(a, b) ? -1 : 1)).map((t) => [t.key, t.namespace, t.timestamp] as const);
     return {
       maxParallelism: this.maxParallelism,
+      ...(this.watermark > Number.NEGATIVE_INFINITY ? { watermark: this.watermark } : {}),
       keyGroupRange: { start: this.keyGroupRange.start, end: this.keyGroupRange.end },
       keyGroups: [...groups.keys()]
         .sort((a, b) => a - b)
@@ -200,21 +203,28 @@ export class InternalTimerService<N> {
 
   /**
    * Adds the timers of this subtask's key groups from any number of
-   * snapshots (of one parallelism, or another when rescaling). A snapshot of
+   * snapshots (of one parallelism, or another when rescaling), and restores
+   * the watermark: the lowest of the snapshots' (-Infinity when one has
+   * none), so no record is judged later than it was before. A snapshot of
    * another maxParallelism, or a timer filed under the wrong key group, is a
    * CorruptStateError.
    */
   restore(snapshots: readonly TimerSnapshot[]): void {
+    let watermark = Number.POSITIVE_INFINITY;
     for (const s of snapshots) {
       if (s.maxParallelism !== this.maxParallelism) {
         throw new CorruptStateError(`timers were written with maxParallelism ${s.maxParallelism}, this operator has ${this.maxParallelism}`);
       }
+      const w = s.watermark ?? Number.NEGATIVE_INFINITY;
+      if (typeof w !== 'number' || Number.isNaN(w)) throw new CorruptStateError(`timers: the watermark ${preview(w)} is not a number of ms`);
+      watermark = Math.min(watermark, w);
       for (const g of s.keyGroups) {
         if (!this.keyGroupRange.contains(g.keyGroup)) continue;
         this.restoreEntries(this.eventTime, g.keyGroup, g.eventTime);
         this.restoreEntries(this.processingTime, g.keyGroup, g.processingTime);
       }
     }
+    if (snapshots.length > 0) this.watermark = Math.max(this.watermark, watermark);
   }
 
   private restoreEntries(queue: TimerQueue<N>, keyGroup: number, entries: readonly TimerEntry[]): void {
