@@ -14,8 +14,9 @@ import * as keyedSum from './keyedSum.bench';
 import * as snapshot from './snapshot.bench';
 import * as stateMap from './stateMap.bench';
 import * as stateValues from './stateValues.bench';
+import * as windows from './windows.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, fileSource };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, fileSource, windows };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();

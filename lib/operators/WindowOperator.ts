@@ -98,6 +98,14 @@ export interface WindowOperatorSpec<IN, OUT, K extends Key, W extends Window> {
   readonly windowFunction?: ProcessWindowFunction<any, OUT, K, W>;
 }
 
+interface WindowNamespace {
+  readonly data: WindowData;
+  readonly id: string;
+}
+
+/** Time windows whose namespace form is kept (a sliding window of 1 h by 1 s has 3,600 live ones per key at most). */
+const NS_MEMO_SIZE = 4096;
+
 const TRIGGER_RESULTS: ReadonlySet<unknown> = new Set(['CONTINUE', 'FIRE', 'PURGE', 'FIRE_AND_PURGE']);
 const windowIdOf = (data: unknown): string => windowFromData(data as WindowData).key();
 
@@ -128,6 +136,7 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   /** For OnMergeContext.mergePartitionedState: the windows merged into `window`. */
   private mergedWindows: readonly W[] = [];
   private outTimestamp: number | undefined;
+  private readonly nsMemo = new Map<number, WindowNamespace & { readonly end: number }>();
 
   constructor(spec: WindowOperatorSpec<IN, OUT, K, W>) {
     super();
@@ -309,7 +318,8 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   }
 
   private enterContents(stateWindow: W): void {
-    this.contents.setCurrentNamespace(stateWindow.toData(), stateWindow.key());
+    const n = this.ns(stateWindow);
+    this.contents.setCurrentNamespace(n.data, n.id);
   }
 
   /** The current window's contents; undefined when it has none. */
@@ -395,15 +405,41 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   private registerCleanupTimer(window: W): void {
     const t = this.cleanupTime(window);
     if (t === Number.POSITIVE_INFINITY) return;
-    if (this.assigner.isEventTime) this.timers.registerEventTimeTimer(window.toData(), t, window.key());
-    else this.timers.registerProcessingTimeTimer(window.toData(), t, window.key());
+    if (this.assigner.isEventTime) this.timers.registerEventTimeTimer(this.ns(window).data, t, this.ns(window).id);
+    else this.timers.registerProcessingTimeTimer(this.ns(window).data, t, this.ns(window).id);
   }
 
   private deleteCleanupTimer(window: W): void {
     const t = this.cleanupTime(window);
     if (t === Number.POSITIVE_INFINITY) return;
-    if (this.assigner.isEventTime) this.timers.deleteEventTimeTimer(window.toData(), t, window.key());
-    else this.timers.deleteProcessingTimeTimer(window.toData(), t, window.key());
+    if (this.assigner.isEventTime) this.timers.deleteEventTimeTimer(this.ns(window).data, t, this.ns(window).id);
+    else this.timers.deleteProcessingTimeTimer(this.ns(window).data, t, this.ns(window).id);
+  }
+
+  /** A trigger's timer call for the current window. */
+  private timerAt(
+    call: 'registerEventTimeTimer' | 'registerProcessingTimeTimer' | 'deleteEventTimeTimer' | 'deleteProcessingTimeTimer',
+    time: number,
+  ): void {
+    const n = this.ns(this.window);
+    this.timers[call](n.data, time, n.id);
+  }
+
+  /**
+   * A window as namespace: its data (frozen, shared) and id. Memoised for
+   * recent time windows by start, since every record of a window (and of
+   * its key) needs them, often several times.
+   */
+  private ns(w: W): WindowNamespace {
+    const start = (w as unknown as { start?: unknown }).start;
+    if (typeof start !== 'number') return { data: Object.freeze(w.toData()), id: w.key() };
+    const end = (w as unknown as { end: number }).end;
+    const m = this.nsMemo.get(start);
+    if (m !== undefined && m.end === end) return m;
+    if (this.nsMemo.size >= NS_MEMO_SIZE) this.nsMemo.clear();
+    const n = { end, data: Object.freeze(w.toData()), id: w.key() };
+    this.nsMemo.set(start, n);
+    return n;
   }
 
   private now(): number {
@@ -423,10 +459,10 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   private readonly triggerContext: OnMergeContext = {
     getCurrentProcessingTime: () => this.now(),
     getCurrentWatermark: () => this.timers.currentWatermark,
-    registerProcessingTimeTimer: (time) => this.timers.registerProcessingTimeTimer(this.window.toData(), checkTime(time), this.window.key()),
-    registerEventTimeTimer: (time) => this.timers.registerEventTimeTimer(this.window.toData(), checkTime(time), this.window.key()),
-    deleteProcessingTimeTimer: (time) => this.timers.deleteProcessingTimeTimer(this.window.toData(), time, this.window.key()),
-    deleteEventTimeTimer: (time) => this.timers.deleteEventTimeTimer(this.window.toData(), time, this.window.key()),
+    registerProcessingTimeTimer: (time) => this.timerAt('registerProcessingTimeTimer', checkTime(time)),
+    registerEventTimeTimer: (time) => this.timerAt('registerEventTimeTimer', checkTime(time)),
+    deleteProcessingTimeTimer: (time) => this.timerAt('deleteProcessingTimeTimer', time),
+    deleteEventTimeTimer: (time) => this.timerAt('deleteEventTimeTimer', time),
     getPartitionedState: (descriptor: StateDescriptor) => this.windowScoped(descriptor) as any,
     mergePartitionedState: (descriptor) => {
       if (this.mergedWindows.length === 0) return;
@@ -438,7 +474,8 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   /** The internal state of `descriptor`, in the current window's namespace. */
   private windowScoped(descriptor: StateDescriptor): unknown {
     const s = this.backend.getInternalState(descriptor as any) as unknown as InternalKvState;
-    s.setCurrentNamespace(this.window.toData(), this.window.key());
+    const n = this.ns(this.window);
+    s.setCurrentNamespace(n.data, n.id);
     return s;
   }
 

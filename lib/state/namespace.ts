@@ -34,13 +34,26 @@ export function namespaceId(namespace: unknown): string {
   return encode(namespace, namespace);
 }
 
-/** A deep copy of a namespace with every array and object frozen, so no one changes it through a snapshot. */
+/**
+ * A deep copy of a namespace with every array and object frozen, so no one
+ * changes it through a snapshot; a namespace that is already deeply frozen
+ * comes back as it is.
+ */
 export function frozenNamespace<N>(namespace: N): N {
   if (typeof namespace !== 'object' || namespace === null) return namespace;
+  if (isDeeplyFrozen(namespace)) return namespace;
   const copy: Record<string, unknown> | unknown[] = Array.isArray(namespace)
     ? namespace.map((v: unknown) => frozenNamespace(v))
     : Object.fromEntries(Object.entries(namespace).map(([k, v]) => [k, frozenNamespace(v)]));
   return Object.freeze(copy) as N;
+}
+
+function isDeeplyFrozen(v: object): boolean {
+  if (!Object.isFrozen(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return false;
+  for (const x of Object.values(v)) if (typeof x === 'object' && x !== null && !isDeeplyFrozen(x)) return false;
+  return true;
 }
 
 function encode(v: unknown, whole: unknown): string {

@@ -64,7 +64,8 @@ export interface TimerSnapshot {
 export type TimerCallback<N> = (timer: InternalTimer<N>) => void;
 
 interface QueuedTimer<N> extends InternalTimer<N>, HeapElement {
-  readonly id: string;
+  /** The namespace's id (deduplication is per key, namespace id and time). */
+  readonly nsId: string;
   readonly keyGroup: number;
   /** Registration order, for ties. */
   readonly seq: number;
@@ -73,24 +74,40 @@ interface QueuedTimer<N> extends InternalTimer<N>, HeapElement {
 const before = (a: QueuedTimer<unknown>, b: QueuedTimer<unknown>): boolean =>
   a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq);
 
-/** One time domain: a heap in firing order plus an index for deduplication and deletes. */
+/**
+ * One time domain: a heap in firing order plus an index for deduplication
+ * and deletes, nested by time, namespace id and key — lookups by values the
+ * caller already holds (no composite key is built per registration, which
+ * matters when every record re-registers its window's timer), and the
+ * timers of one window (one time, one namespace) share their maps.
+ */
 class TimerQueue<N> {
   readonly heap = new TimerHeap<QueuedTimer<N>>(before);
-  readonly byId = new Map<string, QueuedTimer<N>>();
+  private readonly index = new Map<number, Map<string, Map<StateKey, QueuedTimer<N>>>>();
+  private count = 0;
 
   get size(): number {
-    return this.byId.size;
+    return this.count;
+  }
+
+  has(nsId: string, key: StateKey, time: number): boolean {
+    return this.index.get(time)?.get(nsId)?.has(key) === true;
   }
 
   add(timer: QueuedTimer<N>): void {
-    this.byId.set(timer.id, timer);
+    let byNs = this.index.get(timer.timestamp);
+    if (byNs === undefined) this.index.set(timer.timestamp, (byNs = new Map()));
+    let byKey = byNs.get(timer.nsId);
+    if (byKey === undefined) byNs.set(timer.nsId, (byKey = new Map()));
+    byKey.set(timer.key, timer);
+    this.count++;
     this.heap.add(timer);
   }
 
-  delete(id: string): void {
-    const t = this.byId.get(id);
+  delete(nsId: string, key: StateKey, time: number): void {
+    const t = this.index.get(time)?.get(nsId)?.get(key);
     if (t === undefined) return;
-    this.byId.delete(id);
+    this.unindex(t);
     this.heap.remove(t);
   }
 
@@ -99,8 +116,19 @@ class TimerQueue<N> {
     const t = this.heap.peek();
     if (t === undefined || t.timestamp > time) return undefined;
     this.heap.poll();
-    this.byId.delete(t.id);
+    this.unindex(t);
     return t;
+  }
+
+  private unindex(t: QueuedTimer<N>): void {
+    const byNs = this.index.get(t.timestamp)!;
+    const byKey = byNs.get(t.nsId)!;
+    byKey.delete(t.key);
+    if (byKey.size === 0) {
+      byNs.delete(t.nsId);
+      if (byNs.size === 0) this.index.delete(t.timestamp);
+    }
+    this.count--;
   }
 }
 
@@ -144,7 +172,7 @@ export class InternalTimerService<N> {
   }
 
   deleteEventTimeTimer(namespace: N, time: number, nsId?: string): void {
-    this.eventTime.delete(timerId(this.keyContext.currentKey(), this.nsIdOf(namespace, nsId), time));
+    this.eventTime.delete(this.nsIdOf(namespace, nsId), this.keyContext.currentKey(), time);
   }
 
   /** Registers a processing-time timer at `time` (ms since the clock's zero) for the current key and `namespace`; `nsId` as for event time. */
@@ -153,7 +181,7 @@ export class InternalTimerService<N> {
   }
 
   deleteProcessingTimeTimer(namespace: N, time: number, nsId?: string): void {
-    this.processingTime.delete(timerId(this.keyContext.currentKey(), this.nsIdOf(namespace, nsId), time));
+    this.processingTime.delete(this.nsIdOf(namespace, nsId), this.keyContext.currentKey(), time);
   }
 
   /**
@@ -242,11 +270,11 @@ export class InternalTimerService<N> {
 
   private register(queue: TimerQueue<N>, key: StateKey, namespace: N, time: number, keyGroup?: number, nsId?: string): void {
     if (Number.isNaN(time)) throw new RangeError('a timer cannot be registered at NaN');
-    const id = timerId(key, this.nsIdOf(namespace, nsId), time);
-    if (queue.byId.has(id)) return;
+    const id = this.nsIdOf(namespace, nsId);
+    if (queue.has(id, key, time)) return;
     const g = keyGroup ?? assignToKeyGroup(key, this.maxParallelism);
     if (!this.keyGroupRange.contains(g)) throw new KeyGroupMismatchError(denormalizeKey(key), g, this.keyGroupRange);
-    queue.add({ id, key, namespace: frozenNamespace(namespace), timestamp: time, keyGroup: g, seq: this.seq++, heapIndex: NOT_CONTAINED });
+    queue.add({ nsId: id, key, namespace: frozenNamespace(namespace), timestamp: time, keyGroup: g, seq: this.seq++, heapIndex: NOT_CONTAINED });
   }
 
   private nsIdOf(namespace: N, nsId: string | undefined): string {
@@ -267,11 +295,4 @@ export class InternalTimerService<N> {
 function isStateKey(k: unknown): k is StateKey {
   const t = typeof k;
   return t === 'string' || t === 'boolean' || t === 'bigint' || (t === 'number' && Number.isFinite(k));
-}
-
-const KEY_TAG = { string: 's', number: 'n', boolean: 'b', bigint: 'i' } as const;
-
-/** Unique per (key, namespace, timestamp): the timestamp has no '|', a namespace id is self-delimiting, the key is last. */
-function timerId(key: StateKey, nsId: string, time: number): string {
-  return `${time}|${nsId}|${KEY_TAG[typeof key as keyof typeof KEY_TAG]}${String(key)}`;
 }
