@@ -12,6 +12,7 @@ import {
   EventTimeSessionWindows,
   GraphValidationError,
   OutputTag,
+  ReducingStateDescriptor,
   StreamExecutionEnvironment,
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,
@@ -165,6 +166,39 @@ test('processing-time windows fire on the job clock', async () => {
   } finally {
     await job.cancel();
   }
+});
+
+test('a custom trigger with its own per-window state: early firings every 3 records, then the final one', async () => {
+  const count = new ReducingStateDescriptor<number>('early-count', (a, b) => a + b);
+  const early: Trigger<Sale, TimeWindow> = {
+    onElement(_s, _ts, window, ctx) {
+      const c = ctx.getPartitionedState(count);
+      c.add(1);
+      ctx.registerEventTimeTimer(window.maxTimestamp());
+      if ((c.get() ?? 0) % 3 === 0) return 'FIRE';
+      return 'CONTINUE';
+    },
+    onEventTime: (time, window) => (time === window.maxTimestamp() ? 'FIRE' : 'CONTINUE'),
+    onProcessingTime: () => 'CONTINUE',
+    canMerge: () => false,
+    onMerge() {},
+    clear(window, ctx) {
+      ctx.getPartitionedState(count).clear();
+      ctx.deleteEventTimeTimer(window.maxTimestamp());
+    },
+    toString: () => 'EarlyEvery3',
+  };
+  const env = StreamExecutionEnvironment.create({ parallelism: 2, bufferTimeoutMs: 1 });
+  const input: Sale[] = [1, 2, 3, 4, 5, 6, 7, 120].map((ts) => ({ product: 'a', ts, amount: 1 }));
+  const got = await env
+    .fromSource(new CollectionSource(input), WatermarkStrategy.forMonotonousTimestamps<Sale>().withTimestampAssigner((s) => s.ts), 'sales')
+    .keyBy((s) => s.product)
+    .window(TumblingEventTimeWindows.of(100))
+    .trigger(early)
+    .process<string>({ process: (_k, ctx, els, out) => out.collect(`${ctx.window.start}:${els.length}`) })
+    .executeAndCollect();
+  // [0,100): early at 3 and 6 elements, final with 7; [100,200): final with 1
+  expect(got).toEqual(['0:3', '0:6', '0:7', '100:1']);
 });
 
 describe('window definitions the graph refuses', () => {

@@ -7,7 +7,8 @@
  * - A record goes into every window containing its timestamp, except
  *   windows already late: `maxTimestamp + lateness <= watermark`
  *   (maxTimestamp = end − 1). Sessions first merge the record's window
- *   [ts, ts + gap) with every session it overlaps or touches.
+ *   [ts, ts + gap) with every session it overlaps or touches (a dynamic
+ *   gap is the record's own).
  * - A window fires when the watermark reaches its maxTimestamp, with
  *   everything it holds; a record added to a window whose maxTimestamp the
  *   watermark has passed fires it again at once (a late firing).
@@ -32,7 +33,9 @@ export interface WindowEvent {
 export type WindowSpec =
   | { readonly kind: 'tumbling'; readonly size: number; readonly offset: number }
   | { readonly kind: 'sliding'; readonly size: number; readonly slide: number; readonly offset: number }
-  | { readonly kind: 'session'; readonly gap: number };
+  | { readonly kind: 'session'; readonly gap: number }
+  /** Session gap per record: 1 + (v mod `modulo`) ms. */
+  | { readonly kind: 'dynamic-session'; readonly modulo: number };
 
 /** What a fired window yields: its ids (process), the sum of v (reduce), or count:sum (aggregate). */
 export type WindowFn = 'process' | 'reduce' | 'aggregate';
@@ -95,9 +98,9 @@ export function referenceWindows(events: readonly WindowEvent[], job: WindowJob)
     const buckets = byKey.get(e.key) ?? [];
     byKey.set(e.key, buckets);
     let added = false;
-    if (job.spec.kind === 'session') {
+    if (job.spec.kind === 'session' || job.spec.kind === 'dynamic-session') {
       const start = e.ts;
-      const end = e.ts + job.spec.gap;
+      const end = e.ts + (job.spec.kind === 'session' ? job.spec.gap : 1 + (e.v % job.spec.modulo));
       const touching = buckets.filter((b) => b.start <= end && b.end >= start);
       const merged: Bucket = {
         start: Math.min(start, ...touching.map((b) => b.start)),

@@ -6,7 +6,7 @@
  * fast-check generates out-of-order event streams (negative timestamps,
  * duplicate times, a few keys), punctuated watermarks a random lag behind
  * the largest timestamp so far, a window definition (tumbling or sliding
- * with offsets, sessions), allowed lateness, the window function (process,
+ * with offsets, sessions with fixed and per-record gaps), allowed lateness, the window function (process,
  * reduce or aggregate, each with a process function formatting the
  * window) and the window operator's parallelism. The source runs at
  * parallelism 1 and makes the watermarks itself, so every window subtask
@@ -59,6 +59,7 @@ const specArb: fc.Arbitrary<WindowSpec> = fc.oneof(
     .chain((size) => fc.integer({ min: 1, max: size }).map((slide) => ({ size, slide })))
     .chain(({ size, slide }) => fc.integer({ min: -(slide - 1), max: slide - 1 }).map((offset): WindowSpec => ({ kind: 'sliding', size, slide, offset }))),
   fc.integer({ min: 1, max: 20 }).map((gap): WindowSpec => ({ kind: 'session', gap })),
+  fc.integer({ min: 1, max: 20 }).map((modulo): WindowSpec => ({ kind: 'dynamic-session', modulo })),
 );
 
 const jobArb: fc.Arbitrary<WindowJob> = fc.record({
@@ -94,6 +95,10 @@ function assigner(spec: WindowSpec): WindowAssigner<any, TimeWindow> {
       return SlidingEventTimeWindows.of(spec.size, spec.slide, spec.offset);
     case 'session':
       return EventTimeSessionWindows.withGap(spec.gap);
+    case 'dynamic-session': {
+      const modulo = spec.modulo;
+      return EventTimeSessionWindows.withDynamicGap((e: WindowEvent) => 1 + (e.v % modulo));
+    }
   }
 }
 
