@@ -11,7 +11,7 @@ import { ContinuousEventTimeTrigger } from './ContinuousEventTimeTrigger';
 import { ContinuousProcessingTimeTrigger } from './ContinuousProcessingTimeTrigger';
 import { CountTrigger } from './CountTrigger';
 import { EventTimeTrigger } from './EventTimeTrigger';
-import { FakeTriggerContext } from './FakeTriggerContext';
+import { FakeTriggerContext } from '../../testing/FakeTriggerContext';
 import { NeverTrigger } from './NeverTrigger';
 import { ProcessingTimeTrigger } from './ProcessingTimeTrigger';
 import { PurgingTrigger } from './PurgingTrigger';

@@ -6,9 +6,9 @@
  * state; `mergePartitionedState` merges the state of `mergedWindows` into
  * the current window's, as the window operator will.
  */
-import type { StateDescriptor } from '../../state/StateDescriptor';
-import { type Window, windowKey } from '../windows/Window';
-import type { MergeableStateDescriptor, OnMergeContext, StateOf } from './Trigger';
+import type { StateDescriptor } from '../state/StateDescriptor';
+import { type Window, windowKey } from '../windowing/windows/Window';
+import type { MergeableStateDescriptor, OnMergeContext, StateOf } from '../windowing/triggers/Trigger';
 
 export class FakeTriggerContext implements OnMergeContext {
   watermark = Number.NEGATIVE_INFINITY;
