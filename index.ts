@@ -59,6 +59,7 @@ export type {
 } from './lib/api/functions';
 export { WindowedStream } from './lib/api/WindowedStream';
 export { AllWindowedStream } from './lib/api/AllWindowedStream';
+export { CoGroupedStreams, JoinedStreams, type CoGroupFunction, type JoinFunction } from './lib/api/CoGroupedStreams';
 export type { KeyedStateStore, ProcessAllWindowFunction, ProcessWindowContext, ProcessWindowFunction } from './lib/api/windowFunctions';
 export type { WindowAssigner, WindowAssignerContext, MergingWindowAssigner } from './lib/windowing/assigners/WindowAssigner';
 export { TumblingEventTimeWindows } from './lib/windowing/assigners/TumblingEventTimeWindows';

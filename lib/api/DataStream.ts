@@ -25,6 +25,7 @@ import type { OperatorFactory } from '../operators/StreamOperator';
 import type { Key } from '../state/KeyGroup';
 import type { FilterFunction, FlatMapFunction, KeySelector, MapFunction, ProcessFunction } from './functions';
 import { AllWindowedStream } from './AllWindowedStream';
+import { CoGroupedStreams, JoinedStreams } from './CoGroupedStreams';
 import { countWindows, KeyedStream } from './KeyedStream';
 import { GlobalWindows } from '../windowing/assigners/GlobalWindows';
 import type { WindowAssigner } from '../windowing/assigners/WindowAssigner';
@@ -112,6 +113,22 @@ export class DataStream<T> {
   /** Count windows over the whole stream: every `size` records, or the last `size` every `slide` (parallelism 1). */
   countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
     return countWindows(this.windowAll(GlobalWindows.create()), size, slide);
+  }
+
+  /**
+   * Window co-group with `other` (Flink's coGroup): per key and window,
+   * `apply((lefts, rights, out) => ...)` sees both sides' records.
+   */
+  coGroup<R>(other: DataStream<R>): CoGroupedStreams<T, R> {
+    return new CoGroupedStreams<T, R>(this, other);
+  }
+
+  /**
+   * Window join with `other` (Flink's join): pairs of records with equal
+   * keys in the same window, `.where(k1).equalTo(k2).window(assigner).apply((l, r) => ...)`.
+   */
+  join<R>(other: DataStream<R>): JoinedStreams<T, R> {
+    return new JoinedStreams<T, R>(this, other);
   }
 
   /** Round-robin over all downstream subtasks. */
