@@ -63,3 +63,20 @@ const sessions = await StreamExecutionEnvironment.create()
   .executeAndCollect();
 assert.ok(sessions.length > 0);
 console.log(`${sessions.length} sessions, e.g. ${sessions[0]}`);
+
+// Window join: views and purchases of the same user in the same minute.
+interface Purchase { user: string; ts: number; amount: number }
+const purchases: Purchase[] = views.filter((v) => v.id % 50 === 0).map((v) => ({ user: v.user, ts: v.ts + 500, amount: v.id % 7 }));
+const env2 = StreamExecutionEnvironment.create({ parallelism: 2 });
+const strategy = <T extends { ts: number }>() => WatermarkStrategy.forBoundedOutOfOrderness<T>(3_000).withTimestampAssigner((e) => e.ts);
+const viewStream = env2.fromCollection(views).assignTimestampsAndWatermarks(strategy<View>());
+const purchaseStream = env2.fromCollection(purchases).assignTimestampsAndWatermarks(strategy<Purchase>());
+const joined = await viewStream
+  .join(purchaseStream)
+  .where((v) => v.user)
+  .equalTo((p) => p.user)
+  .window(TumblingEventTimeWindows.of(60_000))
+  .apply((view, purchase) => `${view.user} viewed ${view.page} and bought for ${purchase.amount}`)
+  .executeAndCollect();
+assert.ok(joined.length > purchases.length);
+console.log(`${joined.length} view–purchase pairs, e.g. ${joined[0]}`);
