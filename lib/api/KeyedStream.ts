@@ -18,6 +18,7 @@ import type { Key } from '../state/KeyGroup';
 import { DataStream, SingleOutputStreamOperator } from './DataStream';
 import type { ConnectedStreams, KeyedConnectedStreams } from './ConnectedStreams';
 import { connectStreams } from './connect';
+import { IntervalJoin } from './IntervalJoin';
 import type {
   FilterFunction,
   FlatMapFunction,
@@ -117,6 +118,17 @@ export class KeyedStream<T, K extends Key> {
   connect<B>(other: DataStream<B>): ConnectedStreams<T, B>;
   connect<B>(other: DataStream<B> | KeyedStream<B, K>): ConnectedStreams<T, B> {
     return connectStreams<T, B>(this.env, { transformation: this.transformation, keySelector: this.keySelector }, other, this.transformation.name);
+  }
+
+  /**
+   * An interval join with `other` (Flink's intervalJoin): continue with
+   * `.between(lowerMs, upperMs)` and `.process(fn)`; see IntervalJoin.
+   * @throws GraphValidationError (INVALID_ARGUMENT) when `other` is not a KeyedStream of this environment
+   */
+  intervalJoin<B>(other: KeyedStream<B, K>): IntervalJoin<T, B, K> {
+    if (!(other instanceof KeyedStream)) throw new GraphValidationError('INVALID_ARGUMENT', 'intervalJoin() needs a KeyedStream (call keyBy on the other stream)', this.transformation.name);
+    if (other.env !== this.env) throw new GraphValidationError('INVALID_ARGUMENT', 'intervalJoin() needs a stream of the same environment', this.transformation.name);
+    return new IntervalJoin<T, B, K>(this, other);
   }
 
   map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {
