@@ -393,7 +393,13 @@ export class StreamTask {
     }
   }
 
-  /** A processing-time timer whose callback runs in the mailbox; none fires once the task ended. */
+  /**
+   * A processing-time timer whose callback runs in the mailbox; none fires
+   * once the task ended. A stop-with-savepoint barrier holds the callback,
+   * also one already queued in the mailbox when the barrier passed (it
+   * would emit after the barrier: a source's periodic watermark firing
+   * timers downstream that the savepoint still holds, so they fired twice).
+   */
   private registerProcessingTimer(time: number, callback: (time: number) => void): TimerHandle {
     const handle: TimerHandle = {
       cancel: () => {
@@ -401,11 +407,15 @@ export class StreamTask {
         timer.cancel();
       },
     };
+    const fire = (): void => {
+      if (this.stoppingAt !== undefined) return void this.heldTimerCallbacks.push(fire);
+      callback(time);
+    };
     const timer = this.env.clock.setTimer(Math.max(0, time - this.env.clock.now()), () => {
       if (!this.timers.delete(handle)) return;
       if (this.phase === 'finished' || this.phase === 'closed' || this.phase === 'cancelled') return;
-      if (this.stoppingAt !== undefined) return void this.heldTimerCallbacks.push(() => callback(time));
-      this.mail.push(() => callback(time));
+      if (this.stoppingAt !== undefined) return void this.heldTimerCallbacks.push(fire);
+      this.mail.push(fire);
       if (this.mail.length === 1) this.env.requestRun();
     });
     this.timers.add(handle);
