@@ -11,6 +11,11 @@ setDefaultExecutor(new ActorExecutor());
 export { StreamExecutionEnvironment, DEFAULT_JOB_NAME } from './lib/api/StreamExecutionEnvironment';
 export { DataStream, SingleOutputStreamOperator, DataStreamSink } from './lib/api/DataStream';
 export { KeyedStream, type KeyedAggregate } from './lib/api/KeyedStream';
+export { ConnectedStreams, KeyedConnectedStreams, type KeySpec } from './lib/api/ConnectedStreams';
+export { IntervalJoin, IntervalJoined } from './lib/api/IntervalJoin';
+export type { ProcessJoinContext, ProcessJoinFunction } from './lib/api/ProcessJoinFunction';
+export { IntervalJoinTimestampError } from './lib/errors';
+export type { CoFlatMapFunction, CoMapFunction, CoProcessContext, CoProcessFunction, KeyedCoProcessFunction } from './lib/api/coFunctions';
 export {
   AsyncDataStream,
   type AsyncFunction,

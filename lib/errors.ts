@@ -263,6 +263,20 @@ export class TimestampAssignmentError extends WeirError {
   }
 }
 
+/** A record reached an interval join without an event timestamp (`side`: which input). */
+export class IntervalJoinTimestampError extends WeirError {
+  readonly code = 'INTERVAL_JOIN_NO_TIMESTAMP';
+  constructor(
+    readonly side: 'left' | 'right',
+    readonly record: unknown,
+  ) {
+    super(
+      `interval join: the ${side} record ${preview(record)} has no event timestamp; ` +
+        'give both streams timestamps (assignTimestampsAndWatermarks, or fromSource with a WatermarkStrategy)',
+    );
+  }
+}
+
 /** A snapshot or checkpoint file could not be read back. */
 export class CorruptStateError extends WeirError {
   readonly code = 'CORRUPT_STATE';

@@ -27,6 +27,8 @@ import type { FilterFunction, FlatMapFunction, KeySelector, MapFunction, Process
 import { AllWindowedStream } from './AllWindowedStream';
 import { CoGroupedStreams, JoinedStreams } from './CoGroupedStreams';
 import { countWindows, KeyedStream } from './KeyedStream';
+import { connectStreams } from './connect';
+import type { ConnectedStreams } from './ConnectedStreams';
 import { GlobalWindows } from '../windowing/assigners/GlobalWindows';
 import type { WindowAssigner } from '../windowing/assigners/WindowAssigner';
 import type { GlobalWindow } from '../windowing/windows/GlobalWindow';
@@ -168,6 +170,17 @@ export class DataStream<T> {
       chaining: 'always',
     });
     return new DataStream(this.env, t);
+  }
+
+  /**
+   * Connects this stream with `other` (of the same environment, any record
+   * type) for an operator that sees both: records of this stream are the
+   * first input, those of `other` the second. A KeyedStream stays
+   * hash-partitioned by its key.
+   * @throws GraphValidationError (INVALID_ARGUMENT) when `other` is not a stream of this environment
+   */
+  connect<B>(other: DataStream<B> | KeyedStream<B, any>): ConnectedStreams<T, B> {
+    return connectStreams<T, B>(this.env, { transformation: this.transformation, keySelector: undefined }, other, this.transformation.name);
   }
 
   sinkTo(sink: Sink<T> | SinkFunction<T>, name = 'Sink'): DataStreamSink<T> {

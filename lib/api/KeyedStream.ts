@@ -16,6 +16,9 @@ import { StreamMap } from '../operators/StreamMap';
 import type { OperatorFactory } from '../operators/StreamOperator';
 import type { Key } from '../state/KeyGroup';
 import { DataStream, SingleOutputStreamOperator } from './DataStream';
+import type { ConnectedStreams, KeyedConnectedStreams } from './ConnectedStreams';
+import { connectStreams } from './connect';
+import { IntervalJoin } from './IntervalJoin';
 import type {
   FilterFunction,
   FlatMapFunction,
@@ -102,6 +105,30 @@ export class KeyedStream<T, K extends Key> {
     const checked = (v: T) => (numberAt(v, field), v);
     const fn = byAggregator(field, (c, cur) => c > cur);
     return this.keyed('Keyed MaxBy', () => new StreamGroupedReduce<T, T>(this.keySelector, { kind: 'reduce', fn, pure: true }, checked));
+  }
+
+  /**
+   * Connects this keyed stream with `other`: with another KeyedStream the
+   * result is keyed on both inputs (process takes a KeyedCoProcessFunction
+   * with keyed state shared by both and timers); with a plain DataStream it
+   * is not keyed.
+   * @throws GraphValidationError (INVALID_ARGUMENT) when `other` is not a stream of this environment
+   */
+  connect<B>(other: KeyedStream<B, K>): KeyedConnectedStreams<T, B, K>;
+  connect<B>(other: DataStream<B>): ConnectedStreams<T, B>;
+  connect<B>(other: DataStream<B> | KeyedStream<B, K>): ConnectedStreams<T, B> {
+    return connectStreams<T, B>(this.env, { transformation: this.transformation, keySelector: this.keySelector }, other, this.transformation.name);
+  }
+
+  /**
+   * An interval join with `other` (Flink's intervalJoin): continue with
+   * `.between(lowerMs, upperMs)` and `.process(fn)`; see IntervalJoin.
+   * @throws GraphValidationError (INVALID_ARGUMENT) when `other` is not a KeyedStream of this environment
+   */
+  intervalJoin<B>(other: KeyedStream<B, K>): IntervalJoin<T, B, K> {
+    if (!(other instanceof KeyedStream)) throw new GraphValidationError('INVALID_ARGUMENT', 'intervalJoin() needs a KeyedStream (call keyBy on the other stream)', this.transformation.name);
+    if (other.env !== this.env) throw new GraphValidationError('INVALID_ARGUMENT', 'intervalJoin() needs a stream of the same environment', this.transformation.name);
+    return new IntervalJoin<T, B, K>(this, other);
   }
 
   map<O>(fn: MapFunction<T, O>): SingleOutputStreamOperator<O> {

@@ -1,13 +1,13 @@
 /**
  * Transformations: what the DataStream API records as a program is written
- * (Flink's Transformation classes). Sources, one-input operators and sinks
- * become stream nodes; partition, union and side-output transformations are
+ * (Flink's Transformation classes). Sources, one- and two-input operators
+ * and sinks become stream nodes; partition, union and side-output transformations are
  * virtual and become edge properties when the StreamGraph is generated.
  */
 import type { Source } from '../connectors/Source';
 import type { Sink } from '../connectors/Sink';
 import type { PartitionerSpec } from '../operators/partitioners';
-import type { OperatorFactory } from '../operators/StreamOperator';
+import type { OperatorFactory, TwoInputOperatorFactory } from '../operators/StreamOperator';
 import type { KeySelector } from './functions';
 import type { OutputTag } from './OutputTag';
 import type { WatermarkStrategy } from '../time/WatermarkStrategy';
@@ -47,6 +47,22 @@ export interface OneInputTransformation extends Base {
   readonly stateKeySelector: KeySelector<any> | undefined;
 }
 
+/**
+ * An operator with two logical inputs (Flink's TwoInputTransformation):
+ * records of `input1` reach its processElement1, those of `input2`
+ * processElement2. Keyed when both state key selectors are set (both inputs
+ * hash-partitioned into the same key space); keyed state is then shared by
+ * the two inputs.
+ */
+export interface TwoInputTransformation extends Base {
+  readonly kind: 'two-input';
+  readonly input1: Transformation;
+  readonly input2: Transformation;
+  readonly operatorFactory: TwoInputOperatorFactory;
+  readonly stateKeySelector1: KeySelector<any> | undefined;
+  readonly stateKeySelector2: KeySelector<any> | undefined;
+}
+
 export interface SinkTransformation extends Base {
   readonly kind: 'sink';
   readonly input: Transformation;
@@ -75,6 +91,7 @@ export interface SideOutputTransformation extends Base {
 export type Transformation =
   | SourceTransformation
   | OneInputTransformation
+  | TwoInputTransformation
   | SinkTransformation
   | PartitionTransformation
   | UnionTransformation

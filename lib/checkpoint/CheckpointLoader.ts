@@ -32,7 +32,7 @@ export function operatorType(node: StreamNode): string {
   let t = types.get(node);
   if (t === undefined) {
     const of = (o: unknown) => (o as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'Object';
-    t = node.kind === 'source' ? `source:${of(node.source)}` : node.kind === 'sink' ? `sink:${of(node.sink)}` : `operator:${of(node.operatorFactory?.())}`;
+    t = node.kind === 'source' ? `source:${of(node.source)}` : node.kind === 'sink' ? `sink:${of(node.sink)}` : `operator:${of((node.operatorFactory ?? node.twoInputOperatorFactory)?.())}`;
     types.set(node, t);
   }
   return t;

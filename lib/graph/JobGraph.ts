@@ -5,11 +5,16 @@
  * Flink's rule. Inside a chain records move by function call; between
  * vertices they move in frames over channels.
  *
+ * A two-input operator always heads its chain (it has two inputs, which no
+ * chain can fuse): it may chain to what follows it, never to its inputs.
+ * The job edges into it keep the logical input they feed (`typeNumber`).
+ *
  * A chain may fan out (one operator feeding several chained ones) and any
  * member may also feed other vertices over the network. Side-output edges
  * chain by the same rule and keep their tag, in the chain and on job edges.
  */
 import type { PartitionerSpec } from '../operators/partitioners';
+import type { InputId } from '../operators/StreamOperator';
 import type { StreamEdge, StreamGraph, StreamNode } from './StreamGraph';
 
 export interface JobVertex {
@@ -35,6 +40,8 @@ export interface JobEdge {
   readonly partitioner: PartitionerSpec;
   /** The side output this edge carries; absent for the main output. */
   readonly outputTag?: string;
+  /** Into a two-input head: the logical input (1 or 2) this edge feeds; absent otherwise. */
+  readonly typeNumber?: InputId;
 }
 
 export interface JobGraph {
@@ -47,6 +54,7 @@ export interface JobGraph {
 export function isChainable(edge: StreamEdge, up: StreamNode, down: StreamNode): boolean {
   return (
     down.inEdges.length === 1 &&
+    !down.twoInput &&
     edge.partitioner.kind === 'forward' &&
     up.parallelism === down.parallelism &&
     up.chaining !== 'never' &&
@@ -92,6 +100,7 @@ export function createJobGraph(graph: StreamGraph): JobGraph {
         targetVertexId: to,
         partitioner: e.partitioner,
         ...(e.outputTag === undefined ? {} : { outputTag: e.outputTag }),
+        ...(e.typeNumber === undefined ? {} : { typeNumber: e.typeNumber }),
       };
       edges.push(edge);
       vertices.get(from)!.outputs.push(edge);

@@ -1,6 +1,7 @@
 /**
  * The logical graph (Flink's StreamGraph): one node per source, operator and
- * sink, edges carrying their partitioner and, for a side output, its tag.
+ * sink, edges carrying their partitioner, for a side output its tag, and
+ * into a two-input operator the logical input they feed (1 or 2).
  * Generated from the transformations a program recorded; partition, union
  * and side-output transformations dissolve into edges. `validateStreamGraph` rejects graphs that cannot run, with a
  * GraphValidationError naming the operator.
@@ -13,7 +14,7 @@ import { GraphValidationError } from '../errors';
 import type { Source } from '../connectors/Source';
 import type { Sink } from '../connectors/Sink';
 import type { PartitionerSpec } from '../operators/partitioners';
-import type { OperatorFactory } from '../operators/StreamOperator';
+import type { InputId, OperatorFactory, TwoInputOperatorFactory } from '../operators/StreamOperator';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/KeyGroup';
 import type { KeySelector } from '../api/functions';
 import type { ChainingStrategy, SourceWatermarks, Transformation } from '../api/Transformation';
@@ -30,8 +31,16 @@ export interface StreamNode {
   /** The source's WatermarkStrategy (timestamps and watermarks made in the source subtask). */
   readonly watermarks?: SourceWatermarks;
   readonly sink?: Sink<any>;
+  /** One-input operators and sinks. */
   readonly operatorFactory?: OperatorFactory;
+  /** A two-input operator's factory (then `twoInput` is set and `operatorFactory` is not). */
+  readonly twoInputOperatorFactory?: TwoInputOperatorFactory;
+  /** Set on keyed operators: the key their state is scoped to (a two-input operator's input 1). */
   readonly stateKeySelector?: KeySelector<any>;
+  /** A keyed two-input operator's key selector for input 2 (the same key space as `stateKeySelector`). */
+  readonly stateKeySelector2?: KeySelector<any>;
+  /** A two-input operator: each in-edge says which input it feeds (`typeNumber`). */
+  readonly twoInput?: boolean;
   /** Operators emit the objects they keep instead of copies (EnvironmentOptions.objectReuse). */
   readonly objectReuse?: boolean;
   readonly inEdges: StreamEdge[];
@@ -46,6 +55,8 @@ export interface StreamEdge {
   readonly explicit: boolean;
   /** The id of the side output this edge carries; absent for the main output. */
   readonly outputTag?: string;
+  /** Into a two-input operator: the logical input this edge feeds (Flink's typeNumber); absent otherwise. */
+  readonly typeNumber?: InputId;
 }
 
 export interface StreamGraph {
@@ -71,7 +82,7 @@ export function generateStreamGraph(
   const nodes = new Map<number, StreamNode>();
   const visiting = new Set<number>();
 
-  type Upstream = { nodeId: number; partitioner: PartitionerSpec | undefined; outputTag: string | undefined };
+  type Upstream = { nodeId: number; partitioner: PartitionerSpec | undefined; outputTag: string | undefined; typeNumber?: InputId };
 
   const resolve = (t: Transformation): Upstream[] => {
     if (visiting.has(t.id)) throw new GraphValidationError('CYCLE', 'the job graph has a cycle', label(t));
@@ -108,22 +119,28 @@ export function generateStreamGraph(
     const existing = nodes.get(t.id);
     if (existing) return existing;
     visiting.add(t.id);
-    const inputs = t.kind === 'source' ? [] : resolve(t.input);
+    const inputs =
+      t.kind === 'source'
+        ? []
+        : t.kind === 'two-input'
+          ? [...resolve(t.input1).map((u) => ({ ...u, typeNumber: 1 as const })), ...resolve(t.input2).map((u) => ({ ...u, typeNumber: 2 as const }))]
+          : resolve(t.input);
     visiting.delete(t.id);
     const parallelism = t.parallelism ?? (t.kind === 'source' && t.source.maxParallelism === 1 ? 1 : defaults.parallelism);
     const node: StreamNode = {
       id: t.id,
       name: t.name,
       uid: t.uid ?? `${t.name.replace(/\s+/g, '_')}_${t.id}`,
-      kind: t.kind === 'one-input' ? 'operator' : t.kind,
+      kind: t.kind === 'one-input' || t.kind === 'two-input' ? 'operator' : t.kind,
       parallelism,
       maxParallelism: t.maxParallelism ?? defaults.maxParallelism,
       chaining: t.chaining,
       source: t.kind === 'source' ? t.source : undefined,
       watermarks: t.kind === 'source' ? t.watermarks : undefined,
       sink: t.kind === 'sink' ? t.sink : undefined,
-      operatorFactory: t.kind === 'source' ? undefined : t.operatorFactory,
-      stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : undefined,
+      operatorFactory: t.kind === 'source' || t.kind === 'two-input' ? undefined : t.operatorFactory,
+      stateKeySelector: t.kind === 'one-input' ? t.stateKeySelector : t.kind === 'two-input' ? t.stateKeySelector1 : undefined,
+      ...(t.kind === 'two-input' ? { twoInput: true, twoInputOperatorFactory: t.operatorFactory, stateKeySelector2: t.stateKeySelector2 } : {}),
       objectReuse: defaults.objectReuse ?? false,
       inEdges: [],
       outEdges: [],
@@ -138,6 +155,7 @@ export function generateStreamGraph(
         partitioner,
         explicit: u.partitioner !== undefined,
         ...(u.outputTag === undefined ? {} : { outputTag: u.outputTag }),
+        ...(u.typeNumber === undefined ? {} : { typeNumber: u.typeNumber }),
       };
       upstream.outEdges.push(edge);
       node.inEdges.push(edge);
@@ -230,6 +248,10 @@ export function validateStreamGraph(graph: StreamGraph): void {
     } else if (n.inEdges.length === 0) {
       throw new GraphValidationError('INVALID_ARGUMENT', 'an operator or sink needs at least one input', n.name);
     }
+    if (n.twoInput) validateTwoInput(n);
+    else if (n.inEdges.some((e) => e.typeNumber !== undefined)) {
+      throw new GraphValidationError('INVALID_ARGUMENT', 'only a two-input operator has edges tagged with an input number', n.name);
+    }
     for (const e of n.inEdges) {
       const up = byId.get(e.sourceId)!;
       if (e.partitioner.kind === 'forward' && up.parallelism !== n.parallelism) {
@@ -244,6 +266,20 @@ export function validateStreamGraph(graph: StreamGraph): void {
         throw new GraphValidationError('MISSING_KEY_SELECTOR', 'a keyed operator must be fed by keyBy()', n.name);
       }
     }
+  }
+}
+
+/** Both logical inputs are fed, every in-edge says which; keyed means keyed on both inputs. */
+function validateTwoInput(n: StreamNode): void {
+  for (const id of [1, 2] as const) {
+    if (!n.inEdges.some((e) => e.typeNumber === id)) {
+      throw new GraphValidationError('INVALID_ARGUMENT', `a two-input operator needs input ${id}`, n.name);
+    }
+  }
+  const bad = n.inEdges.find((e) => e.typeNumber !== 1 && e.typeNumber !== 2);
+  if (bad) throw new GraphValidationError('INVALID_ARGUMENT', `an edge into a two-input operator must say which input (1 or 2) it feeds, got ${String(bad.typeNumber)}`, n.name);
+  if ((n.stateKeySelector === undefined) !== (n.stateKeySelector2 === undefined)) {
+    throw new GraphValidationError('MISSING_KEY_SELECTOR', 'a keyed two-input operator needs a key selector for each input', n.name);
   }
 }
 

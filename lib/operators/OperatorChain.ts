@@ -11,6 +11,11 @@
  * records out.
  * Lifecycle calls (open, endInput, close) are attributed to the member that
  * failed.
+ *
+ * A two-input operator can only head a chain: the chain then has two
+ * Inputs (`inputs[0]` feeds processElement1, `inputs[1]` processElement2),
+ * and the head hears endInput(1) and endInput(2) separately, each when that
+ * input ends (`endHeadInput`), the rest of the chain only once both ended.
  */
 import { isOutputTag, type OutputTag } from '../api/OutputTag';
 import { asUserFunctionError, StateSerializationError, type OperatorLocation } from '../errors';
@@ -27,7 +32,17 @@ import type { WatermarkStatus } from '../time/Watermark';
 import type { OutputChannel } from '../transport/OutputChannel';
 import { BROADCAST, type ChannelSelector } from './partitioners';
 import { SourceOperator } from './SourceOperator';
-import type { CountingInput, Input, MailboxExecutor, OneInputStreamOperator, OperatorContext, ProcessingTimeService } from './StreamOperator';
+import type {
+  CountingInput,
+  Input,
+  InputId,
+  MailboxExecutor,
+  OneInputStreamOperator,
+  OperatorContext,
+  ProcessingTimeService,
+  StreamOperator,
+  TwoInputStreamOperator,
+} from './StreamOperator';
 import { createRuntimeContext } from './StreamingRuntimeContext';
 
 export interface OperatorMetrics {
@@ -132,28 +147,54 @@ function emitToSide(sides: SideOutputs, tag: OutputTag<unknown>, value: unknown,
   sides.get(tag.id)?.processElement(value, timestamp);
 }
 
-/** Stands in front of an operator a record fault targets; counts and throws at the record. */
+/**
+ * Stands in front of an operator (or one input of a two-input operator) a
+ * record fault targets; counts and throws at the record. The two inputs of
+ * a two-input operator share one count (`seen`): the operator's n-th record.
+ */
 class FaultingInput implements CountingInput<unknown> {
-  private seen = 0;
   constructor(
-    private readonly operator: CountingInput<unknown>,
+    private readonly target: CountingInput<unknown>,
     private readonly faults: readonly { record: number; fire: () => Error }[],
+    private readonly seen: { n: number } = { n: 0 },
   ) {}
   get recordsIn(): number {
-    return this.operator.recordsIn;
+    return this.target.recordsIn;
   }
   processElement(value: unknown, timestamp: number | undefined): void {
-    this.seen++;
-    const f = this.faults.find((x) => x.record === this.seen);
+    const n = ++this.seen.n;
+    const f = this.faults.find((x) => x.record === n);
     if (f) throw f.fire();
-    this.operator.processElement(value, timestamp);
+    this.target.processElement(value, timestamp);
   }
   processWatermark(watermark: number): void {
-    this.operator.processWatermark?.(watermark);
+    this.target.processWatermark?.(watermark);
   }
   processWatermarkStatus(status: WatermarkStatus): void {
-    this.operator.processWatermarkStatus?.(status);
+    this.target.processWatermarkStatus?.(status);
   }
+}
+
+/** The two Inputs of a two-input operator: records, watermarks and statuses of input 1 and of input 2. */
+function twoInputsOf(op: TwoInputStreamOperator<unknown, unknown, unknown>): [CountingInput<unknown>, CountingInput<unknown>] {
+  return [
+    {
+      get recordsIn() {
+        return op.recordsIn;
+      },
+      processElement: (value, timestamp) => op.processElement1(value, timestamp),
+      processWatermark: (watermark) => op.processWatermark1(watermark),
+      processWatermarkStatus: (status) => op.processWatermarkStatus1(status),
+    },
+    {
+      get recordsIn() {
+        return op.recordsIn;
+      },
+      processElement: (value, timestamp) => op.processElement2(value, timestamp),
+      processWatermark: (watermark) => op.processWatermark2(watermark),
+      processWatermarkStatus: (status) => op.processWatermarkStatus2(status),
+    },
+  ];
 }
 
 const NO_OUTPUT: Input<unknown> = {
@@ -192,7 +233,8 @@ export const SPLITS_STATE = 'splits';
 
 interface Member {
   readonly node: StreamNode;
-  readonly operator: OneInputStreamOperator<unknown, unknown>;
+  /** A OneInputStreamOperator, or (node.twoInput, the head only) a TwoInputStreamOperator. */
+  readonly operator: StreamOperator<unknown>;
   readonly location: OperatorLocation;
   readonly keyedStateBackend: HeapKeyedStateBackend | undefined;
   readonly operatorState: OperatorStateStore;
@@ -204,8 +246,12 @@ interface Member {
 export class OperatorChain {
   /** Present when the chain starts with a source. */
   readonly source: SourceOperator<unknown> | undefined;
-  /** Where a non-source chain takes its input. */
+  /** Where a non-source chain takes its input (a two-input chain: input 1). */
   readonly head: Input<unknown>;
+  /** The chain's logical inputs: [head] for a one-input chain, input 1 and input 2 of a two-input head. */
+  readonly inputs: readonly Input<unknown>[];
+  /** Logical inputs of a two-input head that heard endInput. */
+  private readonly endedInputs = new Set<InputId>();
   /** Chain members other than the source, in topological order. */
   readonly members: readonly Member[];
   private readonly sourceTargets: readonly CountingInput<unknown>[] = [];
@@ -217,10 +263,20 @@ export class OperatorChain {
     writersByNode: ReadonlyMap<number, readonly RecordWriterOutput[]>,
     private readonly services: ChainServices,
   ) {
-    const operators = new Map<number, OneInputStreamOperator<unknown, unknown>>();
+    const operators = new Map<number, StreamOperator<unknown>>();
     const inputs = new Map<number, CountingInput<unknown>>();
+    let headInputs: readonly CountingInput<unknown>[] | undefined;
     for (const node of vertex.nodes) {
       if (node.kind === 'source') continue;
+      if (node.twoInput) {
+        if (node !== vertex.nodes[0]) throw new Error(`two-input operator '${node.name}' must head its chain`);
+        const op = node.twoInputOperatorFactory!();
+        operators.set(node.id, op);
+        const faults = services.recordFaults?.(node.uid) ?? [];
+        const seen = { n: 0 };
+        headInputs = twoInputsOf(op).map((input) => (faults.length > 0 ? new FaultingInput(input, faults, seen) : input));
+        continue;
+      }
       const op = node.operatorFactory!();
       operators.set(node.id, op);
       const faults = services.recordFaults?.(node.uid) ?? [];
@@ -259,7 +315,8 @@ export class OperatorChain {
       members.push({ node, operator: operators.get(node.id)!, location, keyedStateBackend, operatorState, targets: main, sideOutputs: sides });
     }
     this.members = members;
-    this.head = members.length > 0 ? inputs.get(members[0].node.id)! : NO_OUTPUT;
+    this.inputs = headInputs ?? [members.length > 0 ? inputs.get(members[0].node.id)! : NO_OUTPUT];
+    this.head = this.inputs[0];
   }
 
   /**
@@ -363,7 +420,20 @@ export class OperatorChain {
    */
   endInput(index: number): void {
     const m = this.members[index];
-    this.lifecycle(m, 'end-input', () => m.operator.endInput());
+    if (!m.node.twoInput) return this.lifecycle(m, 'end-input', () => (m.operator as OneInputStreamOperator<unknown, unknown>).endInput());
+    for (const id of [1, 2] as const) if (!this.endedInputs.has(id)) this.endHeadInput(id);
+  }
+
+  /**
+   * Logical input `inputId` of a two-input head ended while the other goes
+   * on: the head hears endInput(inputId) now (once).
+   */
+  endHeadInput(inputId: InputId): void {
+    const m = this.members[0];
+    if (!m?.node.twoInput) throw new Error('endHeadInput: the chain has no two-input head');
+    if (this.endedInputs.has(inputId)) return;
+    this.endedInputs.add(inputId);
+    this.lifecycle(m, 'end-input', () => (m.operator as TwoInputStreamOperator<unknown, unknown, unknown>).endInput(inputId));
   }
 
   close(): void {

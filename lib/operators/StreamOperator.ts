@@ -1,9 +1,11 @@
 /**
  * The operator contract every transformation is built on (Flink's
- * OneInputStreamOperator and Input): records arrive through
- * `processElement` with an optional event timestamp and go on to `next`,
- * the Input of whatever follows — the next chained operator (a plain call),
- * a network writer, or several of those.
+ * StreamOperator, OneInputStreamOperator, TwoInputStreamOperator and Input):
+ * records arrive through `processElement` (two-input operators:
+ * `processElement1` / `processElement2`, by the logical input they came on)
+ * with an optional event timestamp and go on to `next`, the Input of
+ * whatever follows — the next chained operator (a plain call), a network
+ * writer, or several of those.
  *
  * Each operator counts the records it takes and turns a throw from user code
  * into one UserFunctionError naming itself, the subtask and the record's
@@ -109,7 +111,10 @@ export interface MailboxExecutor {
   execute(action: () => void): void;
 }
 
-export interface OneInputStreamOperator<I, O> extends CountingInput<I> {
+/** The lifecycle every operator has, whatever its number of inputs (Flink's StreamOperator). */
+export interface StreamOperator<O> {
+  /** Records taken, over all inputs. */
+  readonly recordsIn: number;
   /** Before open: the operator state this subtask restores (undefined on a fresh start). */
   initializeState?(restored: OperatorRestoreState | undefined): void;
   open(ctx: OperatorContext, next: Input<O>): void;
@@ -117,19 +122,59 @@ export interface OneInputStreamOperator<I, O> extends CountingInput<I> {
   snapshotState?(checkpointId: number): Record<string, unknown[]> | undefined;
   /** Checkpoint `checkpointId` completed (commit what it covers). */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  close(): void;
+}
+
+export interface OneInputStreamOperator<I, O> extends StreamOperator<O>, CountingInput<I> {
   /**
    * Bounded input is exhausted: emit what is buffered. Work the operator
    * defers here (and mailbox actions it submits) completes before the next
    * operator of the chain hears endInput and before the final snapshot.
    */
   endInput(): void;
-  close(): void;
+}
+
+/** Which logical input of a two-input operator: 1 or 2 (Flink's typeNumber / inputId). */
+export type InputId = 1 | 2;
+
+/**
+ * An operator with two logical inputs of possibly different types (Flink's
+ * TwoInputStreamOperator): the task calls the methods ending in 1 for
+ * records, watermarks and statuses of input 1's channels and those ending
+ * in 2 for input 2's. Each input's watermark is already combined over its
+ * own channels; combining the two (the minimum) is the operator's job, as
+ * AbstractTwoInputStreamOperator does it.
+ */
+export interface TwoInputStreamOperator<I1, I2, O> extends StreamOperator<O> {
+  processElement1(value: I1, timestamp: number | undefined): void;
+  processElement2(value: I2, timestamp: number | undefined): void;
+  /** Event time of input 1 reached `watermark` (ms; +Infinity when input 1 ended). Strictly increasing per input. */
+  processWatermark1(watermark: number): void;
+  processWatermark2(watermark: number): void;
+  processWatermarkStatus1(status: WatermarkStatus): void;
+  processWatermarkStatus2(status: WatermarkStatus): void;
+  /**
+   * Input `inputId` is exhausted (Flink's BoundedMultiInput#endInput). Each
+   * input ends once; the first may end long before the second. Deferred
+   * work completes before the chain goes on, as for one-input operators.
+   */
+  endInput(inputId: InputId): void;
 }
 
 export type OperatorFactory = () => OneInputStreamOperator<any, any>;
+export type TwoInputOperatorFactory = () => TwoInputStreamOperator<any, any, any>;
 
-/** Base class: holds the context and the next Input, counts input, attributes failures. */
-export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOperator<I, O> {
+/** Whether `op` is a two-input operator (it has processElement1). */
+export function isTwoInputOperator(op: StreamOperator<unknown>): op is TwoInputStreamOperator<unknown, unknown, unknown> {
+  return typeof (op as Partial<TwoInputStreamOperator<unknown, unknown, unknown>>).processElement1 === 'function';
+}
+
+/**
+ * What one- and two-input operators share (Flink's AbstractStreamOperator):
+ * holds the context and the next Input, counts input, forwards watermarks,
+ * attributes failures.
+ */
+export abstract class StreamOperatorBase<O> implements StreamOperator<O> {
   recordsIn = 0;
   protected next!: Input<O>;
   protected ctx!: OperatorContext;
@@ -139,13 +184,9 @@ export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOper
     this.next = next;
   }
 
-  abstract processElement(value: I, timestamp: number | undefined): void;
-
-  endInput(): void {}
-
   close(): void {}
 
-  /** The last watermark this operator received (ms; -Infinity before the first). */
+  /** The last watermark this operator received (ms; -Infinity before the first); a two-input operator's is the combined one. */
   protected currentWatermark = Number.NEGATIVE_INFINITY;
 
   /** Default: remember it and pass it on. Operators with event-time timers or windows fire them first. */
@@ -190,6 +231,13 @@ export abstract class AbstractStreamOperator<I, O> implements OneInputStreamOper
     this.next = DETACHED;
     return new AsyncUserFunctionError(this.ctx.location, position, phase, functionName, record);
   }
+}
+
+/** Base class of one-input operators: StreamOperatorBase plus the one input. */
+export abstract class AbstractStreamOperator<I, O> extends StreamOperatorBase<O> implements OneInputStreamOperator<I, O> {
+  abstract processElement(value: I, timestamp: number | undefined): void;
+
+  endInput(): void {}
 }
 
 /** The output of an operator whose user function went asynchronous: emitting fails. */

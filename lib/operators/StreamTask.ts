@@ -24,6 +24,17 @@
  * synchronously, then the barrier goes to every output, and the shell
  * persists the snapshot asynchronously while records keep flowing.
  *
+ * Inputs: a task has one logical input made of all its channels, or, when
+ * a two-input operator heads the chain, two: each channel belongs to the
+ * input its job edge feeds (`typeNumber`). Records of a channel go to that
+ * input (processElement1 or processElement2); each logical input has its own
+ * WatermarkValve over its own channels, and the operator combines the two
+ * (AbstractTwoInputStreamOperator). Barrier alignment spans every channel
+ * of both inputs, so an exactly-once snapshot is consistent across them.
+ * When every channel of one input has ended while the other still runs, the
+ * head hears endInput(thatInput) at once; its valve has emitted +Infinity,
+ * so the ended input never holds event time back.
+ *
  * End of input: the chain's members hear endInput head to tail, each only
  * after the previous one's deferred work and mailbox actions are done (an
  * async operator flushes its in-flight requests first); then the subtask
@@ -120,8 +131,13 @@ export class StreamTask {
   private readonly outputs: OutputChannel[] = [];
   private deferred: Promise<unknown>[] = [];
   private mail: (() => void)[] = [];
-  /** Combines the input channels' watermarks and status (non-source tasks). */
-  private readonly valve: WatermarkValve;
+  /** Per logical input: combines its channels' watermarks and status (non-source tasks). */
+  private readonly valves: WatermarkValve[];
+  /** Per input channel: the logical input (0 or 1) it belongs to, and its index among that input's channels. */
+  private readonly inputOfChannel: Uint8Array;
+  private readonly channelInInput: Int32Array;
+  /** Per logical input: channels whose end of partition was not processed yet. */
+  private readonly openChannels: number[];
   /** Processing-time timers not fired yet: cancelled when the task ends. */
   private readonly timers = new Set<TimerHandle>();
   /**
@@ -153,7 +169,17 @@ export class StreamTask {
     const { vertex, id } = descriptor;
     this.gate = new InputGate(descriptor.inputs.length, config.channelCredits);
     this.barriers = new BarrierHandler(descriptor.inputs.length, config.checkpointingMode, () => env.clock.now());
-    this.valve = new WatermarkValve(Math.max(1, descriptor.inputs.length));
+    const inputIndexOfEdge = new Map(vertex.inputs.map((e) => [e.id, e.typeNumber === 2 ? 1 : 0]));
+    const logicalInputs = vertex.nodes[0]?.twoInput ? 2 : 1;
+    this.inputOfChannel = new Uint8Array(descriptor.inputs.length);
+    this.channelInInput = new Int32Array(descriptor.inputs.length);
+    this.openChannels = new Array<number>(logicalInputs).fill(0);
+    descriptor.inputs.forEach((info, c) => {
+      const input = logicalInputs === 2 ? inputIndexOfEdge.get(info.edgeId)! : 0;
+      this.inputOfChannel[c] = input;
+      this.channelInInput[c] = this.openChannels[input]++;
+    });
+    this.valves = this.openChannels.map((n) => new WatermarkValve(Math.max(1, n)));
     const writersByNode = new Map<number, RecordWriterOutput[]>();
     for (const partition of descriptor.outputs) {
       const channels = partition.channels.map(
@@ -325,7 +351,7 @@ export class StreamTask {
     const { channel, buffer } = next;
     switch (buffer.kind) {
       case 'records': {
-        const head = this.chain.head;
+        const head = this.chain.inputs[this.inputOfChannel[channel]];
         const { values, timestamps } = buffer;
         if (timestamps === undefined) for (let i = 0; i < values.length; i++) head.processElement(values[i], undefined);
         else for (let i = 0; i < values.length; i++) head.processElement(values[i], timestamps[i]);
@@ -334,32 +360,46 @@ export class StreamTask {
       case 'barrier':
         this.apply(this.barriers.onBarrier(channel, buffer));
         break;
-      case 'watermark':
-        this.applyValve(this.valve.inputWatermark(channel, buffer.timestamp));
+      case 'watermark': {
+        const input = this.inputOfChannel[channel];
+        this.applyValve(input, this.valves[input].inputWatermark(this.channelInInput[channel], buffer.timestamp));
         break;
-      case 'watermark-status':
-        this.applyValve(this.valve.inputWatermarkStatus(channel, buffer.status));
+      }
+      case 'watermark-status': {
+        const input = this.inputOfChannel[channel];
+        this.applyValve(input, this.valves[input].inputWatermarkStatus(this.channelInInput[channel], buffer.status));
         break;
-      case 'end-of-partition':
+      }
+      case 'end-of-partition': {
+        const input = this.inputOfChannel[channel];
         this.apply(this.barriers.onEndOfPartition(channel));
-        this.applyValve(this.valve.channelFinished(channel));
+        this.applyValve(input, this.valves[input].channelFinished(this.channelInInput[channel]));
         if (this.gate.isFinished) this.endOfInput();
+        else if (--this.openChannels[input] === 0 && this.chain.inputs.length === 2) this.chain.endHeadInput(input === 0 ? 1 : 2);
         break;
+      }
     }
     this.gate.processed(channel);
     this.env.onBufferProcessed?.(channel);
     return this.gate.hasReady ? MORE : IDLE;
   }
 
-  private applyValve(outputs: readonly ValveOutput[]): void {
-    const head = this.chain.head;
+  /** What the valve of logical input `input` emitted, into that input of the chain. */
+  private applyValve(input: number, outputs: readonly ValveOutput[]): void {
+    const head = this.chain.inputs[input];
     for (const o of outputs) {
       if (o.kind === 'watermark') head.processWatermark?.(o.timestamp);
       else head.processWatermarkStatus?.(o.status);
     }
   }
 
-  /** A processing-time timer whose callback runs in the mailbox; none fires once the task ended. */
+  /**
+   * A processing-time timer whose callback runs in the mailbox; none fires
+   * once the task ended. A stop-with-savepoint barrier holds the callback,
+   * also one already queued in the mailbox when the barrier passed (it
+   * would emit after the barrier: a source's periodic watermark firing
+   * timers downstream that the savepoint still holds, so they fired twice).
+   */
   private registerProcessingTimer(time: number, callback: (time: number) => void): TimerHandle {
     const handle: TimerHandle = {
       cancel: () => {
@@ -367,11 +407,15 @@ export class StreamTask {
         timer.cancel();
       },
     };
+    const fire = (): void => {
+      if (this.stoppingAt !== undefined) return void this.heldTimerCallbacks.push(fire);
+      callback(time);
+    };
     const timer = this.env.clock.setTimer(Math.max(0, time - this.env.clock.now()), () => {
       if (!this.timers.delete(handle)) return;
       if (this.phase === 'finished' || this.phase === 'closed' || this.phase === 'cancelled') return;
-      if (this.stoppingAt !== undefined) return void this.heldTimerCallbacks.push(() => callback(time));
-      this.mail.push(() => callback(time));
+      if (this.stoppingAt !== undefined) return void this.heldTimerCallbacks.push(fire);
+      this.mail.push(fire);
       if (this.mail.length === 1) this.env.requestRun();
     });
     this.timers.add(handle);
