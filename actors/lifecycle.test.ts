@@ -101,8 +101,9 @@ async function waitForCheckpoints(client: JobClient, n: number): Promise<void> {
 describe('resume, then fail before the first new checkpoint: the restore comes from the lineage', () => {
   test.each([1, 2])('from a stop-with-savepoint (parallelism %i): output and keyed counts stay exact', async (p) => {
     const out = path.join(dir, 'out');
-    const a = job({ records: 1000, out, rate: 5000, parallelism: p });
-    await waitForLines(out, 100);
+    // Paced so A is still reading when the savepoint is taken, even on a loaded machine.
+    const a = job({ records: 1000, out, rate: 2000, parallelism: p });
+    await waitForLines(out, 50);
     const savepoint = await a.stopWithSavepoint(path.join(dir, 'savepoints'));
     await a.result();
     const b = job({
@@ -122,8 +123,8 @@ describe('resume, then fail before the first new checkpoint: the restore comes f
   test('from a retained checkpoint of a job that was cancelled (as after a crash)', async () => {
     const out = path.join(dir, 'out');
     const checkpoints = path.join(dir, 'checkpoints');
-    const a = job({ records: 1200, out, rate: 4000, storage: checkpoints });
-    await waitForLines(out, 200);
+    const a = job({ records: 1200, out, rate: 2000, storage: checkpoints });
+    await waitForLines(out, 100);
     await a.cancel();
     const [latest] = await listRetainedCheckpoints(checkpoints);
     expect(latest).toBeDefined();
