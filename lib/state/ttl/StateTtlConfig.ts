@@ -31,6 +31,8 @@
  * - Expired values are not dropped when a snapshot is taken (no cleanup at
  *   full snapshot): a checkpoint carries them with their last-access times,
  *   and after a restore they are expired as before.
+ * - Stored values are TtlValues `{ value, lastAccess }` (TtlValue.ts): that
+ *   is what a tool reading a checkpoint (readKeyedState) sees.
  * - A value written by a state without TTL and read through one with TTL is
  *   taken as written at the time the TTL state first meets it. The reverse
  *   (TTL state read without TTL, under the same name) is not supported:

@@ -128,3 +128,22 @@ test('a snapshot keeps the last-access times it was taken with, whatever reads r
   // And the live state still has its own.
   expect(new Map(a.backend.entries('value')).get('k')).toEqual(new TtlValue(new Point(3, 4), 1060));
 });
+
+test('a checkpoint holding TTL state is readable by a process that loaded only the backend (readKeyedState, tools)', async () => {
+  const clock = new ManualClock(1000);
+  const a = open(clock);
+  a.backend.setCurrentKey('k');
+  a.value.update(new Point(1, 1));
+  a.list.add('x');
+  const handle = await a.backend.snapshot().write();
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fresh = require('../HeapKeyedStateBackend') as typeof import('../HeapKeyedStateBackend');
+    const backend = new fresh.HeapKeyedStateBackend(128, KeyGroupRange.of(0, 127));
+    backend.restore([handle]);
+    const list = new Map(backend.entries('list')).get('k') as { value: unknown; lastAccess: number; constructor: { name: string } }[];
+    expect(list).toHaveLength(1);
+    expect(list[0].constructor.name).toBe('TtlValue');
+    expect(list[0]).toMatchObject({ value: 'x', lastAccess: 1000 });
+  });
+});
