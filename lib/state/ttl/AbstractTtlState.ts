@@ -38,6 +38,16 @@ export abstract class AbstractTtlState {
    */
   abstract cleanupCurrentKey(now: number): void;
 
+  /**
+   * The oldest last-access time in a stored entry, as the backend holds it
+   * (-Infinity for a value written without TTL; undefined for nothing):
+   * here for a single value (value, reducing, aggregating state).
+   */
+  oldestAccess(stored: unknown): number | undefined {
+    if (stored === undefined) return undefined;
+    return stored instanceof TtlValue ? stored.lastAccess : -Infinity;
+  }
+
   /** Called first by every access: the time of the access, after the incremental cleanup of other keys. */
   protected access(): number {
     const now = this.clock.now();

@@ -155,32 +155,59 @@ test('values written without TTL are stamped by the cleanup, then expire even if
   expect(keys()).toEqual([]);
 });
 
-test('the cursor on its own: the key of the access is restored, even when a check throws; a run inside a run does nothing', () => {
+/** A backend of keys a, x, b, c (x current) whose entries are last-access times, and a state cleaning up through `check`. */
+function cursorOn(oldest: Record<string, number>, check: (key: string) => void, size = 2) {
   let current = 'x';
   const set: string[] = [];
   const backend = {
-    keys: () => ['a', 'x', 'b', 'c'],
+    entries: () => Object.entries(oldest),
     currentKey: () => current,
     setCurrentKey: (k: string) => {
       set.push(k);
       current = k;
     },
   };
+  const state = { name: 's', config: { ttl: 10 }, oldestAccess: (t: unknown) => t as number, cleanupCurrentKey: () => check(current) };
+  return { cleanup: new TtlIncrementalCleanup(backend, state, size), set, current: () => current, backend, state };
+}
+
+test('the cursor on its own: the key of the access is restored, even when a check throws; a run inside a run does nothing', () => {
   const checked: string[] = [];
   let fail = false;
-  const cleanup: TtlIncrementalCleanup = new TtlIncrementalCleanup(backend, 's', 2, () => {
-    checked.push(current);
-    cleanup.run(0); // re-entered (a check that accesses the state): ignored
-    if (fail && current === 'b') throw new Error('boom');
+  const c = cursorOn({ a: -Infinity, x: -Infinity, b: -Infinity, c: -Infinity }, (k) => {
+    checked.push(k);
+    c.cleanup.run(0); // re-entered (a check that accesses the state): ignored
+    if (fail && k === 'b') throw new Error('boom');
   });
-  cleanup.run(0);
+  c.cleanup.run(0);
   expect(checked).toEqual(['a']); // x is skipped but uses its slot
-  expect(set).toEqual(['a', 'x']);
+  expect(c.set).toEqual(['a', 'x']);
   fail = true;
-  expect(() => cleanup.run(0)).toThrow('boom');
-  expect(current).toBe('x');
-  cleanup.run(0); // c, then a new list: a
+  expect(() => c.cleanup.run(0)).toThrow('boom');
+  expect(c.current()).toBe('x');
+  c.cleanup.run(0); // c, then a new list: a
   expect(checked).toEqual(['a', 'b', 'c', 'a']);
-  expect(current).toBe('x');
-  expect(() => new TtlIncrementalCleanup({ ...backend, currentKey: () => { throw new Error('no key'); } }, 's', 2, () => {}).run(0)).toThrow('no key');
+  expect(c.current()).toBe('x');
+  const noKey = new TtlIncrementalCleanup({ ...c.backend, currentKey: () => { throw new Error('no key'); } }, c.state, 2);
+  expect(() => noKey.run(0)).toThrow('no key');
+});
+
+test('the cursor passes over keys whose oldest value had not expired by now, without moving the backend', () => {
+  const checked: string[] = [];
+  const stored: Record<string, number> = { a: 100, x: 0, b: 95, c: 90 };
+  const c = cursorOn(
+    stored,
+    (k) => {
+      checked.push(k);
+      delete stored[k]; // expired: removed
+    },
+    4,
+  );
+  c.cleanup.run(104); // a: 110 > 104, x: current, b: 105 > 104, c: 100 <= 104
+  expect(checked).toEqual(['c']);
+  expect(c.set).toEqual(['c', 'x']);
+  c.cleanup.run(104); // a new list (a, x, b): nothing due
+  expect(c.set).toEqual(['c', 'x']);
+  c.cleanup.run(110); // a new list: a and b due
+  expect(checked).toEqual(['c', 'a', 'b']);
 });

@@ -89,6 +89,17 @@ export class TtlListState<T> extends AbstractTtlState implements ListState<T> {
     if (changed) this.write(kept);
   }
 
+  override oldestAccess(stored: unknown): number | undefined {
+    const list = stored as readonly unknown[] | undefined;
+    if (list === undefined || list.length === 0) return undefined;
+    let oldest = Infinity;
+    for (const e of list) {
+      const t = e instanceof TtlValue ? e.lastAccess : -Infinity;
+      if (t < oldest) oldest = t;
+    }
+    return oldest;
+  }
+
   private write(kept: TtlValue<T>[]): void {
     if (kept.length === 0) this.original.clear();
     else this.original.update(kept);

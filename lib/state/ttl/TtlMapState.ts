@@ -85,6 +85,17 @@ export class TtlMapState<UK, UV> extends AbstractTtlState implements MapState<UK
     this.sweep(now, false, false);
   }
 
+  override oldestAccess(stored: unknown): number | undefined {
+    const map = stored as ReadonlyMap<unknown, unknown> | undefined;
+    if (map === undefined || map.size === 0) return undefined;
+    let oldest = Infinity;
+    for (const v of map.values()) {
+      const t = v instanceof TtlValue ? v.lastAccess : -Infinity;
+      if (t < oldest) oldest = t;
+    }
+    return oldest;
+  }
+
   /** The entry of `key` as a read sees it: expired ones removed (and returned with ReturnExpiredIfNotCleanedUp), others re-stamped on OnReadAndWrite. */
   private read(key: UK, now: number): TtlValue<UV> | undefined {
     if (!this.original.contains(key)) return undefined;

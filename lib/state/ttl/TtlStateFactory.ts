@@ -97,7 +97,7 @@ export class TtlStateFactory {
       }
     }
     if (config.incrementalCleanupSize !== undefined) {
-      state.cleanup = new TtlIncrementalCleanup(backend, d.name, config.incrementalCleanupSize, (now) => state.cleanupCurrentKey(now));
+      state.cleanup = new TtlIncrementalCleanup(backend, state, config.incrementalCleanupSize);
     }
     return state;
   }
