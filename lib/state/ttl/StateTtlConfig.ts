@@ -36,7 +36,14 @@
  * - A value written by a state without TTL and read through one with TTL is
  *   taken as written at the time the TTL state first meets it. The reverse
  *   (TTL state read without TTL, under the same name) is not supported:
- *   give the state another name.
+ *   give the state another name. Within one operator a name is either TTL
+ *   state or plain state (StateAccessError otherwise: TtlStateFactory.ts).
+ * - Scope: state a function gets from its RuntimeContext (keyed process
+ *   functions, rich functions after keyBy, a window function's
+ *   globalState()). Per-window state (a trigger's getPartitionedState, a
+ *   window function's windowState()) ignores the TTL configuration.
+ * - Cost: see benchmarks/stateTtl.bench.ts; each incremental-cleanup pass
+ *   starts by listing the state's keys, a pause proportional to its size.
  */
 import { ConfigurationError, preview } from '../../errors';
 
