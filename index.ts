@@ -103,6 +103,13 @@ export {
   type AggregateFunction,
   type StateDescriptorOptions,
 } from './lib/state/StateDescriptor';
+export {
+  StateTtlConfig,
+  StateTtlConfigBuilder,
+  type StateTtlSettings,
+  type TtlStateVisibility,
+  type TtlUpdateType,
+} from './lib/state/ttl/StateTtlConfig';
 export { registerStateType, type StateTypeClass, type StateTypeDeclaration, type StateTypeOptions } from './lib/state/StateTypeRegistry';
 export type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './lib/state/KeyedState';
 export type { Key } from './lib/state/KeyGroup';

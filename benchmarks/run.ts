@@ -13,10 +13,11 @@ import * as keyedState from './keyedState.bench';
 import * as keyedSum from './keyedSum.bench';
 import * as snapshot from './snapshot.bench';
 import * as stateMap from './stateMap.bench';
+import * as stateTtl from './stateTtl.bench';
 import * as stateValues from './stateValues.bench';
 import * as windows from './windows.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, fileSource, windows };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, stateTtl, fileSource, windows };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();

@@ -335,7 +335,7 @@ export class OperatorChain {
         maxParallelism: m.node.maxParallelism,
         clock: this.services.clock,
         keyedStateBackend: m.keyedStateBackend,
-        runtimeContext: createRuntimeContext(m.location, m.node.maxParallelism, m.keyedStateBackend, m.operatorState),
+        runtimeContext: createRuntimeContext(m.location, m.node.maxParallelism, m.keyedStateBackend, m.operatorState, this.services.clock),
         objectReuse: m.node.objectReuse ?? false,
         defer: (w) => this.services.defer(w),
         mailbox: this.services.mailbox,

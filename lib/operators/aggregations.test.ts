@@ -43,7 +43,7 @@ function runKeyed<T, O>(input: T[], build: (ks: KeyedStream<T, any>) => SingleOu
       maxParallelism: 128,
       clock: new ManualClock(),
       keyedStateBackend: backend,
-      runtimeContext: createRuntimeContext(location, 128, backend, new OperatorStateStore()),
+      runtimeContext: createRuntimeContext(location, 128, backend, new OperatorStateStore(), new ManualClock()),
       mailbox: { execute: () => { throw new Error('no mailbox in these tests'); } },
       objectReuse: false,
       defer: () => {

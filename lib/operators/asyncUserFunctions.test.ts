@@ -61,7 +61,7 @@ function harness<O>(build: (s: DataStream<any>) => SingleOutputStreamOperator<O>
           clock: new ManualClock(),
           mailbox: { execute: () => { throw new Error('no mailbox in these tests'); } },
           keyedStateBackend: backend,
-          runtimeContext: createRuntimeContext(location, 128, backend, new OperatorStateStore()),
+          runtimeContext: createRuntimeContext(location, 128, backend, new OperatorStateStore(), new ManualClock()),
           objectReuse: node.objectReuse ?? false,
           defer: () => {
             throw new Error('unexpected defer');

@@ -5,8 +5,12 @@
  * A descriptor may list the classes its values hold (`types`, Flink's type
  * information): they are registered as state types (StateTypeRegistry), so
  * their instances come back from a checkpoint as instances of the class.
+ * `enableTimeToLive(config)` gives the state a time-to-live on processing
+ * time (ttl/StateTtlConfig.ts), for state obtained through a function's
+ * RuntimeContext.
  */
 import { registerStateTypes, type StateTypeDeclaration } from './StateTypeRegistry';
+import { requireTtlConfig, type StateTtlConfig } from './ttl/StateTtlConfig';
 
 export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
 
@@ -29,10 +33,30 @@ export interface StateDescriptorOptions {
 abstract class StateDescriptorBase {
   abstract readonly kind: StateKind;
   readonly types: readonly StateTypeDeclaration[];
+  private ttl: StateTtlConfig | undefined;
   constructor(readonly name: string, options?: StateDescriptorOptions) {
     if (typeof name !== 'string' || name.length === 0) throw new TypeError('a state descriptor needs a non-empty name');
     this.types = options?.types ?? [];
     registerStateTypes(this.types);
+  }
+
+  /** The time-to-live configuration, if enabled. */
+  get ttlConfig(): StateTtlConfig | undefined {
+    return this.ttl;
+  }
+
+  /**
+   * Gives the state a time-to-live (Flink's enableTimeToLive): values expire
+   * `config.ttl` ms of processing time after their last write (or read,
+   * with OnReadAndWrite). Applies to state a function gets from its
+   * RuntimeContext (and a window function's globalState()); per-window
+   * state (a trigger's getPartitionedState, a window function's
+   * windowState()) ignores it. ConfigurationError when
+   * `config` is not a StateTtlConfig. Returns the descriptor.
+   */
+  enableTimeToLive(config: StateTtlConfig): this {
+    this.ttl = requireTtlConfig(config);
+    return this;
   }
 }
 

@@ -10,6 +10,8 @@
 import { CorruptStateError, describe, UnknownStateTypeError } from '../errors';
 import { RESERVED_TYPE_PREFIX, stateTypeNamed } from './StateTypeRegistry';
 import { BUFFER, DATA, MAX_NESTING, NEGATIVE_ZERO, NULL_OBJECT, OBJECT, STRING, TAG, TYPED_ARRAYS, UnresolvedStateValue } from './taggedForm';
+// The engine's own registered state type (TTL state's values): known wherever state is read back, job or tool.
+import './ttl/TtlValue';
 
 /** Nesting beyond what a written value can have: the data is not ours. */
 const MAX_READ_NESTING = MAX_NESTING + 16;

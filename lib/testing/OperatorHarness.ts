@@ -104,7 +104,7 @@ export class OperatorHarness<I, O> {
       maxParallelism: MAX_PARALLELISM,
       clock: this.clock,
       keyedStateBackend: this.backend,
-      runtimeContext: createRuntimeContext(this.location, MAX_PARALLELISM, this.backend, new OperatorStateStore()),
+      runtimeContext: createRuntimeContext(this.location, MAX_PARALLELISM, this.backend, new OperatorStateStore(), this.clock),
       objectReuse: false,
       defer: (promise) => {
         const w = { promise, settled: false, error: undefined as unknown };
