@@ -240,14 +240,14 @@ function guardedRuntimeContext(rc: RuntimeContext, check: (name: string) => void
       if (w === undefined) wrappers.set(state, (w = guardState(state, d.name, check)));
       return w;
     };
-  const out: RuntimeContext = Object.create(rc);
-  return Object.assign(out, {
+  return {
+    ...rc,
     getState: guard((d) => rc.getState(d)),
     getListState: guard((d) => rc.getListState(d)),
     getMapState: guard((d) => rc.getMapState(d)),
     getReducingState: guard((d) => rc.getReducingState(d)),
     getAggregatingState: guard((d) => rc.getAggregatingState(d)),
-  });
+  };
 }
 
 /** An object with `state`'s methods, each checking first. */
