@@ -67,8 +67,8 @@ describe('rules updated while events flow', () => {
     const EVENTS = 1500;
     const env = StreamExecutionEnvironment.create({ parallelism: 3, bufferTimeoutMs: 1 });
     const limits = new MapStateDescriptor<number, number>('limits');
-    // Rules trickle in (~150 ms) while events flow for ~750 ms.
-    const rules = env.fromSource(new GeneratorSource(RULES, (i) => i, { ratePerSecond: 40 }), 'rules').setParallelism(1).broadcast(limits);
+    // Rules trickle in (~300 ms) while events flow for ~750 ms.
+    const rules = env.fromSource(new GeneratorSource(RULES, (i) => i, { ratePerSecond: 20 }), 'rules').setParallelism(1).broadcast(limits);
     const events = env.fromSource(new GeneratorSource(EVENTS, (i) => i, { ratePerSecond: 2000 }), 'events').setParallelism(2);
     const out = await events
       .connect(rules)
