@@ -16,6 +16,19 @@ export { IntervalJoin, IntervalJoined } from './lib/api/IntervalJoin';
 export type { ProcessJoinContext, ProcessJoinFunction } from './lib/api/ProcessJoinFunction';
 export { IntervalJoinTimestampError } from './lib/errors';
 export type { CoFlatMapFunction, CoMapFunction, CoProcessContext, CoProcessFunction, KeyedCoProcessFunction } from './lib/api/coFunctions';
+export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './lib/api/BroadcastStream';
+export type {
+  BaseBroadcastContext,
+  BroadcastContext,
+  BroadcastProcessFunction,
+  KeyedBroadcastContext,
+  KeyedBroadcastOnTimerContext,
+  KeyedBroadcastProcessFunction,
+  KeyedReadOnlyBroadcastContext,
+  KeyedStateFunction,
+  ReadOnlyBroadcastContext,
+} from './lib/api/broadcastFunctions';
+export type { BroadcastState, ReadOnlyBroadcastState } from './lib/state/BroadcastState';
 export {
   AsyncDataStream,
   type AsyncFunction,

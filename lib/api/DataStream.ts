@@ -29,6 +29,8 @@ import { CoGroupedStreams, JoinedStreams } from './CoGroupedStreams';
 import { countWindows, KeyedStream } from './KeyedStream';
 import { connectStreams } from './connect';
 import type { ConnectedStreams } from './ConnectedStreams';
+import { BroadcastStream, type BroadcastConnectedStream } from './BroadcastStream';
+import type { MapStateDescriptor } from '../state/StateDescriptor';
 import { GlobalWindows } from '../windowing/assigners/GlobalWindows';
 import type { WindowAssigner } from '../windowing/assigners/WindowAssigner';
 import type { GlobalWindow } from '../windowing/windows/GlobalWindow';
@@ -143,9 +145,19 @@ export class DataStream<T> {
     return new DataStream(this.env, this.partition({ kind: 'shuffle' }, 'Shuffle'));
   }
 
-  /** Every record to every downstream subtask. */
-  broadcast(): DataStream<T> {
-    return new DataStream(this.env, this.partition({ kind: 'broadcast' }, 'Broadcast'));
+  /**
+   * Every record to every downstream subtask. Given broadcast state
+   * descriptors (one or more MapStateDescriptors), a BroadcastStream
+   * instead, to connect a stream with (`events.connect(rules)`): the
+   * broadcast state pattern, where every subtask of the connected operator
+   * keeps the same state (rules, configuration) written from this stream.
+   * @throws GraphValidationError (INVALID_ARGUMENT) when a descriptor is not a MapStateDescriptor, or two share a name
+   */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: [MapStateDescriptor<any, any>, ...MapStateDescriptor<any, any>[]]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<any, any>[]): DataStream<T> | BroadcastStream<T> {
+    const partitioned = this.partition({ kind: 'broadcast' }, 'Broadcast');
+    return descriptors.length === 0 ? new DataStream(this.env, partitioned) : new BroadcastStream<T>(this.env, partitioned, descriptors);
   }
 
   /** Subtask i to subtask i; requires equal parallelism. */
@@ -176,10 +188,13 @@ export class DataStream<T> {
    * Connects this stream with `other` (of the same environment, any record
    * type) for an operator that sees both: records of this stream are the
    * first input, those of `other` the second. A KeyedStream stays
-   * hash-partitioned by its key.
+   * hash-partitioned by its key. A BroadcastStream (`rules.broadcast(descriptor)`)
+   * gives a BroadcastConnectedStream, for a BroadcastProcessFunction.
    * @throws GraphValidationError (INVALID_ARGUMENT) when `other` is not a stream of this environment
    */
-  connect<B>(other: DataStream<B> | KeyedStream<B, any>): ConnectedStreams<T, B> {
+  connect<B>(other: BroadcastStream<B>): BroadcastConnectedStream<T, B>;
+  connect<B>(other: DataStream<B> | KeyedStream<B, any>): ConnectedStreams<T, B>;
+  connect<B>(other: DataStream<B> | KeyedStream<B, any> | BroadcastStream<B>): ConnectedStreams<T, B> | BroadcastConnectedStream<T, B> {
     return connectStreams<T, B>(this.env, { transformation: this.transformation, keySelector: undefined }, other, this.transformation.name);
   }
 

@@ -17,6 +17,7 @@ import type { OperatorFactory } from '../operators/StreamOperator';
 import type { Key } from '../state/KeyGroup';
 import { DataStream, SingleOutputStreamOperator } from './DataStream';
 import type { ConnectedStreams, KeyedConnectedStreams } from './ConnectedStreams';
+import type { BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream } from './BroadcastStream';
 import { connectStreams } from './connect';
 import { IntervalJoin } from './IntervalJoin';
 import type {
@@ -110,13 +111,15 @@ export class KeyedStream<T, K extends Key> {
   /**
    * Connects this keyed stream with `other`: with another KeyedStream the
    * result is keyed on both inputs (process takes a KeyedCoProcessFunction
-   * with keyed state shared by both and timers); with a plain DataStream it
-   * is not keyed.
+   * with keyed state shared by both and timers); with a BroadcastStream it
+   * is a KeyedBroadcastConnectedStream (process takes a
+   * KeyedBroadcastProcessFunction); with a plain DataStream it is not keyed.
    * @throws GraphValidationError (INVALID_ARGUMENT) when `other` is not a stream of this environment
    */
   connect<B>(other: KeyedStream<B, K>): KeyedConnectedStreams<T, B, K>;
+  connect<B>(other: BroadcastStream<B>): KeyedBroadcastConnectedStream<T, B, K>;
   connect<B>(other: DataStream<B>): ConnectedStreams<T, B>;
-  connect<B>(other: DataStream<B> | KeyedStream<B, K>): ConnectedStreams<T, B> {
+  connect<B>(other: DataStream<B> | KeyedStream<B, K> | BroadcastStream<B>): ConnectedStreams<T, B> | BroadcastConnectedStream<T, B> {
     return connectStreams<T, B>(this.env, { transformation: this.transformation, keySelector: this.keySelector }, other, this.transformation.name);
   }
 

@@ -52,7 +52,8 @@ export interface OneInputTransformation extends Base {
  * records of `input1` reach its processElement1, those of `input2`
  * processElement2. Keyed when both state key selectors are set (both inputs
  * hash-partitioned into the same key space); keyed state is then shared by
- * the two inputs.
+ * the two inputs. A keyed stream connected with a broadcast stream sets
+ * only `stateKeySelector1`: input 2 is broadcast and has no key.
  */
 export interface TwoInputTransformation extends Base {
   readonly kind: 'two-input';

@@ -37,7 +37,11 @@ export interface StreamNode {
   readonly twoInputOperatorFactory?: TwoInputOperatorFactory;
   /** Set on keyed operators: the key their state is scoped to (a two-input operator's input 1). */
   readonly stateKeySelector?: KeySelector<any>;
-  /** A keyed two-input operator's key selector for input 2 (the same key space as `stateKeySelector`). */
+  /**
+   * A keyed two-input operator's key selector for input 2 (the same key
+   * space as `stateKeySelector`); absent when input 2 is broadcast (keyed
+   * broadcast state pattern: only input 1 is keyed).
+   */
   readonly stateKeySelector2?: KeySelector<any>;
   /** A two-input operator: each in-edge says which input it feeds (`typeNumber`). */
   readonly twoInput?: boolean;
@@ -262,7 +266,7 @@ export function validateStreamGraph(graph: StreamGraph): void {
           n.name,
         );
       }
-      if (n.stateKeySelector !== undefined && e.partitioner.kind !== 'hash') {
+      if (n.stateKeySelector !== undefined && e.partitioner.kind !== 'hash' && !isBroadcastInput(n, e)) {
         throw new GraphValidationError('MISSING_KEY_SELECTOR', 'a keyed operator must be fed by keyBy()', n.name);
       }
     }
@@ -278,9 +282,20 @@ function validateTwoInput(n: StreamNode): void {
   }
   const bad = n.inEdges.find((e) => e.typeNumber !== 1 && e.typeNumber !== 2);
   if (bad) throw new GraphValidationError('INVALID_ARGUMENT', `an edge into a two-input operator must say which input (1 or 2) it feeds, got ${String(bad.typeNumber)}`, n.name);
-  if ((n.stateKeySelector === undefined) !== (n.stateKeySelector2 === undefined)) {
+  const input2 = n.inEdges.filter((e) => e.typeNumber === 2);
+  const keyedWithBroadcast = n.stateKeySelector !== undefined && n.stateKeySelector2 === undefined && input2.every((e) => isBroadcastInput(n, e));
+  if ((n.stateKeySelector === undefined) !== (n.stateKeySelector2 === undefined) && !keyedWithBroadcast) {
     throw new GraphValidationError('MISSING_KEY_SELECTOR', 'a keyed two-input operator needs a key selector for each input', n.name);
   }
+}
+
+/**
+ * Input 2 of a two-input operator keyed on input 1 only, fed by broadcast
+ * partitioning: the broadcast state pattern (a keyed stream connected with
+ * a BroadcastStream), whose broadcast side has no key.
+ */
+function isBroadcastInput(n: StreamNode, e: StreamEdge): boolean {
+  return n.twoInput === true && e.typeNumber === 2 && n.stateKeySelector2 === undefined && e.partitioner.kind === 'broadcast';
 }
 
 function label(t: Transformation): string {

@@ -8,6 +8,7 @@ import { DataStream, SingleOutputStreamOperator } from '../api/DataStream';
 import { StreamExecutionEnvironment } from '../api/StreamExecutionEnvironment';
 import type { KeySelector } from '../api/functions';
 import { GraphValidationError } from '../errors';
+import { MapStateDescriptor } from '../state/StateDescriptor';
 import { AbstractTwoInputStreamOperator } from '../operators/AbstractTwoInputStreamOperator';
 import { createExecutionGraph } from './ExecutionGraph';
 
@@ -96,6 +97,38 @@ describe('two-input operators in the StreamGraph', () => {
     const a = env.fromCollection([1]).keyBy(k);
     const b = env.fromCollection([2]).keyBy(k);
     twoInput(new DataStream(env, a.transformation), new DataStream(env, b.transformation), { key1: k }).sinkTo(() => {});
+    expect(() => env.getStreamGraph()).toThrow(/needs a key selector for each input/);
+  });
+});
+
+describe('a keyed stream connected with a broadcast stream', () => {
+  const k = (x: unknown) => String(x);
+
+  test('keyed on input 1 only is accepted when input 2 is broadcast: hash into input 1, broadcast into input 2', () => {
+    const env = StreamExecutionEnvironment.create({ parallelism: 3 });
+    const events = env.fromCollection([1]).name('Events');
+    const rules = env.fromCollection(['r']).name('Rules').setParallelism(1);
+    events
+      .keyBy(k)
+      .connect(rules.broadcast(new MapStateDescriptor<string, string>('rules')))
+      .process({ processElement() {}, processBroadcastElement() {} })
+      .sinkTo(() => {});
+    const co = env.getStreamGraph().nodes.find((n) => n.twoInput)!;
+    expect(co.stateKeySelector).toBeDefined();
+    expect(co.stateKeySelector2).toBeUndefined();
+    expect(co.inEdges.map((e) => [e.typeNumber, e.partitioner.kind])).toEqual([
+      [1, 'hash'],
+      [2, 'broadcast'],
+    ]);
+    const v = env.getJobGraph().vertices.find((x) => x.nodes[0] === co || x.nodes[0].twoInput)!;
+    expect(v.parallelism).toBe(3);
+  });
+
+  test('keyed on input 1 only with any other partitioning into input 2 is still refused', () => {
+    const env = StreamExecutionEnvironment.create({ parallelism: 2 });
+    const a = env.fromCollection([1]).keyBy(k);
+    const b = env.fromCollection([2]).rebalance();
+    twoInput(new DataStream(env, a.transformation), b, { key1: k }).sinkTo(() => {});
     expect(() => env.getStreamGraph()).toThrow(/needs a key selector for each input/);
   });
 });
