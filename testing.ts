@@ -12,3 +12,4 @@ export { TestSource, type TestSourcePace } from './lib/testing/TestSource';
 export { SimulatedService, type SimulatedServiceOptions, type ServiceCall } from './lib/testing/SimulatedService';
 export { FakeTriggerContext } from './lib/testing/FakeTriggerContext';
 export { OperatorHarness, type HarnessOptions, type HarnessSnapshot, type EmittedRecord } from './lib/testing/OperatorHarness';
+export { TwoInputOperatorHarness } from './lib/testing/TwoInputOperatorHarness';
