@@ -6,8 +6,12 @@
  * re-taken every 500K records. The native Map counter is the ceiling.
  * Then a window operator's path: a reducing state in a namespace per
  * tumbling window of 100K records, set per record (with the window key as
- * precomputed id, and with the id computed by namespaceId), each window
- * cleared for its keys when it ends (counted in the time).
+ * precomputed id, also with a snapshot pinned, and with the id computed by
+ * namespaceId), each window cleared for its keys when it ends (counted in
+ * the time). Its floor is the same work on native Maps by hand (a Map per
+ * window, the same key switches, namespace objects and window keys): the
+ * second key switch and the delete per record, and a window key built and
+ * compared per access, cost the same whatever stores the state.
  * Guards the default-namespace path against regressions when keyed state
  * grows features (namespaces).
  */
@@ -73,8 +77,8 @@ export async function run(updates = 3_000_000): Promise<CaseResult> {
     });
   });
   const WINDOW = 100_000;
-  const windowed = (precomputed: boolean) =>
-    best(`ReducingState sum per window namespace${precomputed ? ', id given' : ', namespaceId'}, + clear at window end`, updates, 3, () => {
+  const windowed = (precomputed: boolean, pinned = false) =>
+    best(`ReducingState sum per window namespace${precomputed ? ', id given' : ', namespaceId'}${pinned ? ', snapshot pinned' : ''}, + clear at window end`, updates, 3, () => {
       const b = backend();
       const s = b.getInternalState(new ReducingStateDescriptor<number>('sum', (a, c) => a + c));
       const enter = (start: number) => {
@@ -82,7 +86,7 @@ export async function run(updates = 3_000_000): Promise<CaseResult> {
         if (precomputed) s.setCurrentNamespace(ns, `tw:${start}:${start + WINDOW}`);
         else s.setCurrentNamespace(ns);
       };
-      loop(b, updates, false, (i) => {
+      loop(b, updates, pinned, (i) => {
         const start = i - (i % WINDOW);
         if (i > 0 && start === i) {
           // the window fired: the operator clears its contents for every key (as a WindowOperator's cleanup)
@@ -97,20 +101,60 @@ export async function run(updates = 3_000_000): Promise<CaseResult> {
         s.add(i & 7);
       });
     });
+  // The window workload on native Maps: Map<window key, Map<key, sum>>, the current window's map held while its key is unchanged.
+  const nativeWindowed = await best('native Maps, same window workload (floor)', updates, 3, () => {
+    const b = backend();
+    const windows = new Map<string, Map<string | number | bigint | boolean, number>>();
+    let current: Map<string | number | bigint | boolean, number> | undefined;
+    let currentId = '';
+    const held: { ns?: unknown } = {};
+    const enter = (start: number) => {
+      held.ns = { type: 'TimeWindow', start, end: start + WINDOW }; // kept, as a state keeps its current namespace
+      const id = `tw:${start}:${start + WINDOW}`;
+      if (id !== currentId) {
+        currentId = id;
+        current = windows.get(id);
+      }
+    };
+    loop(b, updates, false, (i) => {
+      const start = i - (i % WINDOW);
+      if (i > 0 && start === i) {
+        for (let j = i - WINDOW; j < i; j++) {
+          b.setCurrentKey(keyOf(j));
+          enter(i - WINDOW);
+          if (current === undefined) continue;
+          current.delete(b.currentKey());
+          if (current.size === 0) {
+            windows.delete(currentId);
+            current = undefined;
+          }
+        }
+      }
+      b.setCurrentKey(keyOf(i));
+      enter(start);
+      if (current === undefined) windows.set(currentId, (current = new Map()));
+      const k = b.currentKey();
+      const sum = current.get(k);
+      current.set(k, sum === undefined ? i & 7 : sum + (i & 7));
+    });
+  });
   const v = await value(false);
   const vp = await value(true);
   const r = await reducing(false);
   const rp = await reducing(true);
   const wi = await windowed(true);
+  const wip = await windowed(true, true);
   const wn = await windowed(false);
   return {
     name: 'keyed state per record through the backend, 100K keys',
-    measurements: [native, v, vp, r, rp, list, wi, wn],
+    measurements: [native, v, vp, r, rp, list, nativeWindowed, wi, wip, wn],
     ratios: {
       'value / native': v.recordsPerSecond / native.recordsPerSecond,
       'value pinned / native': vp.recordsPerSecond / native.recordsPerSecond,
       'reducing / native': r.recordsPerSecond / native.recordsPerSecond,
       'window namespace (id given) / default namespace': wi.recordsPerSecond / r.recordsPerSecond,
+      'window namespace (id given) / native Maps, same window workload': wi.recordsPerSecond / nativeWindowed.recordsPerSecond,
+      'window namespace (id given), snapshot pinned / not pinned': wip.recordsPerSecond / wi.recordsPerSecond,
     },
     targets: {},
   };

@@ -264,6 +264,94 @@ describe('snapshots with namespaces', () => {
     expect(read(s, W1).list).toEqual([10, 11, 100, 101, 20, 21]);
   });
 
+  test('writes, clears, merges and new namespaces interleaved with an in-progress asynchronous write() never show in it', async () => {
+    const b = backend();
+    const l = b.getInternalState(D.list());
+    const r = b.getInternalState(D.reducing());
+    const id = (ns: Namespace) => `tw:${(ns as { start: number }).start}`;
+    const N = 3000; // two namespaces of N keys: more than the write's yield interval
+    for (let i = 0; i < N; i++) {
+      b.setCurrentKey(i);
+      for (const ns of [W1, W2]) {
+        l.setCurrentNamespace(ns, id(ns));
+        l.add(i);
+        r.setCurrentNamespace(ns, id(ns));
+        r.add(i);
+      }
+    }
+    const snap = b.snapshot();
+    let done = false;
+    const written = snap.write().finally(() => {
+      done = true;
+    });
+    let round = 0;
+    while (!done) {
+      for (let i = round % 5; i < N; i += 5) {
+        b.setCurrentKey(i);
+        l.setCurrentNamespace(W1, id(W1));
+        l.clear(); // W1 empties (and is dropped) over the rounds
+        (l.get() as number[]).length; // a read of the emptied namespace
+        l.setCurrentNamespace(W2, id(W2));
+        (l.get() as number[]).push(-1); // in place, in a value read for update
+        l.mergeNamespaces(W3, [W2], id);
+        r.setCurrentNamespace(W2, id(W2));
+        r.add(1000);
+        r.setCurrentNamespace(W1, id(W1));
+        r.clear();
+        r.setCurrentNamespace({ type: 'TimeWindow', start: 1000 + round, end: 0 }, `tw:${1000 + round}`);
+        r.add(1);
+      }
+      round++;
+      await new Promise((res) => setImmediate(res));
+    }
+    const h = await written;
+    expect(round).toBeGreaterThan(1); // the write really was interleaved
+    const dst = backend();
+    dst.restore([h]);
+    const got = [...dst.keysAndNamespaces('list'), ...dst.keysAndNamespaces('reducing')];
+    expect(got).toHaveLength(4 * N);
+    const dl = dst.getInternalState(D.list());
+    const dr = dst.getInternalState(D.reducing());
+    const bad: number[] = [];
+    for (let i = 0; i < N; i++) {
+      dst.setCurrentKey(i);
+      for (const ns of [W1, W2]) {
+        dl.setCurrentNamespace(ns, id(ns));
+        dr.setCurrentNamespace(ns, id(ns));
+        if (JSON.stringify(dl.get()) !== `[${i}]` || dr.get() !== i) bad.push(i);
+      }
+    }
+    expect(bad).toEqual([]);
+    // the live state kept what was written meanwhile: W1 gone everywhere, W2's lists merged into W3
+    expect([...b.keys('list', W1, id(W1))]).toEqual([]);
+    expect([...b.keys('reducing', W1, id(W1))]).toEqual([]);
+    expect([...b.keys('list', W2, id(W2))]).toEqual([]);
+    b.setCurrentKey(7);
+    l.setCurrentNamespace(W3, id(W3));
+    expect(l.get()).toEqual([7, -1]);
+  });
+
+  test('keys 1 and \'1\' are distinct in a namespace, through a checkpoint', async () => {
+    const b = backend();
+    const r = b.getInternalState(D.reducing());
+    r.setCurrentNamespace(W1);
+    b.setCurrentKey(1);
+    r.add(5);
+    b.setCurrentKey('1');
+    r.add(7);
+    const dst = backend();
+    dst.restore([await b.snapshot().write()]);
+    const dr = dst.getInternalState(D.reducing());
+    dr.setCurrentNamespace(W1);
+    for (const x of [b, dst]) {
+      const s = x === b ? r : dr;
+      x.setCurrentKey(1);
+      expect(s.get()).toBe(5);
+      x.setCurrentKey('1');
+      expect(s.get()).toBe(7);
+    }
+  });
+
   test('restore 1 → 3 at 128 key groups: every (key, namespace) exactly once, on its owner', async () => {
     const src = backend();
     const s = internals(src);

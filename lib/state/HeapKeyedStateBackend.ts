@@ -47,7 +47,7 @@ import type {
   StateKind,
   ValueStateDescriptor,
 } from './StateDescriptor';
-import { cellKey, StateTable, type StateTableSnapshot } from './StateTable';
+import { StateTable, type StateTableSnapshot } from './StateTable';
 import { fromEncodable, resolveStateValue } from './stateValueReader';
 import { asStateSerializationError, toEncodable } from './stateValues';
 import { UnresolvedStateValue } from './taggedForm';
@@ -161,8 +161,8 @@ export class HeapKeyedStateBackend implements KeyContext {
   /**
    * Keys with a value in the named state in one namespace, the default one
    * unless given (live view; do not write while iterating). A namespace is
-   * matched by `id` when given, else by value (namespaceId): a scan of the
-   * state's namespaced entries.
+   * matched by `id` when given (one lookup), else by value (namespaceId): a
+   * scan of the state's namespaces, not of their entries.
    */
   *keys(stateName: string, namespace: Namespace | VoidNamespace = VOID_NAMESPACE, id?: string): IterableIterator<StateKey> {
     for (const [k] of this.entries(stateName, namespace, id)) yield k;
@@ -180,14 +180,13 @@ export class HeapKeyedStateBackend implements KeyContext {
       yield* r.table.values.entries();
       return;
     }
-    const wanted = id ?? namespaceId(namespace);
-    const byValue = id === undefined;
-    const same = new Map<string, boolean>();
-    for (const c of r.table.liveCells()) {
-      let match = same.get(c.namespaceId);
-      if (match === undefined) same.set(c.namespaceId, (match = (byValue ? namespaceId(c.namespace) : c.namespaceId) === wanted));
-      if (match) yield [c.key, c.value];
+    if (id !== undefined) {
+      const m = r.table.namespace(id);
+      if (m !== undefined) yield* m.entries.entries();
+      return;
     }
+    const wanted = namespaceId(namespace);
+    for (const m of r.table.liveNamespaces()) if (namespaceId(m.namespace) === wanted) yield* m.entries();
   }
 
   /**
@@ -201,7 +200,7 @@ export class HeapKeyedStateBackend implements KeyContext {
     const r = this.states.get(stateName);
     if (r === undefined) return;
     for (const [k] of r.table.values.entries()) yield [k, VOID_NAMESPACE, undefined];
-    for (const c of r.table.liveCells()) yield [c.key, c.namespace, c.namespaceId];
+    for (const m of r.table.liveNamespaces()) for (const [k] of m.entries()) yield [k, m.namespace, m.namespaceId];
   }
 
   /** Number of keys in the named state's default namespace. */
@@ -254,8 +253,9 @@ export class HeapKeyedStateBackend implements KeyContext {
           if (ns === 0) {
             r.table.values.set(k, v);
           } else {
-            const namespaceId = cols.ni![ns - 1];
-            r.table.cells.set(cellKey(k, namespaceId), { key: k, namespace: cols.nv![ns - 1], namespaceId, value: v });
+            const id = cols.ni![ns - 1];
+            const m = r.table.namespace(id) ?? r.table.addNamespace(id, cols.nv![ns - 1]);
+            r.table.writable(m).set(k, v);
           }
         }
       }
@@ -276,14 +276,14 @@ export class HeapKeyedStateBackend implements KeyContext {
 
 /** Restored values of a state type registered since (by the state's descriptor); UnknownStateTypeError if still unknown. */
 function resolvePending(r: Registered): void {
-  const { values, cells } = r.table;
+  const { values } = r.table;
   const waiting: [StateKey, UnresolvedStateValue][] = [];
   for (const [k, v] of values.entries()) if (v instanceof UnresolvedStateValue) waiting.push([k, v]);
   for (const [k, v] of waiting) values.set(k, resolveStateValue(v, () => describeEntry(r.name, k)));
   const waitingCells = [...r.table.liveCells()].filter((c) => c.value instanceof UnresolvedStateValue);
   for (const c of waitingCells) {
     const value = resolveStateValue(c.value as UnresolvedStateValue, () => describeEntry(r.name, c.key, c.namespace));
-    cells.set(cellKey(c.key, c.namespaceId), { ...c, value });
+    r.table.writable(r.table.namespace(c.namespaceId)!).set(c.key, value);
   }
   r.pending = false;
 }
@@ -331,7 +331,9 @@ async function writeHandle(
   };
   for (let i = 0; i < snaps.length; i++) {
     for (const [k, v] of snaps[i].values()) if (add(i, k, v)) await yieldToEventLoop();
-    for (const c of snaps[i].cells()) if (add(i, c.key, c.value, c)) await yieldToEventLoop();
+    for (const ns of snaps[i].namespaces()) {
+      for (const [k, v] of ns.entries()) if (add(i, k, v, ns)) await yieldToEventLoop();
+    }
   }
   const keyGroups: { keyGroup: number; bytes: Uint8Array }[] = [];
   for (const g of [...groups.keys()].sort((a, b) => a - b)) {

@@ -29,7 +29,7 @@ import type { CopyOnWriteStateMap } from './CopyOnWriteStateMap';
 import type { StateKey } from './KeyGroup';
 import type { AggregatingState, KeyContext, ListState, MapState, ReducingState, ValueState } from './KeyedState';
 import { frozenNamespace, namespaceId, VOID_NAMESPACE, type Namespace, type VoidNamespace } from './namespace';
-import { cellKey, copyCell, type Cell, type StateTable } from './StateTable';
+import type { NamespaceMap, StateTable } from './StateTable';
 
 export interface InternalKvState {
   readonly name: string;
@@ -68,6 +68,8 @@ export type InternalAggregatingState<IN, OUT> = AggregatingState<IN, OUT> & Inte
 /**
  * The entry of the current (key, namespace) of one state table: current /
  * store / erase for the state kinds, which never look at namespaces themselves.
+ * Outside the default namespace it holds the current namespace's map (found
+ * once per namespace, not per access), so each access is one lookup by key.
  */
 export abstract class AbstractHeapState<V = any> implements InternalKvState {
   /** The default-namespace map, held directly: the per-record path. */
@@ -77,8 +79,8 @@ export abstract class AbstractHeapState<V = any> implements InternalKvState {
   private ns: Namespace | VoidNamespace = VOID_NAMESPACE;
   private idGiven = false;
   private frozen: Namespace | undefined;
-  private lastKey: StateKey | undefined;
-  private lastCellKey = '';
+  /** The map of namespace nsId, when looked up and it had one; re-looked up once dropped. */
+  private space: NamespaceMap<V> | undefined;
 
   constructor(
     protected readonly scope: KeyContext,
@@ -110,14 +112,16 @@ export abstract class AbstractHeapState<V = any> implements InternalKvState {
   protected current(): V | undefined {
     const k = this.scope.currentKey();
     if (this.nsId === undefined) return this.defaults.get(k);
-    return this.table.cells.get(this.cellKeyOf(k))?.value;
+    const m = this.currentSpace();
+    return m === undefined ? undefined : m.entries.get(k);
   }
 
   /** The value, owned by the live view: safe to mutate in place. */
   protected currentForUpdate(): V | undefined {
     const k = this.scope.currentKey();
     if (this.nsId === undefined) return this.defaults.getForUpdate(k, copyValue);
-    return this.table.cells.getForUpdate(this.cellKeyOf(k), copyCell)?.value;
+    const m = this.currentSpace();
+    return m === undefined ? undefined : this.table.writable(m).getForUpdate(k, copyValue);
   }
 
   protected store(value: V): void {
@@ -126,15 +130,19 @@ export abstract class AbstractHeapState<V = any> implements InternalKvState {
       this.defaults.set(k, value);
       return;
     }
-    const ck = this.cellKeyOf(k);
-    const old = this.table.cells.get(ck);
-    this.table.cells.set(ck, { key: k, namespace: old?.namespace ?? this.frozenNamespace(), namespaceId: this.nsId, value } satisfies Cell<V>);
+    let m = this.currentSpace();
+    if (m === undefined) this.space = m = this.table.addNamespace(this.nsId, this.frozenNamespace());
+    this.table.writable(m).set(k, value);
   }
 
   protected erase(): void {
     const k = this.scope.currentKey();
-    if (this.nsId === undefined) this.defaults.delete(k);
-    else this.table.cells.delete(this.cellKeyOf(k));
+    if (this.nsId === undefined) {
+      this.defaults.delete(k);
+      return;
+    }
+    const m = this.currentSpace();
+    if (m !== undefined) this.table.erase(m, k);
   }
 
   /**
@@ -148,7 +156,7 @@ export abstract class AbstractHeapState<V = any> implements InternalKvState {
     merge: (into: V, from: V) => V,
   ): void {
     if (!this.namespaced) this.setCurrentNamespace(target); // throws the StateAccessError
-    const { nsId, ns, idGiven, frozen } = this;
+    const { nsId, ns, idGiven, frozen, space } = this;
     const at = (n: Namespace | VoidNamespace) => this.enter(n, n === VOID_NAMESPACE ? undefined : idOf(n));
     try {
       let merged: V | undefined;
@@ -168,7 +176,7 @@ export abstract class AbstractHeapState<V = any> implements InternalKvState {
       this.ns = ns;
       this.idGiven = idGiven;
       this.frozen = frozen;
-      this.lastKey = undefined;
+      this.space = space; // re-looked up if dropped meanwhile
     }
   }
 
@@ -177,27 +185,27 @@ export abstract class AbstractHeapState<V = any> implements InternalKvState {
       this.nsId = undefined;
       this.ns = VOID_NAMESPACE;
       this.frozen = undefined;
+      this.space = undefined;
       return;
     }
     const nid = id ?? namespaceId(namespace);
     if (nid !== this.nsId) {
       this.nsId = nid;
       this.frozen = undefined;
-      this.lastKey = undefined;
+      this.space = undefined;
     }
     this.ns = namespace;
     this.idGiven = id !== undefined;
   }
 
-  private cellKeyOf(k: StateKey): string {
-    if (k !== this.lastKey) {
-      this.lastKey = k;
-      this.lastCellKey = cellKey(k, this.nsId!);
-    }
-    return this.lastCellKey;
+  /** The map of the current namespace (not the default one), undefined while it has none. */
+  private currentSpace(): NamespaceMap<V> | undefined {
+    const m = this.space;
+    if (m !== undefined && !m.dropped) return m;
+    return (this.space = this.table.namespace(this.nsId!));
   }
 
-  /** The current namespace as stored in a new cell: checked (when an id was given) and frozen once per namespace. */
+  /** The current namespace as stored with a new namespace map: checked (when an id was given) and frozen once per namespace. */
   private frozenNamespace(): Namespace {
     if (this.frozen === undefined) {
       if (this.idGiven) namespaceId(this.ns); // throws TypeError for what is not plain data
