@@ -201,6 +201,52 @@ test('a custom trigger with its own per-window state: early firings every 3 reco
   expect(got).toEqual(['0:3', '0:6', '0:7', '100:1']);
 });
 
+test('field aggregations per window: sum, min, max keep the first record with the field replaced; minBy, maxBy keep the record', async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 2, bufferTimeoutMs: 1 });
+  const input: Sale[] = [
+    { product: 'a', ts: 1, amount: 5 },
+    { product: 'a', ts: 2, amount: 2 },
+    { product: 'a', ts: 3, amount: 9 },
+    { product: 'b', ts: 4, amount: 7 },
+    { product: 'a', ts: 150, amount: 1 },
+  ];
+  const stream = env.fromSource(new CollectionSource(input), WatermarkStrategy.forMonotonousTimestamps<Sale>().withTimestampAssigner((s) => s.ts), 'sales');
+  const windowed = () => stream.keyBy((s) => s.product).window(TumblingEventTimeWindows.of(100));
+  const tag = (name: string) => (s: Sale) => `${name} ${s.product} ts=${s.ts} amount=${s.amount}`;
+  const got = await windowed()
+    .sum('amount')
+    .map(tag('sum'))
+    .union(
+      windowed().min('amount').map(tag('min')),
+      windowed().max('amount').map(tag('max')),
+      windowed().minBy('amount').map(tag('minBy')),
+      windowed().maxBy('amount').map(tag('maxBy')),
+      stream.windowAll(TumblingEventTimeWindows.of(100)).sum('amount').map(tag('all')),
+    )
+    .executeAndCollect();
+  expect(got.sort()).toEqual(
+    [
+      'sum a ts=1 amount=16',
+      'sum b ts=4 amount=7',
+      'sum a ts=150 amount=1',
+      'min a ts=1 amount=2',
+      'min b ts=4 amount=7',
+      'min a ts=150 amount=1',
+      'max a ts=1 amount=9',
+      'max b ts=4 amount=7',
+      'max a ts=150 amount=1',
+      'minBy a ts=2 amount=2',
+      'minBy b ts=4 amount=7',
+      'minBy a ts=150 amount=1',
+      'maxBy a ts=3 amount=9',
+      'maxBy b ts=4 amount=7',
+      'maxBy a ts=150 amount=1',
+      'all a ts=1 amount=23',
+      'all a ts=150 amount=1',
+    ].sort(),
+  );
+});
+
 describe('window definitions the graph refuses', () => {
   const keyed = () =>
     StreamExecutionEnvironment.create()

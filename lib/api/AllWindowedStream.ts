@@ -11,6 +11,7 @@
  * Flink builds it the same way: a keyed window operator over one constant
  * key. Its parallelism is 1 and cannot be changed.
  */
+import type { NumericField } from '../operators/aggregations';
 import type { Key } from '../state/KeyGroup';
 import type { AggregateFunction } from '../state/StateDescriptor';
 import type { WindowAssigner } from '../windowing/assigners/WindowAssigner';
@@ -77,6 +78,27 @@ export class AllWindowedStream<T, W extends Window> {
     checkAggregateFunction(fn, this.assigner);
     checkWindowFunction(windowFunction, 'aggregate', SHAPE);
     return this.build('Aggregate', { kind: 'aggregate', fn }, windowFunction);
+  }
+
+  /** As WindowedStream.sum, over the whole stream. */
+  sum(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return nonParallel(this.windowed.sum(field));
+  }
+
+  min(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return nonParallel(this.windowed.min(field));
+  }
+
+  max(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return nonParallel(this.windowed.max(field));
+  }
+
+  minBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return nonParallel(this.windowed.minBy(field));
+  }
+
+  maxBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return nonParallel(this.windowed.maxBy(field));
   }
 
   process<R>(fn: ProcessAllWindowFunction<T, R, W>): SingleOutputStreamOperator<R> {

@@ -14,6 +14,7 @@
  * throw GraphValidationError naming the problem, before the job runs.
  */
 import { GraphValidationError, preview } from '../errors';
+import { byAggregator, fieldAggregate, max, min, sum, type NumericField } from '../operators/aggregations';
 import { WindowOperator, type WindowContents } from '../operators/WindowOperator';
 import type { Key } from '../state/KeyGroup';
 import type { AggregateFunction } from '../state/StateDescriptor';
@@ -106,6 +107,31 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     checkAggregateFunction(fn, this.assigner);
     if (windowFunction !== undefined) checkWindowFunction(windowFunction, 'aggregate');
     return this.build('Aggregate', { kind: 'aggregate', fn }, windowFunction && (() => windowFunction));
+  }
+
+  /** Per window: the first record with `field` replaced by the sum of every record's field (Flink's windowed sum). */
+  sum(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregate(fieldAggregate(field, sum));
+  }
+
+  /** Per window: the first record with `field` replaced by the smallest value of the field. */
+  min(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregate(fieldAggregate(field, min));
+  }
+
+  /** Per window: the first record with `field` replaced by the largest value of the field. */
+  max(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.aggregate(fieldAggregate(field, max));
+  }
+
+  /** Per window: the record with the smallest value of `field` (the first on ties). */
+  minBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.reduce(byAggregator(field, (c, cur) => c < cur));
+  }
+
+  /** Per window: the record with the largest value of `field` (the first on ties). */
+  maxBy(field: NumericField<T>): SingleOutputStreamOperator<T> {
+    return this.reduce(byAggregator(field, (c, cur) => c > cur));
   }
 
   /** Keeps every element of each window and evaluates `fn` on all of them when the window fires. */

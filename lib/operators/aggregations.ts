@@ -9,6 +9,7 @@
  * (tuple) positions.
  */
 import type { ReduceFunction } from '../api/functions';
+import type { AggregateFunction } from '../state/StateDescriptor';
 import { isThenable, ThenableReturnedError } from '../errors';
 
 export type NumericField<T> = keyof T & (string | number);
@@ -44,4 +45,40 @@ export function checkNumber(v: unknown): number {
     throw new TypeError(`aggregated value must be a number, got ${typeof v}`);
   }
   return v;
+}
+
+/** The accumulator of a window's field aggregation: the first record, and the field combined so far. */
+export interface FieldAccumulator<T> {
+  first: T | undefined;
+  value: number;
+}
+
+/**
+ * A window's field aggregation (Flink's windowed sum/min/max by field): the
+ * first record of the window with the field replaced by the combined value
+ * of every record's field (each checked with numberAt). Mergeable, for
+ * session windows. Records are never changed; the result is a new object
+ * (an array for a tuple, the same prototype for a class instance).
+ */
+export function fieldAggregate<T>(field: NumericField<T>, combine: (a: number, b: number) => number): AggregateFunction<T, FieldAccumulator<T>, T> {
+  return {
+    createAccumulator: () => ({ first: undefined, value: Number.NaN }),
+    add(record, acc) {
+      const v = numberAt(record, field);
+      if (acc.first === undefined) return { first: record, value: v };
+      acc.value = combine(acc.value, v);
+      return acc;
+    },
+    getResult(acc) {
+      const first = acc.first as T;
+      const out = (Array.isArray(first) ? [...first] : Object.assign(Object.create(Object.getPrototypeOf(first)) as object, first)) as Record<string | number, unknown>;
+      out[field] = acc.value;
+      return out as T;
+    },
+    merge(a, b) {
+      if (a.first === undefined) return b;
+      if (b.first === undefined) return a;
+      return { first: a.first, value: combine(a.value, b.value) };
+    },
+  };
 }
