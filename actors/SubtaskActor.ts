@@ -19,7 +19,7 @@ import { CheckpointStorageError, describe } from '../lib/errors';
 import type { ExecutionVertex, OutputChannelInfo, SubtaskId } from '../lib/graph/ExecutionGraph';
 import { StreamTask, type TaskEnvironment, type TaskFaults, type TaskSnapshot } from '../lib/operators/StreamTask';
 import type { SubtaskIdentity } from '../lib/testing/FaultInjector';
-import type { TimerHandle } from '../lib/time/Clock';
+import { systemClock, type TimerHandle } from '../lib/time/Clock';
 import type { ChannelBuffer } from '../lib/transport/ChannelBuffer';
 import { subtaskActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
 
@@ -343,7 +343,9 @@ class SubtaskShell {
   private armFlushTimer(): void {
     const timeout = this.deps.config.bufferTimeoutMs;
     if (timeout > 0 && this.flushTimer === undefined && !this.done) {
-      this.flushTimer = this.deps.config.clock.setTimer(timeout, () => tell(this.self, { type: 'FlushOutputs' }));
+      // Wall-clock time, as Flink's output flusher: the job's clock (a ManualClock in tests) drives
+      // processing time, not data transport, so records flow without anyone advancing it.
+      this.flushTimer = systemClock.setTimer(timeout, () => tell(this.self, { type: 'FlushOutputs' }));
     }
   }
 

@@ -70,8 +70,8 @@ export class WindowedStream<T, K extends Key, W extends Window> {
    * added to it, each re-firing it; 0 by default. Only event time has lateness.
    */
   allowedLateness(ms: number): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new GraphValidationError('INVALID_ARGUMENT', `allowedLateness() needs a finite number of ms ≥ 0, got ${preview(ms)}`);
+    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
+      throw new GraphValidationError('INVALID_ARGUMENT', `allowedLateness() needs a whole number of ms ≥ 0, got ${preview(ms)}`);
     }
     this.lateness = ms;
     return this;

@@ -52,7 +52,7 @@ describe('TimestampsAndWatermarks with bounded out-of-orderness', () => {
           collect: (value, ts) => {
             expect(status).toBe('ACTIVE');
             expect(ts).toBe(value + 0); // -0 goes down as 0
-            records.push(ts);
+            records.push(ts!);
           },
           emit: (e: WatermarkEmission) => {
             expect(ended).toBe(false);

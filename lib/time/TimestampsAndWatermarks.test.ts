@@ -12,10 +12,10 @@ import { Watermark } from './Watermark';
 import type { WatermarkOutput } from './WatermarkGenerator';
 import { WatermarkStrategy } from './WatermarkStrategy';
 
-type Down<T> = { kind: 'record'; value: T; timestamp: number } | WatermarkEmission;
+type Down<T> = { kind: 'record'; value: T; timestamp: number | undefined } | WatermarkEmission;
 
 const wm = (timestamp: number): WatermarkEmission => ({ kind: 'watermark', timestamp });
-const rec = <T>(value: T, timestamp: number): Down<T> => ({ kind: 'record', value, timestamp });
+const rec = <T>(value: T, timestamp: number | undefined): Down<T> => ({ kind: 'record', value, timestamp });
 const IDLE: WatermarkEmission = { kind: 'status', status: 'IDLE' };
 const ACTIVE: WatermarkEmission = { kind: 'status', status: 'ACTIVE' };
 
@@ -287,4 +287,14 @@ describe('the periodic schedule', () => {
     const notAStrategy = { createWatermarkGenerator() {}, createTimestampAssigner() {} } as never;
     expect(() => harness(notAStrategy)).toThrow(ConfigurationError);
   });
+});
+
+test('noWatermarks() without an assigner passes records without a timestamp as they are (processing-time pipelines)', () => {
+  const { t, take } = harness(WatermarkStrategy.noWatermarks<string>());
+  t.onElement('a', undefined);
+  t.onElement('b', 7);
+  expect(take()).toEqual([rec('a', undefined), rec('b', 7)]);
+  const assigned = harness(WatermarkStrategy.noWatermarks<string>().withTimestampAssigner(() => 3));
+  assigned.t.onElement('c', undefined);
+  expect(assigned.take()).toEqual([rec('c', 3)]);
 });

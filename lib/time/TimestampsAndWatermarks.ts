@@ -7,7 +7,8 @@
  * due (`nextPeriodicEmitAt`).
  *
  * Guarantees:
- * - Every record is forwarded (`collect`) with a finite timestamp, before
+ * - Every record is forwarded (`collect`) with a finite timestamp (or, for
+ *   noWatermarks() without an assigner, the one it carries, if any), before
  *   the generator sees it: a punctuated watermark never overtakes the record
  *   that caused it. A bad timestamp throws TimestampAssignmentError
  *   (MISSING_TIMESTAMP, INVALID_TIMESTAMP) before anything is forwarded; a
@@ -42,7 +43,7 @@ export interface TimestampsAndWatermarksOptions<T> {
   /** Processing time (ms) between periodic polls of the generator; 0 disables them. Default 200. */
   readonly autoWatermarkIntervalMs?: number;
   /** Forwards a record with its assigned timestamp (ms). Called before the generator sees the record. */
-  readonly collect: (value: T, timestamp: number) => void;
+  readonly collect: (value: T, timestamp: number | undefined) => void;
   /** Forwards a watermark or a status change. */
   readonly emit: (emission: WatermarkEmission) => void;
 }
@@ -51,8 +52,9 @@ export class TimestampsAndWatermarks<T> {
   readonly autoWatermarkIntervalMs: number;
   private readonly strategyName: string;
   private readonly assigner: TimestampAssigner<T>;
+  private readonly passTimestampless: boolean;
   private readonly generator: WatermarkGenerator<T>;
-  private readonly collect: (value: T, timestamp: number) => void;
+  private readonly collect: (value: T, timestamp: number | undefined) => void;
   private readonly emit: (emission: WatermarkEmission) => void;
   private readonly output: WatermarkOutput;
   private watermark = Watermark.UNINITIALIZED;
@@ -82,6 +84,7 @@ export class TimestampsAndWatermarks<T> {
       markActive: () => this.setStatus('ACTIVE'),
     };
     this.assigner = strategy.createTimestampAssigner();
+    this.passTimestampless = strategy.allowsMissingTimestamps;
     this.generator = strategy.createWatermarkGenerator({ clock });
     this.nextEmit = interval > 0 ? clock.now() + interval : undefined;
   }
@@ -109,7 +112,13 @@ export class TimestampsAndWatermarks<T> {
    * shows it to the generator. `recordTimestamp` is the timestamp (ms) the
    * record carries, undefined if none. Returns the assigned timestamp (ms).
    */
-  onElement(value: T, recordTimestamp: number | undefined): number {
+  onElement(value: T, recordTimestamp: number | undefined): number | undefined {
+    if (recordTimestamp === undefined && this.passTimestampless) {
+      // noWatermarks() without an assigner: a processing-time stream, records may have no timestamp.
+      this.setStatus('ACTIVE');
+      this.collect(value, undefined);
+      return undefined;
+    }
     const assigned: unknown = this.assigner(value, recordTimestamp);
     if (typeof assigned !== 'number' || !Number.isFinite(assigned)) {
       if (isThenable(assigned)) throw new ThenableReturnedError('timestamp assigner', assigned);

@@ -91,9 +91,14 @@ export class WatermarkStrategy<T> {
     return new WatermarkStrategy<T>('WatermarkStrategy.forGenerator(fn)', (ctx) => checkedGenerator(factory(ctx)), undefined, undefined);
   }
 
-  /** No watermarks at all: for processing-time pipelines that only need timestamps. */
+  /**
+   * No watermarks at all: for processing-time pipelines (Flink's
+   * `fromSource(source, WatermarkStrategy.noWatermarks(), name)`). Records
+   * keep the timestamp they carry, and may carry none; with a timestamp
+   * assigner they get its timestamps.
+   */
   static noWatermarks<T>(): WatermarkStrategy<T> {
-    return new WatermarkStrategy<T>('WatermarkStrategy.noWatermarks()', () => NO_WATERMARKS, undefined, undefined);
+    return new WatermarkStrategy<T>('WatermarkStrategy.noWatermarks()', NO_WATERMARKS_FACTORY, undefined, undefined);
   }
 
   /**
@@ -136,6 +141,7 @@ export class WatermarkStrategy<T> {
    */
   createTimestampAssigner(): TimestampAssigner<T> {
     if (this.timestampAssigner !== undefined) return this.timestampAssigner;
+    if (this.allowsMissingTimestamps) return (_element, recordTimestamp) => recordTimestamp as number;
     const strategy = this.toString();
     return (element, recordTimestamp) => {
       if (recordTimestamp === undefined) {
@@ -149,6 +155,11 @@ export class WatermarkStrategy<T> {
       }
       return recordTimestamp;
     };
+  }
+
+  /** noWatermarks() without a timestamp assigner: records without a timestamp pass as they are. */
+  get allowsMissingTimestamps(): boolean {
+    return this.timestampAssigner === undefined && this.generatorFactory === NO_WATERMARKS_FACTORY;
   }
 
   /** Whether the user gave a timestamp assigner (otherwise records keep their own timestamps). */
@@ -166,6 +177,7 @@ export class WatermarkStrategy<T> {
 }
 
 const NO_WATERMARKS: WatermarkGenerator<never> = Object.freeze({ onEvent() {}, onPeriodicEmit() {} });
+const NO_WATERMARKS_FACTORY = (): WatermarkGenerator<any> => NO_WATERMARKS;
 
 /**
  * A user's generator, checked: it must have both methods, and neither may

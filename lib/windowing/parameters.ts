@@ -5,18 +5,18 @@
  */
 import { ConfigurationError, preview } from '../errors';
 
-/** A finite number of ms above 0. */
+/** A whole number of ms above 0 (Flink's sizes are long milliseconds; a fractional size would give windows whose maxTimestamp precedes their records). */
 export function requirePositiveMs(option: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigurationError(option, `must be a finite number of ms above 0, got ${preview(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigurationError(option, `must be a whole number of ms above 0, got ${preview(value)}`);
   }
   return value;
 }
 
-/** A finite offset in ms with |offset| < bound (the window size, or the slide for sliding windows). */
+/** A whole offset in ms with |offset| < bound (the window size, or the slide for sliding windows). */
 export function requireOffset(option: string, offset: number, boundName: string, bound: number): number {
-  if (typeof offset !== 'number' || !Number.isFinite(offset)) {
-    throw new ConfigurationError(option, `must be a finite number of ms, got ${preview(offset)}`);
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset)) {
+    throw new ConfigurationError(option, `must be a whole number of ms, got ${preview(offset)}`);
   }
   if (Math.abs(offset) >= bound) {
     throw new ConfigurationError(option, `must satisfy |offset| < ${boundName} (${bound} ms), got ${offset}`);

@@ -9,7 +9,7 @@
  * fire time is a ReducingState (min) named "fire-time"; on merge the
  * earliest is kept and its timer re-registered. It never purges.
  *
- * Throws ConfigurationError unless `interval` is a finite number of ms above 0.
+ * Throws ConfigurationError unless `interval` is a whole number of ms above 0.
  */
 import type { ReducingState } from '../../state/KeyedState';
 import { ReducingStateDescriptor } from '../../state/StateDescriptor';
