@@ -36,11 +36,9 @@ import type { MapStateDescriptor, StateDescriptor } from '../state/StateDescript
 import type { InternalTimer, InternalTimerService } from '../time/InternalTimerService';
 import { AbstractTwoInputStreamOperator } from './AbstractTwoInputStreamOperator';
 import { KeyedBroadcastContextImpl, KeyedReadOnlyContextImpl, type KeyedBroadcastHost } from './broadcastContexts';
-import { OperatorTimers } from './OperatorTimers';
+import { OperatorTimers, userTimerService } from './OperatorTimers';
 import type { Input, OperatorContext } from './StreamOperator';
 
-/** The namespace of a process function's timers (Flink's VoidNamespace). */
-const VOID = null;
 
 export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
   extends AbstractTwoInputStreamOperator<I1, I2, O>
@@ -149,14 +147,7 @@ export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
   }
 
   /** What `ctx.timerService()` returns: the current key's timers. */
-  readonly timers: TimerService = {
-    currentProcessingTime: () => this.ctx.clock.now(),
-    currentWatermark: () => this.timerService.currentWatermark,
-    registerEventTimeTimer: (time) => this.timerService.registerEventTimeTimer(VOID, checkTime(time)),
-    registerProcessingTimeTimer: (time) => this.timerService.registerProcessingTimeTimer(VOID, checkTime(time)),
-    deleteEventTimeTimer: (time) => this.timerService.deleteEventTimeTimer(VOID, time),
-    deleteProcessingTimeTimer: (time) => this.timerService.deleteProcessingTimeTimer(VOID, time),
-  };
+  readonly timers: TimerService = userTimerService(() => this.timerService, () => this.ctx.clock.now());
 
   applyToKeyedState(descriptor: StateDescriptor, fn: KeyedStateFunction<K, any>): void {
     if (this.keyedAccess) throw new StateAccessError('applyToKeyedState() is for processBroadcastElement(); elsewhere the current key\'s state is at hand');
@@ -266,7 +257,3 @@ function guardState(state: object, name: string, check: (name: string) => void):
   return out;
 }
 
-function checkTime(time: number): number {
-  if (typeof time !== 'number' || Number.isNaN(time)) throw new TypeError(`a timer needs a time in ms, got ${preview(time)}`);
-  return time;
-}

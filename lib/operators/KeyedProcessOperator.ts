@@ -27,17 +27,15 @@ import {
   type TimerService,
 } from '../api/functions';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
-import { isThenable, preview } from '../errors';
+import { isThenable } from '../errors';
 import { copyValue } from '../state/copyValue';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { denormalizeKey, normalizeKey, type Key } from '../state/KeyGroup';
 import type { OutputTag } from '../api/OutputTag';
 import type { InternalTimer, InternalTimerService } from '../time/InternalTimerService';
-import { OperatorTimers } from './OperatorTimers';
+import { OperatorTimers, userTimerService } from './OperatorTimers';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
-/** The namespace of a process function's timers (Flink's VoidNamespace). */
-const VOID = null;
 
 export class KeyedProcessOperator<K extends Key, I, O>
   extends AbstractStreamOperator<I, O>
@@ -110,14 +108,7 @@ export class KeyedProcessOperator<K extends Key, I, O>
   }
 
   /** What `ctx.timerService()` returns: the current key's timers. */
-  private readonly service: TimerService = {
-    currentProcessingTime: () => this.ctx.clock.now(),
-    currentWatermark: () => this.timers.currentWatermark,
-    registerEventTimeTimer: (time) => this.timers.registerEventTimeTimer(VOID, checkTime(time)),
-    registerProcessingTimeTimer: (time) => this.timers.registerProcessingTimeTimer(VOID, checkTime(time)),
-    deleteEventTimeTimer: (time) => this.timers.deleteEventTimeTimer(VOID, time),
-    deleteProcessingTimeTimer: (time) => this.timers.deleteProcessingTimeTimer(VOID, time),
-  };
+  private readonly service: TimerService = userTimerService(() => this.timers, () => this.ctx.clock.now());
 
   collect(value: O): void {
     this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
@@ -151,7 +142,3 @@ export class KeyedProcessOperator<K extends Key, I, O>
   }
 }
 
-function checkTime(time: number): number {
-  if (typeof time !== 'number' || Number.isNaN(time)) throw new TypeError(`a timer needs a time in ms, got ${preview(time)}`);
-  return time;
-}

@@ -12,6 +12,7 @@
  * or deleted a processing-time timer (a record, a watermark, a firing).
  */
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
+import type { TimerService } from '../api/functions';
 import { CorruptStateError, preview } from '../errors';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import type { TimerHandle } from '../time/Clock';
@@ -98,4 +99,26 @@ export class OperatorTimers<N> {
     this.wakeup?.handle.cancel();
     this.wakeup = undefined;
   }
+}
+
+/** A timer's time as user code gave it: a number of ms, not NaN; a TypeError naming the value otherwise. */
+export function checkTimerTime(time: number): number {
+  if (typeof time !== 'number' || Number.isNaN(time)) throw new TypeError(`a timer needs a time in ms, got ${preview(time)}`);
+  return time;
+}
+
+/**
+ * What `ctx.timerService()` gives a keyed process function (Flink's
+ * TimerService): the current key's timers, in the one (void) namespace of
+ * user timers. `timers` is read on each call (the service exists from open).
+ */
+export function userTimerService(timers: () => InternalTimerService<null>, now: () => number): TimerService {
+  return {
+    currentProcessingTime: now,
+    currentWatermark: () => timers().currentWatermark,
+    registerEventTimeTimer: (time) => timers().registerEventTimeTimer(null, checkTimerTime(time)),
+    registerProcessingTimeTimer: (time) => timers().registerProcessingTimeTimer(null, checkTimerTime(time)),
+    deleteEventTimeTimer: (time) => timers().deleteEventTimeTimer(null, time),
+    deleteProcessingTimeTimer: (time) => timers().deleteProcessingTimeTimer(null, time),
+  };
 }

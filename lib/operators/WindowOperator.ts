@@ -68,7 +68,7 @@ import type { Evictor, EvictorContext, TimestampedValue } from '../windowing/evi
 import { MergingWindowSet, type MergingWindowSetSnapshot } from '../windowing/MergingWindowSet';
 import { isFire, isPurge, type OnMergeContext, type Trigger, type TriggerResult } from '../windowing/triggers/Trigger';
 import { windowFromData, type Window, type WindowData } from '../windowing/windows/Window';
-import { OperatorTimers } from './OperatorTimers';
+import { checkTimerTime, OperatorTimers } from './OperatorTimers';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 /** The keyed state holding window contents, one namespace per window. */
@@ -459,8 +459,8 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   private readonly triggerContext: OnMergeContext = {
     getCurrentProcessingTime: () => this.now(),
     getCurrentWatermark: () => this.timers.currentWatermark,
-    registerProcessingTimeTimer: (time) => this.timerAt('registerProcessingTimeTimer', checkTime(time)),
-    registerEventTimeTimer: (time) => this.timerAt('registerEventTimeTimer', checkTime(time)),
+    registerProcessingTimeTimer: (time) => this.timerAt('registerProcessingTimeTimer', checkTimerTime(time)),
+    registerEventTimeTimer: (time) => this.timerAt('registerEventTimeTimer', checkTimerTime(time)),
     deleteProcessingTimeTimer: (time) => this.timerAt('deleteProcessingTimeTimer', time),
     deleteEventTimeTimer: (time) => this.timerAt('deleteEventTimeTimer', time),
     getPartitionedState: (descriptor: StateDescriptor) => this.windowScoped(descriptor) as any,
@@ -511,8 +511,4 @@ function checked(r: unknown, trigger: Trigger<any, any>, method: string): Trigge
   return r as TriggerResult;
 }
 
-function checkTime(time: number): number {
-  if (typeof time !== 'number' || Number.isNaN(time)) throw new TypeError(`a timer needs a time in ms, got ${preview(time)}`);
-  return time;
-}
 
