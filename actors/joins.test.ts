@@ -128,4 +128,8 @@ test('bad arguments are refused', () => {
   expect(() => a.join(undefined as never)).toThrow(GraphValidationError);
   expect(() => a.join(a).where('k' as never)).toThrow(/where\(\) needs a key selector/);
   expect(() => a.join(a).where((x) => x).equalTo((x) => x).window(TumblingEventTimeWindows.of(5)).apply({} as never)).toThrow(/apply\(\) of a join/);
+  // A chain broken in plain JavaScript still gets a typed error saying what comes first.
+  expect(() => (a.join(a).where((x) => x) as any).window(TumblingEventTimeWindows.of(5))).toThrow(/needs equalTo\(otherKey\) before window\(\)/);
+  expect(() => (a.join(a).where((x) => x).equalTo((x) => x) as any).apply(() => 1)).toThrow(/needs window\(assigner\) before apply\(\)/);
+  expect(() => (a.keyBy((x) => x).intervalJoin(a.keyBy((x) => x)) as any).process({})).toThrow(/needs its bounds before process\(\)/);
 });

@@ -199,3 +199,17 @@ function coGroupCall<L, R, O>(fn: CoGroupFunction<L, R, O>): (lefts: readonly L[
     if (r !== null && typeof r === 'object' && isThenable(r)) throw new ThenableReturnedError('coGroup function', r);
   };
 }
+
+// A chain broken in plain JavaScript (TypeScript refuses it at compile time) gets a typed error saying what comes first.
+refuseOutOfOrder(Where.prototype, 'window', 'where(key) needs equalTo(otherKey) before window(): .where(k1).equalTo(k2).window(assigner).apply(fn)');
+refuseOutOfOrder(EqualTo.prototype, 'apply', 'where(k1).equalTo(k2) needs window(assigner) before apply(): .window(TumblingEventTimeWindows.of(ms)).apply(fn)');
+
+/** @internal Defines `method` on `proto`, invisible to TypeScript, throwing GraphValidationError(INVALID_ARGUMENT) with `message`. */
+export function refuseOutOfOrder(proto: object, method: string, message: string): void {
+  Object.defineProperty(proto, method, {
+    value() {
+      throw new GraphValidationError('INVALID_ARGUMENT', message);
+    },
+    enumerable: false,
+  });
+}

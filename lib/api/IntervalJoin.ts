@@ -22,6 +22,7 @@ import type { Key } from '../state/KeyGroup';
 import { ConnectedStreams } from './ConnectedStreams';
 import type { SingleOutputStreamOperator } from './DataStream';
 import type { KeyedStream } from './KeyedStream';
+import { refuseOutOfOrder } from './CoGroupedStreams';
 import { OutputTag } from './OutputTag';
 import type { ProcessJoinFunction } from './ProcessJoinFunction';
 
@@ -131,3 +132,6 @@ function checkTag<X>(tag: OutputTag<X>, method: string): OutputTag<X> {
   if (!(tag instanceof OutputTag)) throw new GraphValidationError('INVALID_ARGUMENT', `intervalJoin().${method}() needs an OutputTag`);
   return tag;
 }
+
+// A chain broken in plain JavaScript (TypeScript refuses it at compile time) gets a typed error saying what comes first.
+refuseOutOfOrder(IntervalJoin.prototype, 'process', 'intervalJoin(other) needs its bounds before process(): intervalJoin(other).between(lowerMs, upperMs).process(fn)');
