@@ -29,7 +29,6 @@ import type { OutputTag } from '../api/OutputTag';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import { isThenable, preview, StateAccessError, ThenableReturnedError } from '../errors';
 import { BroadcastStateStore } from '../state/BroadcastState';
-import { copyValue } from '../state/copyValue';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { denormalizeKey, normalizeKey, type Key } from '../state/KeyGroup';
 import type { MapStateDescriptor, StateDescriptor } from '../state/StateDescriptor';
@@ -51,7 +50,6 @@ export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
   private timerService!: InternalTimerService<null>;
   private key: K | undefined;
   timeDomain: TimeDomain = 'EVENT_TIME';
-  private copyOutput = true;
   timestamp: number | undefined;
   /** False while the broadcast side runs outside applyToKeyedState: keyed state has no current key then. */
   private keyedAccess = true;
@@ -79,7 +77,6 @@ export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
     this.backend = ctx.keyedStateBackend;
     this.broadcastStates.open(ctx.location.subtaskIndex, ctx.objectReuse);
     this.timerService = this.operatorTimers.open(ctx, this.backend, (t) => this.fire(t, 'PROCESSING_TIME'));
-    this.copyOutput = !ctx.objectReuse;
     const r: unknown = this.fn.open?.(guardedRuntimeContext(ctx.runtimeContext, (name) => this.checkKeyedAccess(name)));
     if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
   }
@@ -170,11 +167,11 @@ export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
   }
 
   collect(value: O): void {
-    this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKept(value, this.timestamp);
   }
 
   output<X>(tag: OutputTag<X>, value: X): void {
-    this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKeptTo(tag, value, this.timestamp);
   }
 
   override close(): void {

@@ -18,7 +18,6 @@ import type { OutputTag } from '../api/OutputTag';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import { isThenable } from '../errors';
 import { BroadcastStateStore } from '../state/BroadcastState';
-import { copyValue } from '../state/copyValue';
 import type { MapStateDescriptor } from '../state/StateDescriptor';
 import { AbstractTwoInputStreamOperator } from './AbstractTwoInputStreamOperator';
 import { BroadcastContextImpl, ReadOnlyContextImpl, type BroadcastHost } from './broadcastContexts';
@@ -30,7 +29,6 @@ export class CoBroadcastWithNonKeyedOperator<I1, I2, O>
 {
   private readonly fn: BroadcastProcessFunction<I1, I2, O>;
   readonly broadcastStates: BroadcastStateStore;
-  private copyOutput = true;
   timestamp: number | undefined;
   private readonly readOnlyContext = new ReadOnlyContextImpl(this);
   private readonly broadcastContext = new BroadcastContextImpl(this);
@@ -48,7 +46,6 @@ export class CoBroadcastWithNonKeyedOperator<I1, I2, O>
   override open(ctx: OperatorContext, next: Input<O>): void {
     super.open(ctx, next);
     this.broadcastStates.open(ctx.location.subtaskIndex, ctx.objectReuse);
-    this.copyOutput = !ctx.objectReuse;
     const r: unknown = this.fn.open?.(ctx.runtimeContext);
     if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
   }
@@ -86,11 +83,11 @@ export class CoBroadcastWithNonKeyedOperator<I1, I2, O>
   }
 
   collect(value: O): void {
-    this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKept(value, this.timestamp);
   }
 
   output<X>(tag: OutputTag<X>, value: X): void {
-    this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKeptTo(tag, value, this.timestamp);
   }
 
   processingTime(): number {

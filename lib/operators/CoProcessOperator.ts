@@ -10,13 +10,11 @@ import type { CoProcessFunction } from '../api/coFunctions';
 import { copyFunctionObject, type Collector, type ProcessContext } from '../api/functions';
 import type { OutputTag } from '../api/OutputTag';
 import { isThenable } from '../errors';
-import { copyValue } from '../state/copyValue';
 import { AbstractTwoInputStreamOperator } from './AbstractTwoInputStreamOperator';
 import type { Input, OperatorContext } from './StreamOperator';
 
 export class CoProcessOperator<I1, I2, O> extends AbstractTwoInputStreamOperator<I1, I2, O> implements Collector<O>, ProcessContext {
   private readonly fn: CoProcessFunction<I1, I2, O>;
-  private copyOutput = true;
   timestamp: number | undefined;
 
   constructor(fn: CoProcessFunction<I1, I2, O>) {
@@ -26,7 +24,6 @@ export class CoProcessOperator<I1, I2, O> extends AbstractTwoInputStreamOperator
 
   override open(ctx: OperatorContext, next: Input<O>): void {
     super.open(ctx, next);
-    this.copyOutput = !ctx.objectReuse;
     const r: unknown = this.fn.open?.(ctx.runtimeContext);
     if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
   }
@@ -56,11 +53,11 @@ export class CoProcessOperator<I1, I2, O> extends AbstractTwoInputStreamOperator
   }
 
   collect(value: O): void {
-    this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKept(value, this.timestamp);
   }
 
   output<X>(tag: OutputTag<X>, value: X): void {
-    this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKeptTo(tag, value, this.timestamp);
   }
 
   override close(): void {

@@ -30,7 +30,6 @@ import {
 import type { OutputTag } from '../api/OutputTag';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import { isThenable } from '../errors';
-import { copyValue } from '../state/copyValue';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { denormalizeKey, normalizeKey, type Key } from '../state/KeyGroup';
 import type { InternalTimer, InternalTimerService } from '../time/InternalTimerService';
@@ -49,7 +48,6 @@ export class KeyedCoProcessOperator<K extends Key, I1, I2, O>
   private timers!: InternalTimerService<null>;
   private key!: K;
   private domain: TimeDomain = 'EVENT_TIME';
-  private copyOutput = true;
   timestamp: number | undefined;
 
   constructor(
@@ -70,7 +68,6 @@ export class KeyedCoProcessOperator<K extends Key, I1, I2, O>
     if (ctx.keyedStateBackend === undefined) throw new Error('KeyedCoProcessOperator needs a keyed-state backend (connected streams keyed on both inputs)');
     this.backend = ctx.keyedStateBackend;
     this.timers = this.operatorTimers.open(ctx, this.backend, (t) => this.fire(t, 'PROCESSING_TIME'));
-    this.copyOutput = !ctx.objectReuse;
     const r: unknown = this.fn.open?.(ctx.runtimeContext);
     if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
   }
@@ -133,10 +130,10 @@ export class KeyedCoProcessOperator<K extends Key, I1, I2, O>
   private readonly service: TimerService = userTimerService(() => this.timers, () => this.ctx.clock.now());
 
   collect(value: O): void {
-    this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKept(value, this.timestamp);
   }
   output<X>(tag: OutputTag<X>, value: X): void {
-    this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKeptTo(tag, value, this.timestamp);
   }
 
   override close(): void {

@@ -28,7 +28,6 @@ import {
 } from '../api/functions';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import { isThenable } from '../errors';
-import { copyValue } from '../state/copyValue';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import { denormalizeKey, normalizeKey, type Key } from '../state/KeyGroup';
 import type { OutputTag } from '../api/OutputTag';
@@ -47,7 +46,6 @@ export class KeyedProcessOperator<K extends Key, I, O>
   private timers!: InternalTimerService<null>;
   private key!: K;
   private domain: TimeDomain = 'EVENT_TIME';
-  private copyOutput = true;
   timestamp: number | undefined;
 
   constructor(private readonly keySelector: KeySelector<I, K>, fn: KeyedProcessFunction<K, I, O>) {
@@ -63,7 +61,6 @@ export class KeyedProcessOperator<K extends Key, I, O>
     super.open(ctx, next);
     this.backend = ctx.keyedStateBackend!;
     this.timers = this.operatorTimers.open(ctx, this.backend, (t) => this.fire(t, 'PROCESSING_TIME'));
-    this.copyOutput = !ctx.objectReuse;
     const r: unknown = this.fn.open?.(ctx.runtimeContext);
     if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
   }
@@ -111,10 +108,10 @@ export class KeyedProcessOperator<K extends Key, I, O>
   private readonly service: TimerService = userTimerService(() => this.timers, () => this.ctx.clock.now());
 
   collect(value: O): void {
-    this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKept(value, this.timestamp);
   }
   output<X>(tag: OutputTag<X>, value: X): void {
-    this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKeptTo(tag, value, this.timestamp);
   }
 
   override close(): void {

@@ -6,13 +6,11 @@
  */
 import { copyFunctionObject, type Collector, type ProcessContext, type ProcessFunction } from '../api/functions';
 import { isThenable } from '../errors';
-import { copyValue } from '../state/copyValue';
 import type { OutputTag } from '../api/OutputTag';
 import { AbstractStreamOperator, type Input, type OperatorContext } from './StreamOperator';
 
 export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implements Collector<O>, ProcessContext {
   private readonly fn: ProcessFunction<I, O>;
-  private copyOutput = true;
   timestamp: number | undefined;
 
   constructor(fn: ProcessFunction<I, O>) {
@@ -21,7 +19,6 @@ export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implemen
   }
   override open(ctx: OperatorContext, next: Input<O>): void {
     super.open(ctx, next);
-    this.copyOutput = !ctx.objectReuse;
     const r: unknown = this.fn.open?.(ctx.runtimeContext);
     if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
   }
@@ -37,10 +34,10 @@ export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> implemen
     if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'processElement() method', value);
   }
   collect(value: O): void {
-    this.next.processElement(this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKept(value, this.timestamp);
   }
   output<X>(tag: OutputTag<X>, value: X): void {
-    this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.timestamp);
+    this.emitKeptTo(tag, value, this.timestamp);
   }
   override close(): void {
     const r: unknown = this.fn.close?.();

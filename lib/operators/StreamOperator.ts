@@ -30,6 +30,7 @@ import {
 } from '../errors';
 import type { RuntimeContext } from '../api/functions';
 import type { OutputTag } from '../api/OutputTag';
+import { copyValue } from '../state/copyValue';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
 import type { Clock, TimerHandle } from '../time/Clock';
@@ -208,6 +209,20 @@ export abstract class StreamOperatorBase<O> implements StreamOperator<O> {
   protected emitWatermarkStatus(status: WatermarkStatus): void {
     if (this.ctx.emitWatermarkStatus) this.ctx.emitWatermarkStatus(status);
     else this.next.processWatermarkStatus?.(status);
+  }
+
+  /**
+   * Emits to the main output a value the operator or its user function may
+   * keep (state, fields): a copy, unless object reuse is on, so an emitted
+   * record never changes afterwards.
+   */
+  protected emitKept(value: O, timestamp: number | undefined): void {
+    this.next.processElement(this.ctx.objectReuse ? value : copyValue(value), timestamp);
+  }
+
+  /** As emitKept, to the side output `tag`. */
+  protected emitKeptTo<X>(tag: OutputTag<X>, value: X, timestamp: number | undefined): void {
+    this.ctx.output?.(tag, this.ctx.objectReuse ? value : copyValue(value), timestamp);
   }
 
   /** The error to throw when user code failed on the current record. */

@@ -129,7 +129,6 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   /** The contents: list of elements, reduced value, accumulator, or (evictor) list of TimestampedValue. */
   private contents!: InternalMergingState & { clear(): void };
   private mergingSets!: InternalValueState<MergingWindowSetSnapshot>;
-  private copyOutput = true;
   private key!: K;
   /** The window the trigger context and the process context refer to. */
   private window!: W;
@@ -158,7 +157,6 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   override open(ctx: OperatorContext, next: Input<OUT>): void {
     super.open(ctx, next);
     this.backend = ctx.keyedStateBackend!;
-    this.copyOutput = !ctx.objectReuse;
     this.contents = this.backend.getInternalState(this.contentsDescriptor() as any) as unknown as InternalMergingState & { clear(): void };
     this.mergingSets = this.backend.getInternalState(new ValueStateDescriptor<MergingWindowSetSnapshot>(MERGING_WINDOW_SET));
     this.timers = this.operatorTimers.open(ctx, this.backend, (t) => this.onTimer(t, false));
@@ -224,7 +222,7 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   }
 
   collect(value: OUT): void {
-    this.next.processElement(this.copyOutput ? copyValue(value) : value, this.outTimestamp);
+    this.emitKept(value, this.outTimestamp);
   }
 
   // ---- records and timers ---------------------------------------------------------------------
@@ -499,7 +497,7 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
       return this.windowStateStore;
     },
     globalState: () => this.ctx.runtimeContext,
-    output: (tag, value) => this.ctx.output?.(tag, this.copyOutput ? copyValue(value) : value, this.outTimestamp),
+    output: (tag, value) => this.emitKeptTo(tag, value, this.outTimestamp),
   };
 
 }

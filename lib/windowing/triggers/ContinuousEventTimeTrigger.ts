@@ -12,21 +12,22 @@
  * registers the end-of-window timer, and an element arriving after the
  * watermark passed the window's end fires at once. It never purges.
  *
- * Throws ConfigurationError unless `interval` is a finite number of ms
+ * Throws ConfigurationError unless `interval` is a whole number of ms
  * above 0; `onElement` throws WindowAssignmentError (MISSING_TIMESTAMP) for
  * an element without a timestamp.
  */
 import { WindowAssignmentError } from '../../errors';
-import type { ReducingState } from '../../state/KeyedState';
-import { ReducingStateDescriptor } from '../../state/StateDescriptor';
 import { requirePositiveMs } from '../parameters';
 import type { Window } from '../windows/Window';
+import { ContinuousFireTime } from './ContinuousFireTime';
 import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from './Trigger';
 
 export class ContinuousEventTimeTrigger implements Trigger<unknown, Window> {
-  private readonly stateDesc = new ReducingStateDescriptor<number>('fire-time', Math.min);
+  private readonly fireTime: ContinuousFireTime;
 
-  private constructor(readonly interval: number) {}
+  private constructor(readonly interval: number) {
+    this.fireTime = new ContinuousFireTime(interval, 'event');
+  }
 
   static of(interval: number): ContinuousEventTimeTrigger {
     return new ContinuousEventTimeTrigger(requirePositiveMs('ContinuousEventTimeTrigger.interval', interval));
@@ -35,25 +36,18 @@ export class ContinuousEventTimeTrigger implements Trigger<unknown, Window> {
   onElement(element: unknown, timestamp: number | undefined, window: Window, ctx: TriggerContext): TriggerResult {
     if (window.maxTimestamp() <= ctx.getCurrentWatermark()) return 'FIRE';
     ctx.registerEventTimeTimer(window.maxTimestamp());
-    const fireTime = ctx.getPartitionedState(this.stateDesc);
-    if (fireTime.get() === undefined) {
+    if (!this.fireTime.isScheduled(ctx)) {
       if (timestamp === undefined || !Number.isFinite(timestamp)) {
         throw new WindowAssignmentError('MISSING_TIMESTAMP', String(this), element, 'an event-time trigger needs records with event timestamps');
       }
-      this.registerNextFireTime(timestamp - (timestamp % this.interval), window, ctx, fireTime);
+      this.fireTime.start(timestamp, window, ctx);
     }
     return 'CONTINUE';
   }
 
   onEventTime(time: number, window: Window, ctx: TriggerContext): TriggerResult {
     if (time === window.maxTimestamp()) return 'FIRE';
-    const fireTime = ctx.getPartitionedState(this.stateDesc);
-    if (fireTime.get() === time) {
-      fireTime.clear();
-      this.registerNextFireTime(time, window, ctx, fireTime);
-      return 'FIRE';
-    }
-    return 'CONTINUE';
+    return this.fireTime.onTimer(time, window, ctx) ? 'FIRE' : 'CONTINUE';
   }
 
   onProcessingTime(_time: number, _window: Window, _ctx: TriggerContext): TriggerResult {
@@ -65,27 +59,14 @@ export class ContinuousEventTimeTrigger implements Trigger<unknown, Window> {
   }
 
   onMerge(_window: Window, ctx: OnMergeContext): void {
-    ctx.mergePartitionedState(this.stateDesc);
-    const next = ctx.getPartitionedState(this.stateDesc).get();
-    if (next !== undefined) ctx.registerEventTimeTimer(next);
+    this.fireTime.onMerge(ctx);
   }
 
   clear(_window: Window, ctx: TriggerContext): void {
-    const fireTime = ctx.getPartitionedState(this.stateDesc);
-    const t = fireTime.get();
-    if (t !== undefined) {
-      ctx.deleteEventTimeTimer(t);
-      fireTime.clear();
-    }
+    this.fireTime.clear(ctx);
   }
 
   toString(): string {
     return `ContinuousEventTimeTrigger(${this.interval})`;
-  }
-
-  private registerNextFireTime(time: number, window: Window, ctx: TriggerContext, fireTime: ReducingState<number>): void {
-    const next = Math.min(time + this.interval, window.maxTimestamp());
-    fireTime.add(next);
-    ctx.registerEventTimeTimer(next);
   }
 }

@@ -11,27 +11,24 @@
  *
  * Throws ConfigurationError unless `interval` is a whole number of ms above 0.
  */
-import type { ReducingState } from '../../state/KeyedState';
-import { ReducingStateDescriptor } from '../../state/StateDescriptor';
 import { requirePositiveMs } from '../parameters';
 import type { Window } from '../windows/Window';
+import { ContinuousFireTime } from './ContinuousFireTime';
 import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from './Trigger';
 
 export class ContinuousProcessingTimeTrigger implements Trigger<unknown, Window> {
-  private readonly stateDesc = new ReducingStateDescriptor<number>('fire-time', Math.min);
+  private readonly fireTime: ContinuousFireTime;
 
-  private constructor(readonly interval: number) {}
+  private constructor(readonly interval: number) {
+    this.fireTime = new ContinuousFireTime(interval, 'processing');
+  }
 
   static of(interval: number): ContinuousProcessingTimeTrigger {
     return new ContinuousProcessingTimeTrigger(requirePositiveMs('ContinuousProcessingTimeTrigger.interval', interval));
   }
 
   onElement(_element: unknown, _timestamp: number | undefined, window: Window, ctx: TriggerContext): TriggerResult {
-    const fireTime = ctx.getPartitionedState(this.stateDesc);
-    if (fireTime.get() === undefined) {
-      const now = ctx.getCurrentProcessingTime();
-      this.registerNextFireTime(now - (now % this.interval), window, ctx, fireTime);
-    }
+    if (!this.fireTime.isScheduled(ctx)) this.fireTime.start(ctx.getCurrentProcessingTime(), window, ctx);
     return 'CONTINUE';
   }
 
@@ -40,13 +37,7 @@ export class ContinuousProcessingTimeTrigger implements Trigger<unknown, Window>
   }
 
   onProcessingTime(time: number, window: Window, ctx: TriggerContext): TriggerResult {
-    const fireTime = ctx.getPartitionedState(this.stateDesc);
-    if (fireTime.get() === time) {
-      fireTime.clear();
-      this.registerNextFireTime(time, window, ctx, fireTime);
-      return 'FIRE';
-    }
-    return 'CONTINUE';
+    return this.fireTime.onTimer(time, window, ctx) ? 'FIRE' : 'CONTINUE';
   }
 
   canMerge(): boolean {
@@ -54,27 +45,14 @@ export class ContinuousProcessingTimeTrigger implements Trigger<unknown, Window>
   }
 
   onMerge(_window: Window, ctx: OnMergeContext): void {
-    ctx.mergePartitionedState(this.stateDesc);
-    const next = ctx.getPartitionedState(this.stateDesc).get();
-    if (next !== undefined) ctx.registerProcessingTimeTimer(next);
+    this.fireTime.onMerge(ctx);
   }
 
   clear(_window: Window, ctx: TriggerContext): void {
-    const fireTime = ctx.getPartitionedState(this.stateDesc);
-    const t = fireTime.get();
-    if (t !== undefined) {
-      ctx.deleteProcessingTimeTimer(t);
-      fireTime.clear();
-    }
+    this.fireTime.clear(ctx);
   }
 
   toString(): string {
     return `ContinuousProcessingTimeTrigger(${this.interval})`;
-  }
-
-  private registerNextFireTime(time: number, window: Window, ctx: TriggerContext, fireTime: ReducingState<number>): void {
-    const next = Math.min(time + this.interval, window.maxTimestamp());
-    fireTime.add(next);
-    ctx.registerProcessingTimeTimer(next);
   }
 }
