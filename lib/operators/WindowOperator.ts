@@ -403,15 +403,17 @@ export class WindowOperator<IN, OUT, K extends Key, W extends Window> extends Ab
   private registerCleanupTimer(window: W): void {
     const t = this.cleanupTime(window);
     if (t === Number.POSITIVE_INFINITY) return;
-    if (this.assigner.isEventTime) this.timers.registerEventTimeTimer(this.ns(window).data, t, this.ns(window).id);
-    else this.timers.registerProcessingTimeTimer(this.ns(window).data, t, this.ns(window).id);
+    const n = this.ns(window);
+    if (this.assigner.isEventTime) this.timers.registerEventTimeTimer(n.data, t, n.id);
+    else this.timers.registerProcessingTimeTimer(n.data, t, n.id);
   }
 
   private deleteCleanupTimer(window: W): void {
     const t = this.cleanupTime(window);
     if (t === Number.POSITIVE_INFINITY) return;
-    if (this.assigner.isEventTime) this.timers.deleteEventTimeTimer(this.ns(window).data, t, this.ns(window).id);
-    else this.timers.deleteProcessingTimeTimer(this.ns(window).data, t, this.ns(window).id);
+    const n = this.ns(window);
+    if (this.assigner.isEventTime) this.timers.deleteEventTimeTimer(n.data, t, n.id);
+    else this.timers.deleteProcessingTimeTimer(n.data, t, n.id);
   }
 
   /** A trigger's timer call for the current window. */
