@@ -34,6 +34,7 @@ import { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointSt
 import { MAX_CLAIMED, type ClaimedCheckpoint } from '../lib/checkpoint/CheckpointMetadata';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
+import { subtaskIdentity } from '../lib/faults/Fault';
 import { describe, JobCancelledError, JobExecutionError, RestoreError } from '../lib/errors';
 import { createExecutionGraph, type ExecutionGraph, type SubtaskId } from '../lib/graph/ExecutionGraph';
 import type { JobGraph } from '../lib/graph/JobGraph';
@@ -44,6 +45,7 @@ import { RestartBackoff, RestartStrategies } from '../lib/recovery/RestartStrate
 import type { TimerHandle } from '../lib/time/Clock';
 import { attemptOfActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
 import { JobCheckpoints, type JobEnd } from './JobCheckpoints';
+import { LocalChannelTransport } from './LocalChannelTransport';
 import { spawnSubtask } from './SubtaskActor';
 
 export interface JobMasterOptions {
@@ -288,9 +290,26 @@ class JobMaster {
     this.subtasks = new Map();
     this.finished = new Map();
     this.closed = new Set();
+    // This attempt's refs: a late (delayed) send of a replaced attempt reaches its own, stopped actors.
+    const refs = this.subtasks;
+    const transport = new LocalChannelTransport((id: SubtaskId) => {
+      const ref = refs.get(subtaskKey(id));
+      if (ref === undefined) throw new Error(`no subtask ${subtaskKey(id)}`);
+      return ref;
+    });
+    const faults = config.faults;
     for (const ev of this.graph.subtasks) {
       const ref = spawnSubtask(this.self, {
         descriptor: ev,
+        jobGraph: this.options.jobGraph,
+        transport,
+        ...(faults && {
+          faults: {
+            plan: faults.planFor(subtaskIdentity(ev.vertex, ev.id.index), this.attempt),
+            // Embedded: straight to the schedule, so the timeline is in firing order.
+            report: (fired) => faults.recordFired(fired),
+          },
+        }),
         config,
         jobMaster: this.self,
         jobId: this.jobId,
@@ -300,17 +319,8 @@ class JobMaster {
       });
       this.subtasks.set(subtaskKey(ev.id), ref);
     }
-    const byKey = new Map(this.graph.subtasks.map((s) => [subtaskKey(s.id), s]));
-    // This attempt's refs: a late (delayed) send of a replaced attempt reaches its own, stopped actors.
-    const refs = this.subtasks;
-    const resolve = (id: SubtaskId) => {
-      const ref = refs.get(subtaskKey(id));
-      if (ref === undefined) throw new Error(`no subtask ${subtaskKey(id)}`);
-      return ref;
-    };
-    const identify = (id: SubtaskId) => ({ uids: byKey.get(subtaskKey(id))!.vertex.nodes.map((n) => n.uid), index: id.index });
     this.setStatus('RUNNING');
-    for (const ref of this.subtasks.values()) tell(ref, { type: 'Deploy', resolve, identify });
+    for (const ref of this.subtasks.values()) tell(ref, { type: 'Deploy' });
     this.checkpoints.scheduleTick();
     for (const m of this.earlySavepoints.splice(0)) this.checkpoints.triggerSavepoint(m.directory, { terminate: m.terminate, reply: m.reply });
   }

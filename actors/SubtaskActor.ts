@@ -16,15 +16,25 @@ import type { CheckpointStorage, StateHandleRef } from '../lib/checkpoint/Checkp
 import { encodeSubtaskState, type RestoredState } from '../lib/checkpoint/SubtaskState';
 import { FINAL_CHECKPOINT_ID } from '../lib/connectors/TwoPhaseCommitSink';
 import { CheckpointStorageError, describe } from '../lib/errors';
-import type { ExecutionVertex, OutputChannelInfo, SubtaskId } from '../lib/graph/ExecutionGraph';
-import { StreamTask, type TaskEnvironment, type TaskFaults, type TaskSnapshot } from '../lib/operators/StreamTask';
-import type { SubtaskIdentity } from '../lib/testing/FaultInjector';
+import { subtaskIdentity, type FaultFired, type SubtaskFaultPlan, type SubtaskIdentity } from '../lib/faults/Fault';
+import { FaultyChannelTransport } from '../lib/faults/FaultyChannelTransport';
+import { SubtaskFaults } from '../lib/faults/SubtaskFaults';
+import type { ExecutionVertex, InputChannelInfo, OutputChannelInfo } from '../lib/graph/ExecutionGraph';
+import type { JobGraph } from '../lib/graph/JobGraph';
+import { StreamTask, type TaskEnvironment, type TaskSnapshot } from '../lib/operators/StreamTask';
 import { systemClock, type TimerHandle } from '../lib/time/Clock';
 import type { ChannelBuffer } from '../lib/transport/ChannelBuffer';
+import { inputChannelAddresses, outputChannelAddresses, type ChannelAddress, type ChannelTransport } from '../lib/transport/ChannelTransport';
 import { subtaskActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
 
 export interface SubtaskDeps {
   readonly descriptor: ExecutionVertex;
+  /** The job graph the descriptor belongs to (names the subtasks at the other end of channels). */
+  readonly jobGraph: JobGraph;
+  /** Carries this subtask's buffers and credits to the other ends of its channels. */
+  readonly transport: ChannelTransport;
+  /** This subtask's part of a fault experiment, and where it reports what fired. */
+  readonly faults?: { readonly plan: SubtaskFaultPlan; readonly report: (fired: FaultFired) => void };
   readonly config: EnvironmentConfig;
   readonly jobMaster: TRef<JobMasterMsg>;
   readonly jobId: string;
@@ -81,13 +91,13 @@ class SubtaskShell {
 
   constructor(private readonly deps: SubtaskDeps) {
     this.key = subtaskKey(deps.descriptor.id);
-    this.identity = { uids: deps.descriptor.vertex.nodes.map((n) => n.uid), index: deps.descriptor.id.index };
+    this.identity = subtaskIdentity(deps.descriptor.vertex, deps.descriptor.id.index);
   }
 
   async handle(msg: SubtaskMsg): Promise<void> {
     switch (msg.type) {
       case 'Deploy':
-        this.deploy(msg);
+        this.deploy();
         break;
       case 'DeliverBuffer':
         this.requireTask().receive(msg.channel, msg.buffer);
@@ -135,50 +145,26 @@ class SubtaskShell {
     this.drive();
   }
 
-  private deploy({ resolve, identify }: Extract<SubtaskMsg, { type: 'Deploy' }>): void {
+  private deploy(): void {
     const { descriptor, config, attempt, restore } = this.deps;
     const probe = config.channelProbe;
-    const faults = config.faults;
-    const consumerRefs = new Map<OutputChannelInfo, TRef<SubtaskMsg>>();
     const self = descriptor.id;
-    // Per channel, a delayed send holds back every later one until it is out: channels stay FIFO.
-    const lines = new Map<string, { due: number; deliver: () => void }[]>();
-    const send = (to: SubtaskId, what: 'data' | 'credit', channel: number, deliver: () => void) => {
-      const effect = faults?.onSend(this.identity, identify(to), what, attempt);
-      if (effect !== undefined && typeof effect !== 'number') return tell(resolve(to), { type: 'Fail', error: effect });
-      const key = `${what}:${subtaskKey(to)}:${channel}`;
-      const line = lines.get(key);
-      if (effect === undefined && line === undefined) return deliver();
-      const queue = line ?? [];
-      const due = config.clock.now() + (effect ?? 0);
-      queue.push({ due: Math.max(due, queue.length > 0 ? queue[queue.length - 1].due : 0), deliver });
-      if (line === undefined) {
-        lines.set(key, queue);
-        const drain = () => {
-          while (queue.length > 0 && queue[0].due <= config.clock.now()) queue.shift()!.deliver();
-          if (queue.length === 0) lines.delete(key);
-          else this.after(queue[0].due - config.clock.now(), drain);
-        };
-        this.after(effect ?? 0, drain);
-      }
-    };
+    const faults = this.deps.faults && new SubtaskFaults(this.deps.faults.plan, this.identity, () => config.clock.now(), this.deps.faults.report);
+    const transport = faults ? this.faultyTransport(faults) : this.deps.transport;
+    // The task names channels by its own channel objects; the transport by address (index = channel number).
+    const outputs = outputChannelAddresses(descriptor);
+    const inputs = inputChannelAddresses(descriptor);
+    const outputAddress = new Map<OutputChannelInfo, ChannelAddress>();
+    for (const p of descriptor.outputs) p.channels.forEach((c, i) => outputAddress.set(c, outputs[p.firstChannel + i]));
+    const inputAddress = new Map<InputChannelInfo, ChannelAddress>(descriptor.inputs.map((c, i) => [c, inputs[i]]));
     const env: TaskEnvironment = {
       clock: config.clock,
       random: config.random,
       sendBuffer: (channel: OutputChannelInfo, buffer: ChannelBuffer) => {
-        let ref = consumerRefs.get(channel);
-        if (ref === undefined) consumerRefs.set(channel, (ref = resolve(channel.consumer)));
-        const target = ref;
         probe?.bufferSent(channel.consumer, channel.consumerChannel);
-        const deliver = () => tell(target, { type: 'DeliverBuffer', channel: channel.consumerChannel, buffer });
-        if (faults) send(channel.consumer, 'data', channel.consumerChannel, deliver);
-        else deliver();
+        transport.sendBuffer(outputAddress.get(channel)!, buffer);
       },
-      sendCredit: (channel, credits) => {
-        const deliver = () => tell(resolve(channel.producer), { type: 'GrantCredit', channel: channel.producerChannel, credits });
-        if (faults) send(channel.producer, 'credit', channel.producerChannel, deliver);
-        else deliver();
-      },
+      sendCredit: (channel, credits) => transport.sendCredit(inputAddress.get(channel)!, credits),
       sendOperatorEvent: (operatorUid, event) =>
         tell(this.deps.jobMaster, { type: 'OperatorEventSent', attempt, operatorUid, subtaskIndex: self.index, event }),
       snapshotTaken: (snapshot) => this.persist(snapshot),
@@ -193,7 +179,7 @@ class SubtaskShell {
         }),
       requestRun: () => this.continueSoon(),
       onBufferProcessed: probe ? (channel) => probe.bufferProcessed(self, channel) : undefined,
-      faults: faults ? this.taskFaults() : undefined,
+      faults,
     };
     const parallelism = descriptor.vertex.parallelism;
     this.task = new StreamTask(
@@ -209,23 +195,29 @@ class SubtaskShell {
       env,
       restore ? (uid) => restore.forSubtask(uid, self.index, parallelism) : undefined,
     );
-    for (const f of faults?.timeFaults(this.identity, attempt) ?? []) {
+    for (const f of faults?.timeFaults() ?? []) {
       this.after(f.atMs, () => tell(this.self, { type: 'Fail', error: f.fire() }));
     }
     this.task.open();
     this.armFlushTimer();
   }
 
-  private taskFaults(): TaskFaults {
-    const faults = this.deps.config.faults!;
-    const { attempt } = this.deps;
-    const { index } = this.identity;
-    return {
-      recordFaults: (uid) => faults.recordFaults(uid, index, attempt),
-      atSnapshot: (id) => faults.atSnapshot(this.identity, id, attempt),
-      atNotify: (id) => faults.atNotify(this.identity, id, attempt),
-      atRestore: () => faults.atRestore(this.identity, attempt),
+  /** The transport with this subtask's channel faults (delays, losses) in front of it. */
+  private faultyTransport(faults: SubtaskFaults): ChannelTransport {
+    const vertices = new Map(this.deps.jobGraph.vertices.map((v) => [v.id, v]));
+    const identities = new Map<string, SubtaskIdentity>();
+    const identify = (vertexId: number, index: number) => {
+      const key = `${vertexId}#${index}`;
+      let id = identities.get(key);
+      if (id === undefined) identities.set(key, (id = subtaskIdentity(vertices.get(vertexId)!, index)));
+      return id;
     };
+    const clock = this.deps.config.clock;
+    return new FaultyChannelTransport(
+      this.deps.transport,
+      (channel, what) => faults.onSend(what === 'data' ? identify(channel.consumer.vertexId, channel.consumer.index) : identify(channel.producer.vertexId, channel.producer.index), what),
+      { now: () => clock.now(), after: (ms, fn) => this.after(ms, fn) },
+    );
   }
 
   private drive(): void {

@@ -10,7 +10,6 @@ import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { ClaimedCheckpoint } from '../lib/checkpoint/CheckpointMetadata';
 import type { SubtaskId } from '../lib/graph/ExecutionGraph';
-import type { SubtaskIdentity } from '../lib/testing/FaultInjector';
 import type { SubtaskMetrics } from '../lib/operators/StreamTask';
 import type { ChannelBuffer, CheckpointBarrier } from '../lib/transport/ChannelBuffer';
 
@@ -22,12 +21,8 @@ export function tell<M>(ref: TRef<M>, msg: NoInfer<M>): void {
 }
 
 export type SubtaskMsg =
-  | {
-      readonly type: 'Deploy';
-      readonly resolve: (id: SubtaskId) => TRef<SubtaskMsg>;
-      /** The operator uids and index of a subtask (fault injection addresses subtasks so). */
-      readonly identify: (id: SubtaskId) => SubtaskIdentity;
-    }
+  /** Every subtask of the attempt exists: open the task and start. */
+  | { readonly type: 'Deploy' }
   | { readonly type: 'DeliverBuffer'; readonly channel: number; readonly buffer: ChannelBuffer }
   | { readonly type: 'GrantCredit'; readonly channel: number; readonly credits: number }
   | { readonly type: 'FlushOutputs' }

@@ -7,8 +7,8 @@ import { ConfigurationError } from '../errors';
 import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/KeyGroup';
 import { systemClock, type Clock } from '../time/Clock';
 import type { PipelineExecutor } from './PipelineExecutor';
-import type { ChannelProbe } from '../testing/ChannelProbe';
-import type { FaultInjector } from '../testing/FaultInjector';
+import type { FaultSchedule } from '../faults/Fault';
+import type { ChannelProbe } from '../transport/ChannelProbe';
 import type { CheckpointConfig } from '../checkpoint/CheckpointCoordinator';
 import type { CheckpointStorage } from '../checkpoint/CheckpointStorage';
 import type { RestartStrategy } from '../recovery/RestartStrategies';
@@ -41,7 +41,7 @@ export interface EnvironmentOptions {
   /** Observes every buffer sent and processed (tests of the bounded-mailbox invariant). */
   channelProbe?: ChannelProbe;
   /** Injected faults (tests and experiments, see weir/testing). */
-  faults?: FaultInjector;
+  faults?: FaultSchedule;
   /**
    * Start the job from this savepoint or retained checkpoint: its directory
    * (`savepoint-…`, or a `chk-<n>` of a job run) or its `_metadata` file, as
@@ -91,7 +91,7 @@ export interface EnvironmentConfig {
   readonly random: () => number;
   readonly executor: PipelineExecutor | undefined;
   readonly channelProbe: ChannelProbe | undefined;
-  readonly faults: FaultInjector | undefined;
+  readonly faults: FaultSchedule | undefined;
   /** The snapshot to start from, resolved and checked at create(). */
   readonly savepoint: SnapshotPath | undefined;
   readonly allowNonRestoredState: boolean;

@@ -6,7 +6,7 @@
 import type { JobGraph } from '../graph/JobGraph';
 import type { SubtaskMetrics } from '../operators/StreamTask';
 import type { JobDocuments } from '../monitoring/JobDocuments';
-import type { FaultEvent } from '../testing/FaultInjector';
+import type { FaultEvent } from '../faults/Fault';
 
 export type JobStatus = 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELLING' | 'CANCELED';
 

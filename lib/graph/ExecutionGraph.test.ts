@@ -3,10 +3,12 @@
  * all-to-all edges, p for forward edges), channel numbering consistent on both
  * ends (every producer output channel is the consumer input channel that points
  * back to it with the same producerChannel, and vice versa), and firstChannel
- * offsets when a producer has several output edges.
+ * offsets when a producer has several output edges; the channel transport's
+ * addresses agree on both ends and name each channel once.
  */
 import fc from 'fast-check';
 import { StreamExecutionEnvironment } from '../api/StreamExecutionEnvironment';
+import { inputChannelAddresses, outputChannelAddresses } from '../transport/ChannelTransport';
 import { createExecutionGraph, type ExecutionGraph, type ExecutionVertex, type SubtaskId } from './ExecutionGraph';
 
 const noop = () => {};
@@ -61,6 +63,16 @@ function expectConsistentChannels(eg: ExecutionGraph): void {
   }
   const inputChannels = eg.subtasks.reduce((n, s) => n + s.inputs.length, 0);
   expect(inputChannels).toBe(channelsFromProducers);
+  // The transport's addresses: both ends derive the same address for a channel, and names are unique.
+  const names = new Set<string>();
+  for (const st of eg.subtasks) {
+    outputChannelAddresses(st).forEach((a, k) => {
+      expect(a.producerChannel).toBe(k);
+      expect(inputChannelAddresses(find(eg, a.consumer))[a.consumerChannel]).toEqual(a);
+      names.add(JSON.stringify(a.name));
+    });
+  }
+  expect(names.size).toBe(channelsFromProducers);
 }
 
 describe('ExecutionGraph', () => {

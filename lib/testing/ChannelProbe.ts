@@ -6,11 +6,9 @@
  * that peak with the credits the consumer grants.
  */
 import type { SubtaskId } from '../graph/ExecutionGraph';
+import type { ChannelProbe } from '../transport/ChannelProbe';
 
-export interface ChannelProbe {
-  bufferSent(consumer: SubtaskId, channel: number): void;
-  bufferProcessed(consumer: SubtaskId, channel: number): void;
-}
+export type { ChannelProbe } from '../transport/ChannelProbe';
 
 export class MailboxProbe implements ChannelProbe {
   private readonly held = new Map<string, number>();
