@@ -452,8 +452,18 @@ const barrier = S.object({
   terminate: S.boolean,
   target: S.optional(S.string),
 });
+/** Event timestamps by position: one tight loop (the hot path: the values themselves were walked by the codec). */
+const timestamps: S.Check = (v, p) => {
+  if (v === undefined) return;
+  if (!Array.isArray(v)) throw new S.ShapeMismatch(p, 'an array or undefined', S.kindOf(v));
+  for (let i = 0; i < v.length; i++) {
+    const t: unknown = v[i];
+    if (typeof t !== 'number' && t !== undefined) throw new S.ShapeMismatch(`${p}[${i}]`, 'a number or undefined', S.kindOf(t));
+  }
+};
+const recordFrameFields = S.object({ kind: S.literal('records'), values: S.anyArray, timestamps });
 const recordFrame: S.Check = (v, p) => {
-  S.object({ kind: S.literal('records'), values: S.array(S.anything), timestamps: S.optional(S.array(S.optional(S.number))) })(v, p);
+  recordFrameFields(v, p);
   const f = v as { values: unknown[]; timestamps?: unknown[] };
   if (f.timestamps !== undefined && f.timestamps.length !== f.values.length) {
     throw new S.ShapeMismatch(`${p}.timestamps`, `as many timestamps as values (${f.values.length})`, `${f.timestamps.length}`);

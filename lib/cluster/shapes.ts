@@ -75,6 +75,10 @@ export const positive: Check = (v, p) => {
 export const bytes: Check = (v, p) => {
   if (!(v instanceof Uint8Array)) fail(p, 'bytes', v);
 };
+/** An array of anything (user data, whose kinds the codec already enforced). */
+export const anyArray: Check = (v, p) => {
+  if (!Array.isArray(v)) fail(p, 'an array', v);
+};
 /** Anything: user data, whose kinds the codec already enforced. */
 export const anything: Check = () => {};
 
