@@ -16,6 +16,8 @@
  * are strings, counts and indices integers ≥ 0, times epoch ms, durations
  * ms. Every message about a running job carries the job's `attempt`, so a
  * message from an attempt that was restarted can be told apart and dropped.
+ * Numbers in protocol fields travel as numbers (a -0 there arrives as 0);
+ * record values keep everything (WireCodec.ts).
  */
 import { ProtocolError } from '../errors';
 import type { ChannelBuffer, CheckpointBarrier } from '../transport/ChannelBuffer';
