@@ -16,8 +16,9 @@ import * as stateMap from './stateMap.bench';
 import * as stateTtl from './stateTtl.bench';
 import * as stateValues from './stateValues.bench';
 import * as windows from './windows.bench';
+import * as wireCodec from './wireCodec.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, stateTtl, fileSource, windows };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, stateTtl, fileSource, windows, wireCodec };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();

@@ -638,3 +638,90 @@ export function asUserFunctionError(
   if (e instanceof InvalidKeyError && isThenable(e.key)) return new AsyncUserFunctionError(location, position, phase, 'key selector', record);
   return new UserFunctionError(location, position, phase, e, record);
 }
+
+// ---- Cluster wire: frames, codec, protocol, authentication, connections ----
+
+export type FrameErrorCode = 'FRAME_TOO_LARGE' | 'MALFORMED_FRAME';
+
+/**
+ * A peer sent bytes that are not a valid frame stream: a length header past
+ * the limit (refused from the header alone, before the payload is read), or
+ * a stream cut inside a frame. `offset` is the byte offset of the frame's
+ * header in the connection's stream; `peer` names the connection.
+ */
+export class FrameError extends WeirError {
+  constructor(
+    readonly code: FrameErrorCode,
+    message: string,
+    readonly offset: number,
+    readonly peer: string,
+  ) {
+    super(`${message} (frame at byte ${offset} from ${peer})`);
+  }
+}
+
+export type WireCodecErrorCode = 'UNSUPPORTED_VALUE' | 'UNDECODABLE';
+
+/**
+ * A value cannot cross the wire faithfully (UNSUPPORTED_VALUE: `path` leads
+ * from the message to the refused part and `problem` names its kind), or a
+ * frame's payload is not a message this codec wrote (UNDECODABLE).
+ */
+export class WireCodecError extends WeirError {
+  constructor(
+    readonly code: WireCodecErrorCode,
+    message: string,
+    readonly path = '',
+    options?: { cause?: unknown },
+  ) {
+    super(path === '' ? message : `${message} at ${path}`, options);
+  }
+}
+
+export type ProtocolErrorCode = 'UNKNOWN_MESSAGE' | 'INVALID_MESSAGE' | 'UNEXPECTED_MESSAGE';
+
+/**
+ * A decoded message is not one of the cluster protocol's: an unknown `type`,
+ * a field of the wrong shape (`field` is its path, e.g. `subtask.index`), or
+ * a known message where the protocol does not allow it (before the
+ * handshake completes, for one).
+ */
+export class ProtocolError extends WeirError {
+  constructor(
+    readonly code: ProtocolErrorCode,
+    readonly messageType: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export type AuthenticationErrorCode = 'BAD_PROOF' | 'ROLE_NOT_ALLOWED' | 'PROTOCOL_VERSION' | 'REFUSED_BY_PEER' | 'HANDSHAKE_VIOLATION';
+
+/**
+ * The connection's handshake failed: the peer does not know the cluster
+ * secret (BAD_PROOF), claims a role this endpoint does not serve, speaks
+ * another protocol version, refused us, or broke the handshake's order.
+ */
+export class AuthenticationError extends WeirError {
+  constructor(
+    readonly code: AuthenticationErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type ConnectionErrorCode = 'HANDSHAKE_TIMEOUT' | 'CONNECTION_CLOSED' | 'NOT_AUTHENTICATED';
+
+/** A peer connection ended or could not be used: no handshake within the timeout, closed mid-handshake, sent to before authentication. */
+export class ConnectionError extends WeirError {
+  constructor(
+    readonly code: ConnectionErrorCode,
+    message: string,
+    readonly peer: string,
+  ) {
+    super(`${message} (${peer})`);
+  }
+}

@@ -1,0 +1,591 @@
+/**
+ * The cluster protocol: the closed set of messages between a coordinator,
+ * node processes and CLI clients, as one discriminated union on `type`, in
+ * Flink's words (DeploySubtask, TriggerCheckpoint, AcknowledgeCheckpoint,
+ * ...). Every message is plain data — no functions, no live objects; only
+ * Buffers/Uint8Arrays and, inside record frames, the value kinds records and
+ * state may hold (stateValues.ts) — so it crosses a process boundary as it is.
+ *
+ * `validateMessage` checks a decoded message against the table of
+ * validators (one per type, and the table must name every type): an unknown
+ * type is a ProtocolError UNKNOWN_MESSAGE, a field of the wrong shape an
+ * INVALID_MESSAGE naming the type and the field's path. What passes is
+ * exactly the declared shape (objects are checked strictly).
+ *
+ * Conventions: commands are imperative, replies and events past tense; ids
+ * are strings, counts and indices integers ≥ 0, times epoch ms, durations
+ * ms. Every message about a running job carries the job's `attempt`, so a
+ * message from an attempt that was restarted can be told apart and dropped.
+ * Numbers in protocol fields travel as numbers (a -0 there arrives as 0);
+ * record values keep everything (WireCodec.ts).
+ */
+import { ProtocolError } from '../errors';
+import type { ChannelBuffer, CheckpointBarrier } from '../transport/ChannelBuffer';
+import * as S from './shapes';
+
+/** The protocol's version, sent in Hello; peers with another version are refused. */
+export const PROTOCOL_VERSION = 1;
+
+/** JSON-like data (configuration, job arguments): what `S.plainData` accepts. */
+export type PlainData = null | boolean | number | string | undefined | readonly PlainData[] | { readonly [key: string]: PlainData };
+
+/** Who is at either end of a connection. */
+export type PeerRole = 'coordinator' | 'node' | 'client';
+
+/** A parallel instance of a job vertex (as in the execution graph). */
+export interface SubtaskRef {
+  readonly vertexId: number;
+  readonly index: number;
+}
+
+/** A channel's name, the same on both nodes: producer subtask → consumer subtask. */
+export interface ChannelName {
+  readonly sourceVertex: number;
+  readonly sourceIndex: number;
+  readonly targetVertex: number;
+  readonly targetIndex: number;
+}
+
+/** Where a subtask runs, so its peers open data connections to that node. */
+export interface SubtaskLocation {
+  readonly subtask: SubtaskRef;
+  readonly nodeId: string;
+  readonly dataHost: string;
+  readonly dataPort: number;
+}
+
+/** A failure as a typed record (never an Error instance on the wire). */
+export interface FailureRecord {
+  /** The WeirError code (USER_FUNCTION_FAILED, ...), or 'UNKNOWN' for anything else thrown. */
+  readonly code: string;
+  /** The operator that failed (name, or uid when unnamed), when known. */
+  readonly operator: string | undefined;
+  readonly subtask: SubtaskRef;
+  readonly message: string;
+  /** Whether restarting may help (a lost node: yes; a job module that does not load: no). */
+  readonly retryable: boolean;
+}
+
+export interface OperatorMetricsData {
+  readonly nodeId: number;
+  readonly uid: string;
+  readonly name: string;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+}
+
+/** A subtask's counters (the local SubtaskMetrics, as data). */
+export interface SubtaskMetricsData {
+  readonly vertexId: number;
+  readonly subtaskIndex: number;
+  readonly operators: readonly OperatorMetricsData[];
+  readonly maxQueuedBuffers: number;
+  readonly inputCredits: number;
+  readonly buffersSent: number;
+}
+
+/** A subtask's acknowledgement of a checkpoint (the local SubtaskAck, as data). */
+export interface CheckpointAckData {
+  readonly subtaskKey: string;
+  readonly operatorUids: readonly string[];
+  readonly subtaskIndex: number;
+  /** Where the state was written inside the checkpoint's directory; undefined without storage. */
+  readonly handle: { readonly file: string; readonly size: number; readonly checksum: string } | undefined;
+  readonly alignmentMs: number;
+  readonly syncMs: number;
+  readonly asyncMs: number;
+}
+
+export interface JobSummary {
+  readonly jobId: string;
+  readonly name: string;
+  readonly status: string;
+  readonly parallelism: number;
+  /** Epoch ms. */
+  readonly startedAt: number;
+}
+
+export interface NodeSummary {
+  readonly nodeId: string;
+  readonly slots: number;
+  readonly freeSlots: number;
+  readonly dataHost: string;
+  readonly dataPort: number;
+  /** Epoch ms of the last heartbeat received. */
+  readonly lastHeartbeatAt: number;
+}
+
+// ---- Handshake (Handshake.ts runs it) ----
+
+/** First message of a connection, from the side that opened it: who it is, and its nonce. */
+export interface Hello {
+  readonly type: 'Hello';
+  readonly protocolVersion: number;
+  readonly role: PeerRole;
+  readonly peerId: string;
+  readonly nonce: Uint8Array;
+}
+/** The accepting side's answer to Hello: its role, id and nonce; the opener must prove the secret over both nonces. */
+export interface Challenge {
+  readonly type: 'Challenge';
+  readonly role: PeerRole;
+  readonly peerId: string;
+  readonly nonce: Uint8Array;
+}
+/** The opener's proof of the cluster secret (HMAC-SHA256 over both nonces, bound to its role). */
+export interface ChallengeResponse {
+  readonly type: 'ChallengeResponse';
+  readonly proof: Uint8Array;
+}
+/** The opener's proof was right; the accepting side proves the secret in turn. */
+export interface Welcome {
+  readonly type: 'Welcome';
+  readonly proof: Uint8Array;
+}
+/** The handshake failed; the connection closes after it. `code` is an AuthenticationError code. */
+export interface Refused {
+  readonly type: 'Refused';
+  readonly code: string;
+  readonly reason: string;
+}
+
+// ---- Membership ----
+
+/** A node offers its slots to the coordinator, and where its data connections are accepted. */
+export interface RegisterNode {
+  readonly type: 'RegisterNode';
+  readonly nodeId: string;
+  readonly slots: number;
+  readonly dataHost: string;
+  readonly dataPort: number;
+}
+/** The coordinator took the node in; heartbeats go both ways at this interval, a peer silent for the timeout is dead. */
+export interface NodeRegistered {
+  readonly type: 'NodeRegistered';
+  readonly nodeId: string;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+}
+/** Liveness, both ways: `seq` counts up per sender, `sentAt` is the sender's epoch ms. */
+export interface Heartbeat {
+  readonly type: 'Heartbeat';
+  readonly from: string;
+  readonly seq: number;
+  readonly sentAt: number;
+}
+
+// ---- Subtask lifecycle (coordinator → node, and back) ----
+
+/**
+ * Deploy one subtask of a job: the node imports `jobModule` itself, rebuilds
+ * the graph with `jobArgs`, checks its fingerprint, and restores from
+ * `restore` (a checkpoint or savepoint location) when given. No code travels.
+ */
+export interface DeploySubtask {
+  readonly type: 'DeploySubtask';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  /** A path every node can import. */
+  readonly jobModule: string;
+  readonly jobArgs: readonly PlainData[];
+  /** The job graph's fingerprint (uids, parallelism, edges, code version) the node's rebuilt graph must match. */
+  readonly fingerprint: string;
+  readonly restore: string | undefined;
+  /** Configuration overrides, by option name. */
+  readonly config: { readonly [option: string]: PlainData };
+  /** Where the subtasks this one exchanges data with run. */
+  readonly locations: readonly SubtaskLocation[];
+}
+/** Stop a subtask of an attempt without a final checkpoint. */
+export interface CancelSubtask {
+  readonly type: 'CancelSubtask';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+}
+/** The subtask runs on `nodeId`, its state restored. */
+export interface SubtaskDeployed {
+  readonly type: 'SubtaskDeployed';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  readonly nodeId: string;
+}
+/** The subtask failed (user code, restore, a lost peer, ...), as a typed record. */
+export interface SubtaskFailed {
+  readonly type: 'SubtaskFailed';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly failure: FailureRecord;
+}
+/** Input ended and the final state is taken; the subtask stays until CloseTask. */
+export interface SubtaskFinished {
+  readonly type: 'SubtaskFinished';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  readonly metrics: SubtaskMetricsData;
+}
+/** After CloseTask: the subtask committed and closed; its metrics as it closed. */
+export interface SubtaskClosed {
+  readonly type: 'SubtaskClosed';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  readonly metrics: SubtaskMetricsData;
+}
+
+// ---- Checkpoints ----
+
+/** Inject checkpoint `barrier` at a source subtask. */
+export interface TriggerCheckpoint {
+  readonly type: 'TriggerCheckpoint';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  readonly barrier: CheckpointBarrier;
+}
+/** A subtask's state for a checkpoint is stored. */
+export interface AcknowledgeCheckpoint {
+  readonly type: 'AcknowledgeCheckpoint';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly checkpointId: number;
+  readonly ack: CheckpointAckData;
+}
+/** A subtask cannot take part in a checkpoint. */
+export interface DeclineCheckpoint {
+  readonly type: 'DeclineCheckpoint';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly checkpointId: number;
+  readonly subtaskKey: string;
+  readonly reason: string;
+  /** A newer checkpoint overtook it (not a failure), its state could not be stored, or it declined. */
+  readonly cause: 'SUBSUMED' | 'STORAGE_FAILURE' | 'DECLINED';
+}
+/** The checkpoint completed: subtasks commit what it covers. */
+export interface NotifyCheckpointComplete {
+  readonly type: 'NotifyCheckpointComplete';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  readonly checkpointId: number;
+}
+/** The checkpoint will not complete: subtasks drop what they held for it. */
+export interface AbortCheckpoint {
+  readonly type: 'AbortCheckpoint';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  readonly checkpointId: number;
+}
+/** The final checkpoint (or a stop-with-savepoint's savepoint) completed: commit, close, report SubtaskClosed. */
+export interface CloseTask {
+  readonly type: 'CloseTask';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  readonly checkpointId: number;
+}
+
+// ---- Data plane (node ↔ node) ----
+
+/** One buffer of a channel (a record frame or an in-band event); it costs one credit. */
+export interface DeliverBuffer {
+  readonly type: 'DeliverBuffer';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly channel: ChannelName;
+  readonly buffer: ChannelBuffer;
+}
+/** The consumer processed buffers: the producer may send `credits` more on the channel. */
+export interface GrantCredit {
+  readonly type: 'GrantCredit';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly channel: ChannelName;
+  readonly credits: number;
+}
+
+// ---- Client requests (CLI → coordinator) and their replies; `requestId` pairs them ----
+
+/** Run the job that `jobModule` builds with `jobArgs`, optionally from a savepoint or checkpoint. */
+export interface SubmitJob {
+  readonly type: 'SubmitJob';
+  readonly requestId: number;
+  readonly jobModule: string;
+  readonly jobArgs: readonly PlainData[];
+  readonly parallelism: number | undefined;
+  readonly restore: string | undefined;
+  readonly config: { readonly [option: string]: PlainData };
+}
+export interface JobSubmitted {
+  readonly type: 'JobSubmitted';
+  readonly requestId: number;
+  readonly jobId: string;
+}
+export interface ListJobs {
+  readonly type: 'ListJobs';
+  readonly requestId: number;
+}
+export interface JobsListed {
+  readonly type: 'JobsListed';
+  readonly requestId: number;
+  readonly jobs: readonly JobSummary[];
+}
+export interface CancelJob {
+  readonly type: 'CancelJob';
+  readonly requestId: number;
+  readonly jobId: string;
+}
+export interface JobCancelled {
+  readonly type: 'JobCancelled';
+  readonly requestId: number;
+  readonly jobId: string;
+}
+/** Take a savepoint into `directory` (on storage the nodes reach); the job keeps running. */
+export interface TriggerSavepoint {
+  readonly type: 'TriggerSavepoint';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly directory: string;
+}
+/** Take a savepoint into `directory`, then stop the job. */
+export interface StopWithSavepoint {
+  readonly type: 'StopWithSavepoint';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly directory: string;
+}
+/** Reply to TriggerSavepoint and StopWithSavepoint: where the savepoint is; `stopped` for the latter. */
+export interface SavepointCompleted {
+  readonly type: 'SavepointCompleted';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly location: string;
+  readonly stopped: boolean;
+}
+/** Stop with a savepoint and restart at `parallelism`, key groups redistributed. */
+export interface Rescale {
+  readonly type: 'Rescale';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly parallelism: number;
+}
+export interface JobRescaled {
+  readonly type: 'JobRescaled';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly parallelism: number;
+}
+export interface ListNodes {
+  readonly type: 'ListNodes';
+  readonly requestId: number;
+}
+export interface NodesListed {
+  readonly type: 'NodesListed';
+  readonly requestId: number;
+  readonly nodes: readonly NodeSummary[];
+}
+/** Any client request that failed: the WeirError code and a message for the user. */
+export interface RequestFailed {
+  readonly type: 'RequestFailed';
+  readonly requestId: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export type HandshakeMessage = Hello | Challenge | ChallengeResponse | Welcome | Refused;
+export type ClientRequest = SubmitJob | ListJobs | CancelJob | TriggerSavepoint | StopWithSavepoint | Rescale | ListNodes;
+export type ClientReply = JobSubmitted | JobsListed | JobCancelled | SavepointCompleted | JobRescaled | NodesListed | RequestFailed;
+
+export type WireMessage =
+  | HandshakeMessage
+  | RegisterNode
+  | NodeRegistered
+  | Heartbeat
+  | DeploySubtask
+  | CancelSubtask
+  | SubtaskDeployed
+  | SubtaskFailed
+  | SubtaskFinished
+  | SubtaskClosed
+  | TriggerCheckpoint
+  | AcknowledgeCheckpoint
+  | DeclineCheckpoint
+  | NotifyCheckpointComplete
+  | AbortCheckpoint
+  | CloseTask
+  | DeliverBuffer
+  | GrantCredit
+  | ClientRequest
+  | ClientReply;
+
+export type WireMessageType = WireMessage['type'];
+export type MessageOfType<T extends WireMessageType> = Extract<WireMessage, { type: T }>;
+
+// ---- Validators ----
+
+const id = S.nonEmptyString;
+const jobFields = { jobId: id, attempt: S.nat };
+const subtaskRef = S.object({ vertexId: S.nat, index: S.nat });
+const channelName = S.object({ sourceVertex: S.nat, sourceIndex: S.nat, targetVertex: S.nat, targetIndex: S.nat });
+const port = (v: unknown, p: string) => {
+  S.nat(v, p);
+  if ((v as number) > 65535) throw new S.ShapeMismatch(p, 'a port (0–65535)', String(v));
+};
+const config = S.record(S.plainData);
+const jobArgs = S.array(S.plainData);
+const metrics = S.object({
+  vertexId: S.nat,
+  subtaskIndex: S.nat,
+  operators: S.array(S.object({ nodeId: S.nat, uid: S.string, name: S.string, recordsIn: S.nat, recordsOut: S.nat })),
+  maxQueuedBuffers: S.nat,
+  inputCredits: S.nat,
+  buffersSent: S.nat,
+});
+const barrier = S.object({
+  kind: S.literal('barrier'),
+  checkpointId: S.nat,
+  timestamp: S.number,
+  savepoint: S.boolean,
+  terminate: S.boolean,
+  target: S.optional(S.string),
+});
+/** Event timestamps by position: one tight loop (the hot path: the values themselves were walked by the codec). */
+const timestamps: S.Check = (v, p) => {
+  if (v === undefined) return;
+  if (!Array.isArray(v)) throw new S.ShapeMismatch(p, 'an array or undefined', S.kindOf(v));
+  for (let i = 0; i < v.length; i++) {
+    const t: unknown = v[i];
+    if (typeof t !== 'number' && t !== undefined) throw new S.ShapeMismatch(`${p}[${i}]`, 'a number or undefined', S.kindOf(t));
+  }
+};
+const recordFrameFields = S.object({ kind: S.literal('records'), values: S.anyArray, timestamps });
+const recordFrame: S.Check = (v, p) => {
+  recordFrameFields(v, p);
+  const f = v as { values: unknown[]; timestamps?: unknown[] };
+  if (f.timestamps !== undefined && f.timestamps.length !== f.values.length) {
+    throw new S.ShapeMismatch(`${p}.timestamps`, `as many timestamps as values (${f.values.length})`, `${f.timestamps.length}`);
+  }
+};
+const channelBuffer = S.variant('kind', {
+  records: recordFrame,
+  barrier,
+  watermark: S.object({ kind: S.literal('watermark'), timestamp: S.ordered }),
+  'watermark-status': S.object({ kind: S.literal('watermark-status'), status: S.literal('ACTIVE', 'IDLE') }),
+  'end-of-partition': S.object({ kind: S.literal('end-of-partition') }),
+});
+const role = S.literal('coordinator', 'node', 'client');
+
+type Shape<M> = { readonly [K in Exclude<keyof M, 'type'>]-?: S.Check };
+
+function message<T extends WireMessageType>(type: T, fields: Shape<MessageOfType<T>>): S.Check {
+  return S.object({ type: S.literal(type), ...(fields as Record<string, S.Check>) });
+}
+
+/** One validator per message type; the mapped type makes a missing type a compile error. */
+export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = {
+  Hello: message('Hello', { protocolVersion: S.nat, role, peerId: id, nonce: S.bytes }),
+  Challenge: message('Challenge', { role, peerId: id, nonce: S.bytes }),
+  ChallengeResponse: message('ChallengeResponse', { proof: S.bytes }),
+  Welcome: message('Welcome', { proof: S.bytes }),
+  Refused: message('Refused', { code: S.string, reason: S.string }),
+  RegisterNode: message('RegisterNode', { nodeId: id, slots: S.positive, dataHost: id, dataPort: port }),
+  NodeRegistered: message('NodeRegistered', { nodeId: id, heartbeatIntervalMs: S.positive, heartbeatTimeoutMs: S.positive }),
+  Heartbeat: message('Heartbeat', { from: id, seq: S.nat, sentAt: S.nonNegative }),
+  DeploySubtask: message('DeploySubtask', {
+    ...jobFields,
+    subtask: subtaskRef,
+    jobModule: id,
+    jobArgs,
+    fingerprint: id,
+    restore: S.optional(id),
+    config,
+    locations: S.array(S.object({ subtask: subtaskRef, nodeId: id, dataHost: id, dataPort: port })),
+  }),
+  CancelSubtask: message('CancelSubtask', { ...jobFields, subtask: subtaskRef }),
+  SubtaskDeployed: message('SubtaskDeployed', { ...jobFields, subtask: subtaskRef, nodeId: id }),
+  SubtaskFailed: message('SubtaskFailed', {
+    ...jobFields,
+    failure: S.object({ code: id, operator: S.optional(S.string), subtask: subtaskRef, message: S.string, retryable: S.boolean }),
+  }),
+  SubtaskFinished: message('SubtaskFinished', { ...jobFields, subtask: subtaskRef, metrics }),
+  SubtaskClosed: message('SubtaskClosed', { ...jobFields, subtask: subtaskRef, metrics }),
+  TriggerCheckpoint: message('TriggerCheckpoint', { ...jobFields, subtask: subtaskRef, barrier }),
+  AcknowledgeCheckpoint: message('AcknowledgeCheckpoint', {
+    ...jobFields,
+    checkpointId: S.nat,
+    ack: S.object({
+      subtaskKey: id,
+      operatorUids: S.array(S.string),
+      subtaskIndex: S.nat,
+      handle: S.optional(S.object({ file: id, size: S.nat, checksum: S.string })),
+      alignmentMs: S.nonNegative,
+      syncMs: S.nonNegative,
+      asyncMs: S.nonNegative,
+    }),
+  }),
+  DeclineCheckpoint: message('DeclineCheckpoint', {
+    ...jobFields,
+    checkpointId: S.nat,
+    subtaskKey: id,
+    reason: S.string,
+    cause: S.literal('SUBSUMED', 'STORAGE_FAILURE', 'DECLINED'),
+  }),
+  NotifyCheckpointComplete: message('NotifyCheckpointComplete', { ...jobFields, subtask: subtaskRef, checkpointId: S.nat }),
+  AbortCheckpoint: message('AbortCheckpoint', { ...jobFields, subtask: subtaskRef, checkpointId: S.nat }),
+  CloseTask: message('CloseTask', { ...jobFields, subtask: subtaskRef, checkpointId: S.nat }),
+  DeliverBuffer: message('DeliverBuffer', { ...jobFields, channel: channelName, buffer: channelBuffer }),
+  GrantCredit: message('GrantCredit', { ...jobFields, channel: channelName, credits: S.positive }),
+  SubmitJob: message('SubmitJob', { requestId: S.nat, jobModule: id, jobArgs, parallelism: S.optional(S.positive), restore: S.optional(id), config }),
+  JobSubmitted: message('JobSubmitted', { requestId: S.nat, jobId: id }),
+  ListJobs: message('ListJobs', { requestId: S.nat }),
+  JobsListed: message('JobsListed', {
+    requestId: S.nat,
+    jobs: S.array(S.object({ jobId: id, name: S.string, status: id, parallelism: S.positive, startedAt: S.nonNegative })),
+  }),
+  CancelJob: message('CancelJob', { requestId: S.nat, jobId: id }),
+  JobCancelled: message('JobCancelled', { requestId: S.nat, jobId: id }),
+  TriggerSavepoint: message('TriggerSavepoint', { requestId: S.nat, jobId: id, directory: id }),
+  StopWithSavepoint: message('StopWithSavepoint', { requestId: S.nat, jobId: id, directory: id }),
+  SavepointCompleted: message('SavepointCompleted', { requestId: S.nat, jobId: id, location: id, stopped: S.boolean }),
+  Rescale: message('Rescale', { requestId: S.nat, jobId: id, parallelism: S.positive }),
+  JobRescaled: message('JobRescaled', { requestId: S.nat, jobId: id, parallelism: S.positive }),
+  ListNodes: message('ListNodes', { requestId: S.nat }),
+  NodesListed: message('NodesListed', {
+    requestId: S.nat,
+    nodes: S.array(S.object({ nodeId: id, slots: S.positive, freeSlots: S.nat, dataHost: id, dataPort: port, lastHeartbeatAt: S.nonNegative })),
+  }),
+  RequestFailed: message('RequestFailed', { requestId: S.nat, code: id, message: S.string }),
+};
+
+/** Every message type, in the validator table's order. */
+export const WIRE_MESSAGE_TYPES = Object.keys(MESSAGE_VALIDATORS) as readonly WireMessageType[];
+
+export function isWireMessageType(t: unknown): t is WireMessageType {
+  return typeof t === 'string' && Object.hasOwn(MESSAGE_VALIDATORS, t);
+}
+
+/**
+ * The value as a WireMessage, or a ProtocolError: UNKNOWN_MESSAGE when
+ * `type` is not one of the protocol's (or the value is not an object with a
+ * string type), INVALID_MESSAGE naming the type and the first field that
+ * does not fit.
+ */
+export function validateMessage(v: unknown): WireMessage {
+  const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (!isWireMessageType(type)) {
+    const named = typeof type === 'string' ? `'${type.length > 60 ? `${type.slice(0, 60)}…` : type}'` : S.kindOf(type);
+    throw new ProtocolError('UNKNOWN_MESSAGE', typeof type === 'string' ? type : '', `unknown message type ${named}`);
+  }
+  try {
+    MESSAGE_VALIDATORS[type](v, '');
+  } catch (e) {
+    if (!(e instanceof S.ShapeMismatch)) throw e;
+    throw new ProtocolError('INVALID_MESSAGE', type, `invalid ${type} message: ${e.message}`, e.path);
+  }
+  return v as WireMessage;
+}
