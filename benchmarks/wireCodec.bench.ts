@@ -28,7 +28,7 @@ function frames(): DeliverBuffer[] {
       type: 'DeliverBuffer',
       jobId: 'bench',
       attempt: 0,
-      channel: { sourceVertex: 1, sourceIndex: 0, targetVertex: 2, targetIndex: 1 },
+      channel: { sourceVertex: 1, sourceIndex: 0, targetVertex: 2, targetIndex: 1, edge: 0 },
       buffer: { kind: 'records', values, timestamps },
     });
   }

@@ -106,7 +106,7 @@ const bytes = fc.uint8Array({ minLength: 0, maxLength: 48 });
 const role = fc.constantFrom('coordinator' as const, 'node' as const, 'client' as const);
 const port = fc.integer({ min: 0, max: 65535 });
 const subtask = rec({ vertexId: nat, index: nat });
-const channel = rec({ sourceVertex: nat, sourceIndex: nat, targetVertex: nat, targetIndex: nat });
+const channel = rec({ sourceVertex: nat, sourceIndex: nat, targetVertex: nat, targetIndex: nat, edge: nat });
 const job = { jobId: id, attempt: nat };
 const plain: fc.Arbitrary<PlainData> = fc.letrec<{ p: PlainData }>((tie) => ({
   p: fc.oneof(
@@ -166,14 +166,25 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
     restore: optional(id),
     config,
     locations: fc.array(rec({ subtask, nodeId: id, dataHost: id, dataPort: port }), { maxLength: 3 }),
+    faults: optional(
+      rec({
+        attempt: nat,
+        faults: fc.array(rec({ id: nat, fault: rec({ kind: fc.constant('fail-at-record' as const), operator: id, subtask: nat, record: nat }) }), { maxLength: 2 }),
+      }),
+    ),
   }),
   CancelSubtask: rec({ type: fc.constant('CancelSubtask'), ...job, subtask }),
   SubtaskDeployed: rec({ type: fc.constant('SubtaskDeployed'), ...job, subtask, nodeId: id }),
   SubtaskFailed: rec({
     type: fc.constant('SubtaskFailed'),
     ...job,
-    failure: rec({ code: id, operator: optional(fc.string()), subtask, message: fc.string(), retryable: fc.boolean() }),
+    subtask,
+    failure: rec({ code: id, operator: optional(fc.string()), subtask: optional(id), message: fc.string(), retryable: fc.boolean() }),
   }),
+  StartTasks: rec({ type: fc.constant('StartTasks'), ...job }),
+  WriteFinalState: rec({ type: fc.constant('WriteFinalState'), ...job, subtask, checkpointId: nat, target: optional(id) }),
+  OperatorEvent: rec({ type: fc.constant('OperatorEvent'), ...job, operatorUid: id, subtaskIndex: nat, event: plain }),
+  FaultStruck: rec({ type: fc.constant('FaultStruck'), jobId: id, fired: rec({ id: nat, at: ms, attempt: nat, where: fc.string(), spent: fc.boolean() }) }),
   SubtaskFinished: rec({ type: fc.constant('SubtaskFinished'), ...job, subtask, metrics }),
   SubtaskClosed: rec({ type: fc.constant('SubtaskClosed'), ...job, subtask, metrics }),
   TriggerCheckpoint: rec({ type: fc.constant('TriggerCheckpoint'), ...job, subtask, barrier }),

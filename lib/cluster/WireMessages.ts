@@ -20,7 +20,10 @@
  * record values keep everything (WireCodec.ts).
  */
 import { ProtocolError } from '../errors';
+import type { FaultFired, SubtaskFaultPlan } from '../faults/Fault';
 import type { ChannelBuffer, CheckpointBarrier } from '../transport/ChannelBuffer';
+import type { ChannelName } from '../transport/ChannelTransport';
+import type { FailureRecord } from './FailureRecord';
 import * as S from './shapes';
 
 /** The protocol's version, sent in Hello; peers with another version are refused. */
@@ -38,13 +41,6 @@ export interface SubtaskRef {
   readonly index: number;
 }
 
-/** A channel's name, the same on both nodes: producer subtask → consumer subtask. */
-export interface ChannelName {
-  readonly sourceVertex: number;
-  readonly sourceIndex: number;
-  readonly targetVertex: number;
-  readonly targetIndex: number;
-}
 
 /** Where a subtask runs, so its peers open data connections to that node. */
 export interface SubtaskLocation {
@@ -54,17 +50,6 @@ export interface SubtaskLocation {
   readonly dataPort: number;
 }
 
-/** A failure as a typed record (never an Error instance on the wire). */
-export interface FailureRecord {
-  /** The WeirError code (USER_FUNCTION_FAILED, ...), or 'UNKNOWN' for anything else thrown. */
-  readonly code: string;
-  /** The operator that failed (name, or uid when unnamed), when known. */
-  readonly operator: string | undefined;
-  readonly subtask: SubtaskRef;
-  readonly message: string;
-  /** Whether restarting may help (a lost node: yes; a job module that does not load: no). */
-  readonly retryable: boolean;
-}
 
 export interface OperatorMetricsData {
   readonly nodeId: number;
@@ -196,6 +181,8 @@ export interface DeploySubtask {
   readonly config: { readonly [option: string]: PlainData };
   /** Where the subtasks this one exchanges data with run. */
   readonly locations: readonly SubtaskLocation[];
+  /** This subtask's part of a fault experiment, if the job runs one. */
+  readonly faults: SubtaskFaultPlan | undefined;
 }
 /** Stop a subtask of an attempt without a final checkpoint. */
 export interface CancelSubtask {
@@ -217,7 +204,39 @@ export interface SubtaskFailed {
   readonly type: 'SubtaskFailed';
   readonly jobId: string;
   readonly attempt: number;
+  readonly subtask: SubtaskRef;
   readonly failure: FailureRecord;
+}
+/** Every subtask of the attempt is deployed: start them (data may flow between nodes from now on). */
+export interface StartTasks {
+  readonly type: 'StartTasks';
+  readonly jobId: string;
+  readonly attempt: number;
+}
+/** A finished subtask writes its final state into checkpoint `checkpointId` (`target`: a savepoint's directory). */
+export interface WriteFinalState {
+  readonly type: 'WriteFinalState';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtask: SubtaskRef;
+  readonly checkpointId: number;
+  readonly target: string | undefined;
+}
+/** An operator's event for its coordinator (Flink's OperatorEvent), e.g. a collect sink's records. */
+export interface OperatorEvent {
+  readonly type: 'OperatorEvent';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly operatorUid: string;
+  readonly subtaskIndex: number;
+  /** Record-like data (carried as records are). */
+  readonly event: unknown;
+}
+/** A fault of the job's fault experiment struck on a node. */
+export interface FaultStruck {
+  readonly type: 'FaultStruck';
+  readonly jobId: string;
+  readonly fired: FaultFired;
 }
 /** Input ended and the final state is taken; the subtask stays until CloseTask. */
 export interface SubtaskFinished {
@@ -410,6 +429,10 @@ export type WireMessage =
   | CancelSubtask
   | SubtaskDeployed
   | SubtaskFailed
+  | StartTasks
+  | WriteFinalState
+  | OperatorEvent
+  | FaultStruck
   | SubtaskFinished
   | SubtaskClosed
   | TriggerCheckpoint
@@ -431,7 +454,7 @@ export type MessageOfType<T extends WireMessageType> = Extract<WireMessage, { ty
 const id = S.nonEmptyString;
 const jobFields = { jobId: id, attempt: S.nat };
 const subtaskRef = S.object({ vertexId: S.nat, index: S.nat });
-const channelName = S.object({ sourceVertex: S.nat, sourceIndex: S.nat, targetVertex: S.nat, targetIndex: S.nat });
+const channelName = S.object({ sourceVertex: S.nat, sourceIndex: S.nat, targetVertex: S.nat, targetIndex: S.nat, edge: S.nat });
 const port = (v: unknown, p: string) => {
   S.nat(v, p);
   if ((v as number) > 65535) throw new S.ShapeMismatch(p, 'a port (0–65535)', String(v));
@@ -505,12 +528,21 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
     restore: S.optional(id),
     config,
     locations: S.array(S.object({ subtask: subtaskRef, nodeId: id, dataHost: id, dataPort: port })),
+    faults: S.optional(S.object({ attempt: S.nat, faults: S.array(S.object({ id: S.nat, fault: S.plainData })) })),
   }),
   CancelSubtask: message('CancelSubtask', { ...jobFields, subtask: subtaskRef }),
   SubtaskDeployed: message('SubtaskDeployed', { ...jobFields, subtask: subtaskRef, nodeId: id }),
   SubtaskFailed: message('SubtaskFailed', {
     ...jobFields,
-    failure: S.object({ code: id, operator: S.optional(S.string), subtask: subtaskRef, message: S.string, retryable: S.boolean }),
+    subtask: subtaskRef,
+    failure: S.object({ code: id, operator: S.optional(S.string), subtask: S.optional(S.string), message: S.string, retryable: S.boolean }),
+  }),
+  StartTasks: message('StartTasks', jobFields),
+  WriteFinalState: message('WriteFinalState', { ...jobFields, subtask: subtaskRef, checkpointId: S.nat, target: S.optional(S.string) }),
+  OperatorEvent: message('OperatorEvent', { ...jobFields, operatorUid: S.string, subtaskIndex: S.nat, event: S.defined }),
+  FaultStruck: message('FaultStruck', {
+    jobId: id,
+    fired: S.object({ id: S.nat, at: S.number, attempt: S.nat, where: S.string, spent: S.boolean }),
   }),
   SubtaskFinished: message('SubtaskFinished', { ...jobFields, subtask: subtaskRef, metrics }),
   SubtaskClosed: message('SubtaskClosed', { ...jobFields, subtask: subtaskRef, metrics }),

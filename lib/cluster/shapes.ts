@@ -81,6 +81,10 @@ export const anyArray: Check = (v, p) => {
 };
 /** Anything: user data, whose kinds the codec already enforced. */
 export const anything: Check = () => {};
+/** Any value but undefined or a function (record-like data, carried as records are). */
+export const defined: Check = (v, p) => {
+  if (v === undefined || typeof v === 'function') throw new ShapeMismatch(p, 'a value', kindOf(v));
+};
 
 export function literal(...values: readonly (string | number | boolean)[]): Check {
   const allowed = new Set<unknown>(values);

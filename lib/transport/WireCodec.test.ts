@@ -12,7 +12,7 @@ class Money {
 }
 registerStateType(Money, { name: 'test.wire.Money' });
 
-const channel = { sourceVertex: 1, sourceIndex: 0, targetVertex: 2, targetIndex: 3 };
+const channel = { sourceVertex: 1, sourceIndex: 0, targetVertex: 2, targetIndex: 3, edge: 1 };
 
 function frame(values: unknown[], timestamps?: (number | undefined)[]): DeliverBuffer {
   return { type: 'DeliverBuffer', jobId: 'job-1', attempt: 2, channel, buffer: { kind: 'records', values, timestamps } };
