@@ -183,7 +183,7 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
   }),
   StartTasks: rec({ type: fc.constant('StartTasks'), ...job }),
   WriteFinalState: rec({ type: fc.constant('WriteFinalState'), ...job, subtask, checkpointId: nat, target: optional(id) }),
-  OperatorEvent: rec({ type: fc.constant('OperatorEvent'), ...job, operatorUid: id, subtaskIndex: nat, event: plain }),
+  OperatorEvent: rec({ type: fc.constant('OperatorEvent'), ...job, operatorUid: id, subtaskIndex: nat, event: plain.filter((v) => v !== undefined) }),
   FaultStruck: rec({ type: fc.constant('FaultStruck'), jobId: id, fired: rec({ id: nat, at: ms, attempt: nat, where: fc.string(), spent: fc.boolean() }) }),
   SubtaskFinished: rec({ type: fc.constant('SubtaskFinished'), ...job, subtask, metrics }),
   SubtaskClosed: rec({ type: fc.constant('SubtaskClosed'), ...job, subtask, metrics }),
