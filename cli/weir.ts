@@ -9,6 +9,13 @@
 import '../index';
 import { EXIT_CODES, runCli } from '../lib/cli/weirProgram';
 
+// A reader that went away (`weir run --help | head`) ends the output, not the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -9,6 +9,7 @@
  * The executor is the default one (the package entry point installs the
  * actor runtime); the loader's build-only executor is dropped here.
  */
+import * as fs from 'node:fs';
 import type { JobClient, JobResult, OperatorResult, RestartRecord } from '../api/JobClient';
 import { getExecutor } from '../api/PipelineExecutor';
 import { FileSystemCheckpointStorage } from '../checkpoint/CheckpointStorage';
@@ -42,7 +43,7 @@ export interface ReportedError {
 export interface CheckpointSummary {
   readonly completed: number;
   readonly failed: number;
-  /** Metadata location of the newest completed checkpoint, if one is stored on disk. */
+  /** Metadata location of the newest completed checkpoint, when it is on disk and still there (resume with --from-checkpoint). */
   readonly latest?: string;
 }
 
@@ -173,8 +174,10 @@ export class JobRun {
   private common(): RunOutcome {
     const stats = this.client?.checkpoints() ?? [];
     const completed = stats.filter((c) => c.state === 'COMPLETED' && !c.savepoint);
+    // Named only while it is there to resume from (a stop with a savepoint, or a retention policy, removes it).
     const onDisk = this.job.env.config.checkpointStorage instanceof FileSystemCheckpointStorage;
-    const latest = onDisk ? completed.at(-1)?.location : undefined;
+    const newest = completed.at(-1)?.location;
+    const latest = onDisk && newest !== undefined && fs.existsSync(newest) ? newest : undefined;
     return {
       status: 'FAILED',
       interrupted: false,

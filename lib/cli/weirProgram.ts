@@ -96,18 +96,21 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     'after',
     `
 Examples:
-  weir run dist/jobs/wordCount.js input.txt          run a job module to its end
-  weir run --help                                     options of run, exit codes
+  weir run dist/wordCount.js to be or not to be      run a job module to its end
+  weir run --help                                     what a job module is, options, exit codes
 
 Exit codes: ${exitCodeHelp()}`,
   );
 
   program
     .command('run')
+    .summary('run a job module in this process until its sources end (or Ctrl-C)')
     .description(
-      'Run a job module in this process (embedded) until its sources end, printing progress and a summary.\n' +
-        'A job module is a .js file exporting, as default or as `job`, a function (env, args) that builds the\n' +
-        'pipeline on the StreamExecutionEnvironment it gets (sources → ... → sinkTo/print) without executing it.',
+      'Run a job module in this process (embedded) until its sources end, printing progress and a summary.\n\n' +
+        'A job module is a .js file that exports, as default or as `job`, a function (env, args) that builds the ' +
+        'pipeline on the StreamExecutionEnvironment it is given (sources, operators, then sinkTo(...) or print()) ' +
+        'without executing it; weir runs it. Settings the job makes on env (checkpointing, parallelism) win over ' +
+        'the options below, as in Flink. An example follows the options.',
     )
     .argument('<job-module>', 'path of the job module (.js), absolute or relative to the current directory')
     .argument('[args...]', 'arguments for the job function (put -- before any that start with -)')
@@ -124,12 +127,18 @@ Exit codes: ${exitCodeHelp()}`,
     .addHelpText(
       'after',
       `
+A job module, in TypeScript compiled to dist/wordCount.js:
+  import type { StreamExecutionEnvironment } from 'weir-stream';
+  export default function job(env: StreamExecutionEnvironment, words: string[]) {
+    env.fromCollection(words).map((w) => ({ w, n: 1 })).keyBy((r) => r.w).sum('n').print();
+  }
+
 Examples:
-  weir run dist/jobs/wordCount.js input.txt
-  weir run -p 4 --checkpoint-dir ./checkpoints --checkpoint-interval 1000 dist/jobs/balances.js
-  weir run --from-checkpoint ./checkpoints dist/jobs/balances.js     resume after a crash (newest checkpoint)
-  weir run --from-savepoint ./checkpoints/savepoints/savepoint-… dist/jobs/balances.js
-  weir run --json dist/jobs/wordCount.js input.txt | tail -1 | jq .status
+  weir run dist/wordCount.js to be or not to be
+  weir run -p 4 --checkpoint-dir ./checkpoints --checkpoint-interval 1000 dist/balances.js
+  weir run --from-checkpoint ./checkpoints dist/balances.js      resume after a crash (its newest checkpoint)
+  weir run --from-savepoint ./checkpoints/savepoints/savepoint-… dist/balances.js
+  weir run --json dist/wordCount.js a b a | tail -n 1           one JSON object: status, operators, checkpoints, …
 
 Ctrl-C: the first stops the job — with a savepoint when checkpointing is on and a directory is known
 (--savepoint-dir, or --checkpoint-dir; its path is printed, resume with --from-savepoint), else by
