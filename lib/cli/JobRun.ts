@@ -61,6 +61,8 @@ export interface RunOutcome {
   readonly recordsRead: number;
   readonly checkpoints: CheckpointSummary;
   readonly restarts: readonly Pick<RestartRecord, 'attempt' | 'cause'>[];
+  /** The savepoint or checkpoint the job started from. */
+  readonly restoredFrom?: string;
   /** The savepoint written when the run was stopped with one. */
   readonly savepoint?: string;
   /** The final checkpoint kept when the job finished with checkpointing. */
@@ -193,6 +195,7 @@ export class JobRun {
         ...(latest === undefined ? {} : { latest }),
       },
       restarts: [],
+      ...(this.job.restoredFrom === undefined ? {} : { restoredFrom: this.job.restoredFrom }),
       configurationError: false,
     };
   }
