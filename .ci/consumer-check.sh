@@ -3,8 +3,9 @@
 # scenarios, benchmarks or tests; source maps carry their sources), install it in a fresh app, type-check a
 # TypeScript file (nodenext, strict, no skipLibCheck) importing the barrel and ./testing, check that the
 # installed `weir` command answers --help, and run a CommonJS jest test that runs a tiny job.
-# Usage: .ci/consumer-check.sh [checkout]. The app gets typescript@5 and from the registry (npm's cache first); its tests run on the checkout's own jest 30 (a
-# devDependency), which saves installing jest a second time.
+# Usage: .ci/consumer-check.sh [checkout]. The app gets typescript@5 and @types/node@20 from the registry
+# (npm's cache first); its tests run on the checkout's own jest 30 (a devDependency), which saves installing
+# jest a second time.
 set -u
 repo=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$repo" || exit 2
