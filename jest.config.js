@@ -1,7 +1,7 @@
 /** Jest runs TypeScript through @swc/jest; `npm run typecheck` runs tsc separately. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/lib', '<rootDir>/actors', '<rootDir>/property-tests', '<rootDir>/scenarios'],
+  roots: ['<rootDir>/cli', '<rootDir>/lib', '<rootDir>/actors', '<rootDir>/property-tests', '<rootDir>/scenarios'],
   testMatch: ['**/*.test.ts', '**/*.prop.ts'],
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Consume the project as a package, the way a Node user would: pack it, check what the tarball holds (no
 # scenarios, benchmarks or tests; source maps carry their sources), install it in a fresh app, type-check a
-# TypeScript file (nodenext, strict, no skipLibCheck) importing the barrel and ./testing, and run a CommonJS
-# jest test that runs a tiny job. Usage: .ci/consumer-check.sh [checkout]. The app gets typescript@5 and
-# @types/node@20 from the registry (npm's cache first); its tests run on the checkout's own jest 30 (a
-# devDependency), which saves installing jest a second time.
+# TypeScript file (nodenext, strict, no skipLibCheck) importing the barrel and ./testing, check that the
+# installed `weir` command answers --help, and run a CommonJS jest test that runs a tiny job.
+# Usage: .ci/consumer-check.sh [checkout]. The app gets typescript@5 and @types/node@20 from the registry
+# (npm's cache first); its tests run on the checkout's own jest 30 (a devDependency), which saves installing
+# jest a second time.
 set -u
 repo=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$repo" || exit 2
@@ -27,7 +28,7 @@ content=$(node -e '
   const walk = (dir) => { for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name), rel = path.relative(root, p);
     if (e.isDirectory()) { if (rel !== "node_modules") walk(p); continue; }
-    if (/(^|\/)(scenarios|benchmarks|property-tests|examples)\//.test(rel) || /\.(test|prop)\.[cm]?[jt]s/.test(rel)) bad.push(rel);
+    if (/(^|\/)(scenarios|benchmarks|property-tests|examples|cli\/fixtures)\//.test(rel) || /\.(test|prop)\.[cm]?[jt]s/.test(rel)) bad.push(rel);
     else if (rel.endsWith(".map")) { const m = JSON.parse(fs.readFileSync(p, "utf8"));
       if (!Array.isArray(m.sourcesContent) || m.sourcesContent.length !== m.sources.length) bad.push(rel + " (no inlined sources)"); }
   } };
@@ -36,6 +37,8 @@ content=$(node -e '
   console.log(bad.slice(0, 5).join(", "));
 ' "$name")
 [ -z "$content" ] || { echo "the package holds what it should not: $content"; exit 1; }
+help_out=$(./node_modules/.bin/weir --help 2>&1) || { echo "the packed 'weir --help' fails: $(echo "$help_out" | head -1)"; exit 1; }
+echo "$help_out" | grep -q 'run \[options\] <job-module>' || { echo "the packed 'weir --help' does not list 'weir run'"; exit 1; }
 cat > tsconfig.json <<JSON
 { "compilerOptions": { "module": "nodenext", "moduleResolution": "nodenext", "strict": true, "noEmit": true, "target": "es2022" }, "files": ["app.ts"] }
 JSON
@@ -58,4 +61,4 @@ test('a tiny job runs from a CommonJS consumer under jest', async () => {
 });
 JS
 jest_out=$("$repo/node_modules/.bin/jest" --ci --rootDir "$tmp/app" 2>&1) || { echo "consumer jest fails: $(echo "$jest_out" | grep -m1 -E 'Error|Must use|Cannot')"; exit 1; }
-echo "consumer ok: '$name' packs, type-checks (nodenext, strict) and runs under CommonJS jest"
+echo "consumer ok: '$name' packs, its weir command answers --help, it type-checks (nodenext, strict) and runs under CommonJS jest"

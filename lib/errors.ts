@@ -723,5 +723,39 @@ export class ConnectionError extends WeirError {
     readonly peer: string,
   ) {
     super(`${message} (${peer})`);
+
+// ---- Job modules (the `weir` CLI and, later, cluster nodes load jobs by path) ----
+
+export type JobModuleErrorCode =
+  /** No file at the path. */
+  | 'MODULE_NOT_FOUND'
+  /** Importing the module threw (a syntax error, a failing top-level statement, a missing import). */
+  | 'MODULE_IMPORT_FAILED'
+  /** Neither a default export nor a named `job` export is a function. */
+  | 'NO_JOB_FUNCTION'
+  /** The module's `jobName` export is not a non-empty string. */
+  | 'INVALID_JOB_NAME'
+  /** The job function threw or its promise rejected while building the pipeline. */
+  | 'JOB_BUILD_FAILED'
+  /** The job function ran the job itself (execute, executeAsync, executeAndCollect) instead of only building it. */
+  | 'JOB_EXECUTED_WHILE_BUILDING'
+  /** The job function added no sink (sinkTo, print). */
+  | 'NO_SINKS'
+  /** The pipeline the job function built does not validate (GraphValidationError as `cause`). */
+  | 'INVALID_JOB_GRAPH';
+
+/**
+ * A job module could not be turned into a job graph. `module` is the
+ * absolute path of the module; the message says what is wrong and what a
+ * job module must look like; `cause` is the underlying error, if any.
+ */
+export class JobModuleError extends WeirError {
+  constructor(
+    readonly code: JobModuleErrorCode,
+    readonly module: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`job module ${module}: ${message}`, options);
   }
 }

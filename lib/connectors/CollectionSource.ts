@@ -24,6 +24,10 @@ export class CollectionSource<T> implements Source<T, CollectionSplit> {
     private readonly options: { readonly objectReuse?: boolean } = {},
   ) {}
 
+  get totalRecords(): number {
+    return this.items.length;
+  }
+
   createSplits(_parallelism?: number): CollectionSplit[] {
     return [{ splitId: 'collection', offset: 0 }];
   }

@@ -46,6 +46,11 @@ export class GeneratorSource<T> implements Source<T, GeneratorSplit> {
     this.boundedness = this.count === Infinity ? 'CONTINUOUS_UNBOUNDED' : 'BOUNDED';
   }
 
+  /** The count of a bounded generator; undefined when unbounded. */
+  get totalRecords(): number | undefined {
+    return this.count === Infinity ? undefined : this.count;
+  }
+
   createSplits(parallelism: number): GeneratorSplit[] {
     return Array.from({ length: parallelism }, (_, s) => ({ splitId: `gen-${s}-of-${parallelism}`, next: s, step: parallelism }));
   }

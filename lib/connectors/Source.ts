@@ -58,6 +58,12 @@ export interface Source<T, S extends SourceSplit = SourceSplit> {
   readonly boundedness: Boundedness;
   /** 1 for a source that cannot run in parallel; undefined for no limit. */
   readonly maxParallelism?: number;
+  /**
+   * Records a bounded source emits in all, when it knows before reading
+   * (a collection's length, a generator's count); absent when it does not
+   * (files, unbounded sources). Progress reports use it; never an estimate.
+   */
+  readonly totalRecords?: number;
   /** The splits of a fresh start at the given parallelism. */
   createSplits(parallelism: number): S[];
   createReader(ctx: SourceReaderContext): SourceReader<T, S>;

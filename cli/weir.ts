@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * The `weir` executable (package.json `bin`). It lives outside lib/ because
+ * it installs the actor runtime — by importing the package entry point, as a
+ * job module importing 'weir-stream' does — and lib/ never imports actors/.
+ * Everything else is in lib/cli: the commands (weirProgram), the job-module
+ * loader (JobModule) and the embedded run (JobRun).
+ */
+import '../index';
+import { EXIT_CODES, runCli } from '../lib/cli/weirProgram';
+
+// A reader that went away (`weir run --help | head`) ends the output, not the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error('weir: unexpected error:', e);
+    process.exitCode = EXIT_CODES.INTERNAL;
+  },
+);

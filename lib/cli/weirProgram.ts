@@ -1,0 +1,300 @@
+/**
+ * The `weir` command line (commander): parses arguments, runs the command
+ * and returns its exit code; the entry (cli/weir.ts) ends the process. The
+ * one exception is a third Ctrl-C, which exits through `CliIo.exit` without
+ * waiting for the job. Commands:
+ *
+ *   weir run <job-module> [args...]   run a job module embedded in this process
+ *
+ * Exit codes are part of the interface (EXIT_CODES, also in `--help`): 0 the
+ * job finished, 1 it failed, 2 the command or its input was wrong (usage,
+ * options, job module, savepoint), 130 interrupted by Ctrl-C.
+ *
+ * Output: a job's own print() output and the summary go to stdout; progress
+ * and the engine's logs go to stderr. With `--json` there is no progress
+ * and the last line of stdout is one JSON object (RunSummaryJson).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { loadJobModule, type JobRestore, type LoadedJob } from './JobModule';
+import { isConfigurationError, JobRun, reportError, type ReportedError, type RunOutcome } from './JobRun';
+import type { ProgressSnapshot } from './SourceProgress';
+import { weirVersion } from './weirVersion';
+
+export const EXIT_CODES = {
+  /** The job finished (bounded input read to the end). */
+  FINISHED: 0,
+  /** The job failed (its restart strategy gave up) or was cancelled from outside. */
+  FAILED: 1,
+  /** Bad command line, bad job module, a savepoint or checkpoint that is missing or does not fit the job. */
+  USAGE: 2,
+  /** Interrupted (SIGINT): stopped with a savepoint, or cancelled. */
+  INTERRUPTED: 130,
+  /** An unexpected error inside weir itself (a defect; please report it with the output). */
+  INTERNAL: 70,
+} as const;
+
+/** Where the command writes, and the signals it listens to (the process's, unless a test gives others). */
+export interface CliIo {
+  readonly stdout: { write(s: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
+  /** Registers a SIGINT handler; returns a function that removes it. */
+  onInterrupt(handler: () => void): () => void;
+  /** Ends the process at once (the third Ctrl-C). */
+  exit(code: number): void;
+}
+
+export const processIo: CliIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  onInterrupt(handler) {
+    process.on('SIGINT', handler);
+    return () => process.off('SIGINT', handler);
+  },
+  exit: (code) => process.exit(code),
+};
+
+/** `--json` output of `weir run`: one object, the last line of stdout. */
+export type RunSummaryJson =
+  | (Omit<RunOutcome, 'configurationError'> & { readonly exitCode: number })
+  | { readonly status: 'ERROR'; readonly exitCode: number; readonly error: ReportedError };
+
+interface RunFlags {
+  parallelism?: number;
+  fromSavepoint?: string;
+  fromCheckpoint?: string;
+  checkpointDir?: string;
+  checkpointInterval?: number;
+  savepointDir?: string;
+  json?: boolean;
+}
+
+/** Parses `argv` (without node and the script: `['run', 'job.js']`), runs the command, resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let code: number = EXIT_CODES.USAGE;
+  const program = createProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end with exit code 0; every parse error is a usage error.
+      return e.exitCode === 0 ? 0 : EXIT_CODES.USAGE;
+    }
+    throw e;
+  }
+  return code;
+}
+
+function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('weir')
+    .description('Weir: stream processing for Node.js (Flink\'s model on nact actors).')
+    .version(weirVersion(), '-V, --version', 'print the weir version')
+    .helpOption('-h, --help', 'show help (also: weir help run)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(weir --help shows usage and examples)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  weir run dist/wordCount.js to be or not to be      run a job module to its end
+  weir run --help                                     what a job module is, options, exit codes
+
+Exit codes: ${exitCodeHelp()}`,
+  );
+
+  program
+    .command('run')
+    .summary('run a job module in this process until its sources end (or Ctrl-C)')
+    .description(
+      'Run a job module in this process (embedded) until its sources end, printing progress and a summary.\n\n' +
+        'A job module is a .js file that exports, as default or as `job`, a function (env, args) that builds the ' +
+        'pipeline on the StreamExecutionEnvironment it is given (sources, operators, then sinkTo(...) or print()) ' +
+        'without executing it; weir runs it. Settings the job makes on env (checkpointing, parallelism) win over ' +
+        'the options below, as in Flink. An example follows the options.',
+    )
+    .argument('<job-module>', 'path of the job module (.js), absolute or relative to the current directory')
+    .argument('[args...]', 'arguments for the job function (put -- before any that start with -)')
+    .addOption(new Option('-p, --parallelism <n>', 'default parallelism of the job\'s operators (the job\'s own settings win)').argParser(positiveInt('parallelism')))
+    .addOption(new Option('--from-savepoint <path>', 'start from a savepoint (its directory or _metadata)').conflicts('fromCheckpoint'))
+    .addOption(
+      new Option('--from-checkpoint <path>', 'start from a retained checkpoint (chk-<n> or its _metadata), or the newest one of this job in a checkpoint directory')
+        .conflicts('fromSavepoint'),
+    )
+    .addOption(new Option('--checkpoint-dir <dir>', 'write checkpoints to this directory (default: memory)'))
+    .addOption(new Option('--checkpoint-interval <ms>', 'checkpoint every <ms> milliseconds, exactly-once (default: off, unless the job enables it)').argParser(positiveInt('checkpoint interval')))
+    .addOption(new Option('--savepoint-dir <dir>', 'where Ctrl-C writes its savepoint (default: <checkpoint-dir>/savepoints)'))
+    .addOption(new Option('--json', 'no progress; print one JSON object (status, operators, checkpoints, ...) as the last line of stdout'))
+    .addHelpText(
+      'after',
+      `
+A job module, in TypeScript compiled to dist/wordCount.js:
+  import type { StreamExecutionEnvironment } from 'weir-stream';
+  export default function job(env: StreamExecutionEnvironment, words: string[]) {
+    env.fromCollection(words).map((w) => ({ w, n: 1 })).keyBy((r) => r.w).sum('n').print();
+  }
+
+Examples:
+  weir run dist/wordCount.js to be or not to be
+  weir run -p 4 --checkpoint-dir ./checkpoints --checkpoint-interval 1000 dist/balances.js
+  weir run --from-checkpoint ./checkpoints dist/balances.js      resume after a crash (its newest checkpoint)
+  weir run --from-savepoint ./checkpoints/savepoints/savepoint-… dist/balances.js
+  weir run --json dist/wordCount.js a b a | tail -n 1           one JSON object: status, operators, checkpoints, …
+
+Ctrl-C: the first stops the job — with a savepoint when checkpointing is on and a directory is known
+(--savepoint-dir, or --checkpoint-dir; its path is printed, resume with --from-savepoint), else by
+cancelling; the second cancels at once; the third exits without waiting.
+
+Exit codes: ${exitCodeHelp()}`,
+    )
+    .action(async (modulePath: string, args: string[], flags: RunFlags) => {
+      setExitCode(await run(modulePath, args, flags, io));
+    });
+  return program;
+}
+
+function exitCodeHelp(): string {
+  return (
+    `${EXIT_CODES.FINISHED} finished, ${EXIT_CODES.FAILED} the job failed, ${EXIT_CODES.USAGE} usage or configuration error ` +
+    `(arguments, job module, savepoint), ${EXIT_CODES.INTERRUPTED} interrupted (Ctrl-C), ${EXIT_CODES.INTERNAL} internal error of weir.`
+  );
+}
+
+function positiveInt(what: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`the ${what} must be a whole number ≥ 1, got '${value}'`);
+    return n;
+  };
+}
+
+async function run(modulePath: string, args: string[], flags: RunFlags, io: CliIo): Promise<number> {
+  const restore: JobRestore | undefined =
+    flags.fromSavepoint !== undefined ? { savepoint: flags.fromSavepoint } : flags.fromCheckpoint !== undefined ? { checkpoint: flags.fromCheckpoint } : undefined;
+  let job: LoadedJob;
+  try {
+    job = await loadJobModule(modulePath, {
+      args,
+      ...(flags.parallelism === undefined ? {} : { parallelism: flags.parallelism }),
+      ...(flags.checkpointDir === undefined ? {} : { checkpointDir: flags.checkpointDir }),
+      ...(flags.checkpointInterval === undefined ? {} : { checkpointIntervalMs: flags.checkpointInterval }),
+      ...(restore === undefined ? {} : { restore }),
+    });
+  } catch (e) {
+    const exitCode = isConfigurationError(e) ? EXIT_CODES.USAGE : EXIT_CODES.FAILED;
+    const error = reportError(e);
+    if (flags.json) io.stdout.write(`${JSON.stringify({ status: 'ERROR', exitCode, error } satisfies RunSummaryJson)}\n`);
+    else io.stderr.write(`weir run: ${error.message}${error.cause === undefined ? '' : `\n  cause: ${error.cause}`}\n`);
+    return exitCode;
+  }
+
+  const line = flags.json ? undefined : new ProgressLine(io.stderr);
+  const jobRun = new JobRun(job, {
+    ...(flags.savepointDir === undefined ? {} : { savepointDir: flags.savepointDir }),
+    ...(line === undefined ? {} : { onProgress: (p, ms) => line.update(p, ms), progressIntervalMs: io.stderr.isTTY ? 500 : 5000 }),
+  });
+  if (!flags.json) {
+    const from = job.restoredFrom === undefined ? '' : ` from ${job.restoredFrom}`;
+    io.stderr.write(`Running '${job.jobName}' (${job.modulePath})${from}, parallelism ${job.env.parallelism}; Ctrl-C stops it\n`);
+  }
+
+  let interrupts = 0;
+  const removeHandler = io.onInterrupt(() => {
+    interrupts++;
+    if (interrupts >= 3) {
+      io.stderr.write('\nweir: exiting without waiting for the job\n');
+      io.exit(EXIT_CODES.INTERRUPTED);
+      return;
+    }
+    const target = jobRun.savepointTarget;
+    if (!flags.json) {
+      line?.clear();
+      io.stderr.write(
+        interrupts === 2
+          ? 'weir: cancelling now (Ctrl-C once more exits without waiting)\n'
+          : target === undefined
+            ? 'weir: cancelling the job (no checkpointing, so no savepoint)…\n'
+            : `weir: stopping the job with a savepoint in ${target}…\n`,
+      );
+    }
+    void jobRun.interrupt();
+  });
+  try {
+    const outcome = await jobRun.outcome;
+    line?.clear();
+    const exitCode = exitCodeOf(outcome);
+    if (flags.json) {
+      const { configurationError: _, ...rest } = outcome;
+      io.stdout.write(`${JSON.stringify({ ...rest, exitCode } satisfies RunSummaryJson)}\n`);
+    } else {
+      io.stdout.write(formatSummary(outcome));
+    }
+    return exitCode;
+  } finally {
+    removeHandler();
+  }
+}
+
+export function exitCodeOf(outcome: RunOutcome): number {
+  if (outcome.interrupted) return EXIT_CODES.INTERRUPTED;
+  if (outcome.status === 'FINISHED') return EXIT_CODES.FINISHED;
+  return outcome.configurationError ? EXIT_CODES.USAGE : EXIT_CODES.FAILED;
+}
+
+/** The human summary of a run: status and duration, records per operator, checkpoints, restarts, savepoint, error. */
+export function formatSummary(o: RunOutcome): string {
+  const lines: string[] = [];
+  const how = o.interrupted ? (o.savepoint !== undefined ? 'STOPPED WITH A SAVEPOINT' : 'CANCELED (interrupted)') : o.status;
+  lines.push(`Job '${o.jobName}' ${how} after ${seconds(o.durationMs)}${o.jobId === undefined ? '' : ` (job ${o.jobId})`}`);
+  if (o.operators.length > 0) {
+    const width = Math.max(8, ...o.operators.map((op) => op.name.length));
+    lines.push(`  ${'operator'.padEnd(width)}    p   records in  records out`);
+    for (const op of o.operators) {
+      lines.push(`  ${op.name.padEnd(width)}  ${String(op.parallelism).padStart(3)}  ${count(op.recordsIn).padStart(11)}  ${count(op.recordsOut).padStart(11)}`);
+    }
+  } else {
+    lines.push(`  sources read ${count(o.recordsRead)} records`);
+  }
+  const cp = o.checkpoints;
+  lines.push(`  checkpoints: ${cp.completed} completed, ${cp.failed} failed${cp.latest === undefined ? '' : `; newest ${cp.latest}`}`);
+  if (o.finalCheckpoint !== undefined) lines.push(`  final checkpoint: ${o.finalCheckpoint}`);
+  lines.push(`  restarts: ${o.restarts.length === 0 ? 'none' : o.restarts.length}`);
+  for (const r of o.restarts.slice(-3)) lines.push(`    after attempt ${r.attempt}: ${r.cause}`);
+  if (o.savepoint !== undefined) lines.push(`  savepoint: ${o.savepoint}\n  resume with: weir run --from-savepoint ${o.savepoint} <job-module>`);
+  if (o.error !== undefined) {
+    lines.push(`  ${o.status === 'FAILED' ? 'error' : 'savepoint failed'}: ${o.error.message}`);
+    if (o.error.cause !== undefined) lines.push(`  cause: ${o.error.cause}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The progress line on stderr: rewritten in place on a terminal, one line per update otherwise. */
+class ProgressLine {
+  private shown = false;
+  constructor(private readonly out: CliIo['stderr']) {}
+
+  update(p: ProgressSnapshot, elapsedMs: number): void {
+    const pct = p.percent === undefined ? '' : ` of ${count(p.totalRecords!)} (${p.percent}%)`;
+    const restarted = p.restarted ? ' since the last restart' : '';
+    const rate = elapsedMs > 0 ? `, ${count(Math.round((p.recordsRead / elapsedMs) * 1000))}/s` : '';
+    const text = `  read ${count(p.recordsRead)} records${pct}${restarted} in ${seconds(elapsedMs)}${p.restarted ? '' : rate}`;
+    if (this.out.isTTY) {
+      this.out.write(`\r${text}\x1b[K`);
+      this.shown = true;
+    } else {
+      this.out.write(`${text}\n`);
+    }
+  }
+
+  clear(): void {
+    if (this.shown) this.out.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
