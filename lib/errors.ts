@@ -723,6 +723,8 @@ export class ConnectionError extends WeirError {
     readonly peer: string,
   ) {
     super(`${message} (${peer})`);
+  }
+}
 
 // ---- Job modules (the `weir` CLI and, later, cluster nodes load jobs by path) ----
 
