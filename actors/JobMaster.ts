@@ -46,7 +46,7 @@ import type { TimerHandle } from '../lib/time/Clock';
 import { attemptOfActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
 import { JobCheckpoints, type JobEnd } from './JobCheckpoints';
 import { LocalChannelTransport } from './LocalChannelTransport';
-import { spawnSubtask } from './SubtaskActor';
+import { spawnSubtask, type SubtaskLauncher } from './SubtaskActor';
 
 export interface JobMasterOptions {
   readonly parent: Ref<any>;
@@ -55,6 +55,10 @@ export interface JobMasterOptions {
   readonly documents: JobDocuments;
   /** Called once, after every actor of the job was stopped. */
   readonly onTerminated?: () => void;
+  /** Starts each subtask: in this process by default; on node processes in a cluster. */
+  readonly launcher?: SubtaskLauncher;
+  /** The job's id (a fresh uuid v7 by default). */
+  readonly jobId?: string;
 }
 
 /** Spawns a job master for the graph and starts it; the returned client follows the job. */
@@ -86,7 +90,7 @@ export function startJob(options: JobMasterOptions): JobClient {
 const TERMINAL: readonly JobStatus[] = ['FINISHED', 'FAILED', 'CANCELED'];
 
 class JobMaster {
-  readonly jobId = uuidv7();
+  readonly jobId: string;
   self!: TRef<JobMasterMsg>;
   readonly client: JobClient;
   private status: JobStatus = 'CREATED';
@@ -115,6 +119,7 @@ class JobMaster {
   private markTerminated!: () => void;
 
   constructor(private readonly options: JobMasterOptions) {
+    this.jobId = options.jobId ?? uuidv7();
     const { config, jobGraph } = options;
     this.log = config.logger.child({ jobId: this.jobId, job: jobGraph.jobName });
     this.startedAt = config.clock.now();
@@ -186,7 +191,7 @@ class JobMaster {
         for (const note of msg.notes) this.log.warn({ attempt: msg.attempt }, `restore skipped ${note}`);
         if (msg.restored !== undefined) this.log.info({ attempt: msg.attempt, checkpointId: msg.state?.checkpointId }, `restoring from ${msg.restored}`);
         this.noteRestore(msg.state?.checkpointId, msg.notes);
-        return this.deploy(msg.state);
+        return this.deploy(msg.state, msg.restoredFrom);
       case 'RestoreFailed':
         return this.giveUp(msg.error, msg.reason);
       case 'RestartJob':
@@ -275,6 +280,7 @@ class JobMaster {
           state,
           notes: [],
           restored: `${metadata.isSavepoint ? 'savepoint' : 'checkpoint'} '${snapshot.path}' (checkpoint ${state.checkpointId})`,
+          restoredFrom: snapshotDirectory(snapshot.storage, snapshot.location),
           initial: { checkpointId: state.checkpointId, isSavepoint: metadata.isSavepoint, claimed: metadata.claimed ?? [] },
         });
       } catch (e) {
@@ -284,7 +290,7 @@ class JobMaster {
     void run();
   }
 
-  private deploy(restore: RestoredState | undefined): void {
+  private deploy(restore: RestoredState | undefined, restoredFrom: string | undefined): void {
     const { config } = this.options;
     this.attempt++;
     this.subtasks = new Map();
@@ -299,7 +305,7 @@ class JobMaster {
     });
     const faults = config.faults;
     for (const ev of this.graph.subtasks) {
-      const ref = spawnSubtask(this.self, {
+      const ref = (this.options.launcher ?? spawnSubtask)(this.self, {
         descriptor: ev,
         jobGraph: this.options.jobGraph,
         transport,
@@ -315,6 +321,7 @@ class JobMaster {
         jobId: this.jobId,
         attempt: this.attempt,
         restore,
+        ...(restoredFrom === undefined ? {} : { restoredFrom }),
         storage: this.checkpoints.storage,
       });
       this.subtasks.set(subtaskKey(ev.id), ref);
@@ -397,12 +404,12 @@ class JobMaster {
       candidates.push({ id: 0, label: `${isSavepoint ? 'savepoint' : 'checkpoint'} '${snapshot.path}' the job started from`, storage: snapshot.storage, location: snapshot.location });
     }
     const notes: string[] = [];
-    const attemptLoad = async (): Promise<{ state: RestoredState; label: string } | undefined> => {
+    const attemptLoad = async (): Promise<{ state: RestoredState; label: string; from: string | undefined } | undefined> => {
       if (candidates.length === 0) return undefined;
       let lastError: unknown;
       for (const c of candidates) {
         try {
-          return { state: (await loadCheckpoint(c.storage, c.location)).state, label: c.label };
+          return { state: (await loadCheckpoint(c.storage, c.location)).state, label: c.label, from: snapshotDirectory(c.storage, c.location) };
         } catch (e) {
           lastError = e;
           notes.push(`${c.label} unusable: ${describe(e)}`);
@@ -411,7 +418,7 @@ class JobMaster {
       throw lastError;
     };
     attemptLoad().then(
-      (r) => tell(this.self, { type: 'RestoreLoaded', attempt: next, state: r?.state, notes, restored: r?.label }),
+      (r) => tell(this.self, { type: 'RestoreLoaded', attempt: next, state: r?.state, notes, restored: r?.label, restoredFrom: r?.from }),
       (error: unknown) => tell(this.self, { type: 'RestoreFailed', attempt: next, error, reason: 'no checkpoint could be restored' }),
     );
   }
@@ -580,4 +587,9 @@ async function releaseRun(storage: CheckpointStorage, checkpointId: number): Pro
       if (e.code !== 'ENOENT') throw e;
     });
   }
+}
+
+/** A snapshot's directory as a path other processes can open; undefined for storage that is not a file system. */
+function snapshotDirectory(storage: CheckpointStorage, location: string): string | undefined {
+  return storage instanceof FileSystemCheckpointStorage ? path.dirname(path.resolve(storage.root, location)) : undefined;
 }

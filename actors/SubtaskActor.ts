@@ -40,9 +40,14 @@ export interface SubtaskDeps {
   readonly jobId: string;
   readonly attempt: number;
   readonly restore: RestoredState | undefined;
+  /** The restored snapshot's directory, when other processes can open it (a node restores from there). */
+  readonly restoredFrom?: string;
   /** Where checkpoints go; undefined when checkpointing is off. */
   readonly storage: CheckpointStorage | undefined;
 }
+
+/** How a job master starts one subtask of an attempt: an actor here (spawnSubtask), or one on a node process. */
+export type SubtaskLauncher = (parent: TRef<JobMasterMsg>, deps: SubtaskDeps) => TRef<SubtaskMsg>;
 
 export function spawnSubtask(parent: TRef<JobMasterMsg>, deps: SubtaskDeps): TRef<SubtaskMsg> {
   const shell = new SubtaskShell(deps);

@@ -71,6 +71,8 @@ export type JobMasterMsg =
       readonly notes: readonly string[];
       /** What was restored, for the logs ('checkpoint 7', 'savepoint …'). */
       readonly restored?: string;
+      /** Where the restored snapshot is, as a directory path other processes can open (file-system storage only). */
+      readonly restoredFrom?: string;
       /** Set when the job starts: the snapshot it started from (savepointPath) was loaded. */
       readonly initial?: { readonly checkpointId: number; readonly isSavepoint: boolean; readonly claimed: readonly ClaimedCheckpoint[] };
     }
