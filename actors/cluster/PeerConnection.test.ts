@@ -12,7 +12,7 @@ import type { Logger } from '../../lib/monitoring/Logger';
 import { encodeFrame } from '../../lib/transport/FrameCodec';
 import { decodeMessage, encodeMessage } from '../../lib/transport/WireCodec';
 import { Packr } from 'msgpackr';
-import { connect, listen, PeerConnection, type ListenOptions, type PeerServer } from './PeerConnection';
+import { connect, HANDSHAKE_MAX_FRAME_BYTES, listen, PeerConnection, type ListenOptions, type PeerServer } from './PeerConnection';
 
 const SECRET = 'a cluster secret for the tests';
 const MAX_FRAME = 1024 * 1024;
@@ -110,6 +110,19 @@ function messagesIn(bytes: Buffer): WireMessage[] {
   return out;
 }
 
+/** A peer that authenticates properly, then writes to its socket directly. */
+async function rogue(peerId: string): Promise<{ socket: net.Socket; connection: PeerConnection }> {
+  const socket = net.connect({ host: '127.0.0.1', port: server.port });
+  await new Promise((r) => socket.once('connect', r));
+  const connection = PeerConnection.open(socket, { secret: SECRET, role: 'node', peerId, acceptRoles: ['coordinator'], logger: captureLogger().logger });
+  await connection.authenticated;
+  // The server has authenticated it too once it answers a Heartbeat.
+  const echoed = new Promise((r) => connection.onMessage(r));
+  connection.send({ type: 'Heartbeat', from: peerId, seq: 0, sentAt: 0 });
+  await echoed;
+  return { socket, connection };
+}
+
 const hello = (): Buffer =>
   encodeFrame(encodeMessage({ type: 'Hello', protocolVersion: 1, role: 'node', peerId: 'mute', nonce: new Uint8Array(32).fill(7) }));
 
@@ -153,7 +166,7 @@ describe('PeerConnection', () => {
 
   test('garbage bytes (an HTTP request) close the connection: the header is read as an oversized length', async () => {
     await rawClient(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-    expect(warned('FRAME_TOO_LARGE')?.msg).toMatch(/1195725856 bytes, over the limit of 1048576 bytes/);
+    expect(warned('FRAME_TOO_LARGE')?.msg).toMatch(/1195725856 bytes, over the limit of 4096 bytes/);
     await expectServing();
   });
 
@@ -163,12 +176,29 @@ describe('PeerConnection', () => {
     await expectServing();
   });
 
-  test('an oversized frame is refused from its header, before its payload is sent', async () => {
+  test('an oversized frame from an authenticated peer is refused from its header, before its payload is sent', async () => {
+    const { socket, connection } = await rogue('bloater');
+    const closed = new Promise((r) => connection.onClose(r));
     const header = Buffer.alloc(4);
     header.writeUInt32BE(MAX_FRAME + 1);
-    await rawClient(header);
-    expect(warned('FRAME_TOO_LARGE')?.obj.peer).toMatch(/^127\.0\.0\.1:\d+$/);
+    socket.write(header);
+    await closed;
+    const entry = warned('FRAME_TOO_LARGE');
+    expect(entry?.msg).toMatch(/1048577 bytes, over the limit of 1048576 bytes/);
+    expect(entry?.obj.peer).toMatch(/^node 'bloater' 127\.0\.0\.1:\d+$/);
     await expectServing();
+  });
+
+  test('before the handshake only small frames are accepted; after it, frames up to the limit', async () => {
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(HANDSHAKE_MAX_FRAME_BYTES + 1);
+    await rawClient(header);
+    expect(warned('FRAME_TOO_LARGE')?.msg).toMatch(new RegExp(`over the limit of ${HANDSHAKE_MAX_FRAME_BYTES} bytes`));
+    const c = await goodClient('big-sender');
+    const got = new Promise<WireMessage>((resolve) => serverSide.at(-1)!.onMessage(resolve));
+    const values = [Buffer.alloc(MAX_FRAME / 2, 3)];
+    c.send({ type: 'DeliverBuffer', jobId: 'j', attempt: 0, channel: { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0 }, buffer: { kind: 'records', values, timestamps: undefined } });
+    expect(await got).toMatchObject({ type: 'DeliverBuffer', buffer: { values } });
   });
 
   test('an unknown message type before the handshake, and after it, closes that connection', async () => {
@@ -176,11 +206,8 @@ describe('PeerConnection', () => {
     await rawClient(exec);
     expect(warned('UNKNOWN_MESSAGE')?.msg).toMatch(/unknown message type 'Exec'/);
 
-    // An authenticated peer that then speaks garbage: its socket is written to directly.
-    const socket = net.connect({ host: '127.0.0.1', port: server.port });
-    await new Promise((r) => socket.once('connect', r));
-    const c = PeerConnection.open(socket, { secret: SECRET, role: 'node', peerId: 'rogue', acceptRoles: ['coordinator'], logger: captureLogger().logger });
-    await c.authenticated;
+    // An authenticated peer that then speaks garbage.
+    const { socket, connection: c } = await rogue('rogue');
     const closed = new Promise((r) => c.onClose(r));
     socket.write(exec);
     await closed;

@@ -3,8 +3,9 @@
  * (FrameCodec), msgpackr messages (WireCodec), the mutual handshake first
  * (Handshake), then the peer's messages to a handler.
  *
- * Guarantees: nothing but the handshake is accepted before it completes,
- * and it must complete within `handshakeTimeoutMs`; an oversized frame,
+ * Guarantees: nothing but the handshake is accepted before it completes
+ * (in frames of at most HANDSHAKE_MAX_FRAME_BYTES), and it must complete
+ * within `handshakeTimeoutMs`; an oversized frame,
  * undecodable bytes, an unknown or malformed message, a wrong or missing
  * secret close this connection — after a Refused when the handshake
  * refused — with the typed error logged (warn) and reported to `onClose`;
@@ -27,6 +28,13 @@ import { decodeMessage, encodeMessage } from '../../lib/transport/WireCodec';
 
 /** Default time for a new connection to complete the handshake, in ms. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
+/**
+ * Largest frame accepted before the peer authenticated, in bytes: handshake
+ * messages are tiny, so a stranger cannot make us hold a large payload.
+ */
+export const HANDSHAKE_MAX_FRAME_BYTES = 4 * 1024;
+/** How long a refused peer gets to read our Refused before the socket is destroyed anyway, in ms. */
+const LINGER_MS = 1_000;
 
 export interface PeerConnectionOptions extends HandshakeOptions {
   /** Largest frame payload accepted and sent, in bytes (default 64 MiB). */
@@ -75,7 +83,7 @@ export class PeerConnection {
   ) {
     this.handshake = handshake;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes, peer: this.label });
+    this.decoder = new FrameDecoder({ maxFrameBytes: Math.min(HANDSHAKE_MAX_FRAME_BYTES, this.maxFrameBytes), peer: this.label });
     this.logger = (options.logger ?? createDefaultLogger()).child({ component: 'PeerConnection' });
     this.authenticated = new Promise((resolve, reject) => {
       this.resolveAuth = resolve;
@@ -210,6 +218,7 @@ export class PeerConnection {
         clearTimeout(this.timer);
         this.peer = step.peer;
         this.state = 'open';
+        this.decoder.setMaxFrameBytes(this.maxFrameBytes);
         this.logger.debug({ peer: this.label }, 'peer authenticated');
         if (this.handler === undefined) this.socket.pause();
         this.resolveAuth(step.peer);
@@ -247,6 +256,7 @@ export class PeerConnection {
       // Tell the peer why, then close once it is written.
       this.socket.once('finish', () => this.socket.destroy());
       this.socket.end(encodeFrame(encodeMessage(last), this.maxFrameBytes, this.label));
+      setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
     } else {
       this.socket.destroy();
     }
