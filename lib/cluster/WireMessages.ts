@@ -610,8 +610,10 @@ export function isWireMessageType(t: unknown): t is WireMessageType {
 export function validateMessage(v: unknown): WireMessage {
   const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
   if (!isWireMessageType(type)) {
-    const named = typeof type === 'string' ? `'${type.length > 60 ? `${type.slice(0, 60)}…` : type}'` : S.kindOf(type);
-    throw new ProtocolError('UNKNOWN_MESSAGE', typeof type === 'string' ? type : '', `unknown message type ${named}`);
+    if (typeof type !== 'string') {
+      throw new ProtocolError('UNKNOWN_MESSAGE', '', `not a message: expected an object with a string type, got ${typeof v === 'object' && v !== null ? `a type of ${S.kindOf(type)}` : S.kindOf(v)}`);
+    }
+    throw new ProtocolError('UNKNOWN_MESSAGE', type, `unknown message type '${type.length > 60 ? `${type.slice(0, 60)}…` : type}'`);
   }
   try {
     MESSAGE_VALIDATORS[type](v, '');

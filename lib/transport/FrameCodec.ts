@@ -60,7 +60,7 @@ export function encodeFrame(payload: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRA
 
 /** Incremental decoder of one connection's incoming frame stream. */
 export class FrameDecoder {
-  readonly maxFrameBytes: number;
+  private max: number;
   readonly peer: string;
   private readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
   private headerFilled = 0;
@@ -73,8 +73,21 @@ export class FrameDecoder {
   private failure: FrameError | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
-    this.maxFrameBytes = checkMax(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.max = checkMax(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.peer = options.peer ?? 'peer';
+  }
+
+  /** Largest payload accepted now, in bytes. */
+  get maxFrameBytes(): number {
+    return this.max;
+  }
+
+  /**
+   * Changes the limit for frames whose header is still to come (a
+   * connection accepts only small frames until its peer authenticated).
+   */
+  setMaxFrameBytes(maxFrameBytes: number): void {
+    this.max = checkMax(maxFrameBytes);
   }
 
   /** Bytes taken from the stream so far. */
@@ -169,8 +182,8 @@ export class FrameDecoder {
   }
 
   private checkLength(length: number): void {
-    if (length > this.maxFrameBytes) {
-      this.fail('FRAME_TOO_LARGE', `a frame header announces ${length} bytes, over the limit of ${this.maxFrameBytes} bytes`);
+    if (length > this.max) {
+      this.fail('FRAME_TOO_LARGE', `a frame header announces ${length} bytes, over the limit of ${this.max} bytes`);
     }
   }
 
