@@ -197,7 +197,7 @@ describe('PeerConnection', () => {
     const c = await goodClient('big-sender');
     const got = new Promise<WireMessage>((resolve) => serverSide.at(-1)!.onMessage(resolve));
     const values = [Buffer.alloc(MAX_FRAME / 2, 3)];
-    c.send({ type: 'DeliverBuffer', jobId: 'j', attempt: 0, channel: { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0 }, buffer: { kind: 'records', values, timestamps: undefined } });
+    c.send({ type: 'DeliverBuffer', jobId: 'j', attempt: 0, channel: { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0, edge: 0 }, buffer: { kind: 'records', values, timestamps: undefined } });
     expect(await got).toMatchObject({ type: 'DeliverBuffer', buffer: { values } });
   });
 
@@ -249,7 +249,7 @@ describe('PeerConnection', () => {
       type: 'DeliverBuffer',
       jobId: 'j',
       attempt: 0,
-      channel: { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0 },
+      channel: { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0, edge: 0 },
       buffer: { kind: 'records', values, timestamps: undefined },
     });
     expect(() => c.send(frame([() => 1]))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_VALUE' }));
@@ -275,7 +275,7 @@ describe('PeerConnection', () => {
       type: 'DeliverBuffer',
       jobId: 'j',
       attempt: 0,
-      channel: { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0 },
+      channel: { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0, edge: 0 },
       buffer: { kind: 'records', values: [payload], timestamps: undefined },
     };
     let sent = 0;
