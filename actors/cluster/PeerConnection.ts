@@ -166,27 +166,33 @@ export class PeerConnection {
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    const payloads: Buffer[] = [];
-    let frameError: WeirError | undefined;
+    // Each payload is handled as the decoder completes it, before the next header is checked: the
+    // frame limit rises when the handshake completes, and the peer's first frames after its last
+    // handshake message may share a chunk with it. A handler's own exception is not the peer's
+    // fault: the rest of the chunk is still delivered, then the first such exception propagates.
+    let handlerError: { error: unknown } | undefined;
     try {
-      this.decoder.push(chunk, (p) => payloads.push(p));
+      this.decoder.push(chunk, (p) => {
+        if (this.isClosed) return;
+        let message: WireMessage;
+        try {
+          message = decodeMessage(p);
+        } catch (e) {
+          if (e instanceof WeirError) return this.fail(e);
+          throw e;
+        }
+        try {
+          this.receive(message);
+        } catch (e) {
+          handlerError ??= { error: e };
+        }
+      });
     } catch (e) {
       if (!(e instanceof WeirError)) throw e;
-      frameError = e;
+      // The frames before a bad one were the peer's last words; then the connection closes.
+      if (!this.isClosed) this.fail(e);
     }
-    // The frames before a bad one are the peer's last words; a handler's own exception is not the peer's fault and propagates.
-    for (const p of payloads) {
-      if (this.isClosed) return;
-      let message: WireMessage;
-      try {
-        message = decodeMessage(p);
-      } catch (e) {
-        if (e instanceof WeirError) return this.fail(e);
-        throw e;
-      }
-      this.receive(message);
-    }
-    if (frameError !== undefined) this.fail(frameError);
+    if (handlerError !== undefined) throw handlerError.error;
   }
 
   private receive(message: WireMessage): void {

@@ -225,6 +225,16 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
     config,
   }),
   JobSubmitted: rec({ type: fc.constant('JobSubmitted'), ...requestId, jobId: id }),
+  WatchJob: rec({ type: fc.constant('WatchJob'), ...requestId, jobId: id }),
+  JobEnded: rec({
+    type: fc.constant('JobEnded'),
+    ...requestId,
+    jobId: id,
+    status: fc.constantFrom('FINISHED' as const, 'FAILED' as const, 'CANCELED' as const),
+    message: optional(fc.string()),
+    restarts: nat,
+    savepoint: optional(fc.string()),
+  }),
   ListJobs: rec({ type: fc.constant('ListJobs'), ...requestId }),
   JobsListed: rec({
     type: fc.constant('JobsListed'),

@@ -409,6 +409,22 @@ export interface NodesListed {
   readonly nodes: readonly NodeSummary[];
 }
 /** Any client request that failed: the WeirError code and a message for the user. */
+/** Reply when the job ends (at once if it already has): JobEnded. */
+export interface WatchJob {
+  readonly type: 'WatchJob';
+  readonly requestId: number;
+  readonly jobId: string;
+}
+/** How a watched job ended: its final status, the failure's message, how often it restarted, its stop savepoint. */
+export interface JobEnded {
+  readonly type: 'JobEnded';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly status: 'FINISHED' | 'FAILED' | 'CANCELED';
+  readonly message: string | undefined;
+  readonly restarts: number;
+  readonly savepoint: string | undefined;
+}
 export interface RequestFailed {
   readonly type: 'RequestFailed';
   readonly requestId: number;
@@ -417,8 +433,8 @@ export interface RequestFailed {
 }
 
 export type HandshakeMessage = Hello | Challenge | ChallengeResponse | Welcome | Refused;
-export type ClientRequest = SubmitJob | ListJobs | CancelJob | TriggerSavepoint | StopWithSavepoint | Rescale | ListNodes;
-export type ClientReply = JobSubmitted | JobsListed | JobCancelled | SavepointCompleted | JobRescaled | NodesListed | RequestFailed;
+export type ClientRequest = SubmitJob | WatchJob | ListJobs | CancelJob | TriggerSavepoint | StopWithSavepoint | Rescale | ListNodes;
+export type ClientReply = JobSubmitted | JobEnded | JobsListed | JobCancelled | SavepointCompleted | JobRescaled | NodesListed | RequestFailed;
 
 export type WireMessage =
   | HandshakeMessage
@@ -590,6 +606,15 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
   NodesListed: message('NodesListed', {
     requestId: S.nat,
     nodes: S.array(S.object({ nodeId: id, slots: S.positive, freeSlots: S.nat, dataHost: id, dataPort: port, lastHeartbeatAt: S.nonNegative })),
+  }),
+  WatchJob: message('WatchJob', { requestId: S.nat, jobId: id }),
+  JobEnded: message('JobEnded', {
+    requestId: S.nat,
+    jobId: id,
+    status: S.literal('FINISHED', 'FAILED', 'CANCELED'),
+    message: S.optional(S.string),
+    restarts: S.nat,
+    savepoint: S.optional(S.string),
   }),
   RequestFailed: message('RequestFailed', { requestId: S.nat, code: id, message: S.string }),
 };
