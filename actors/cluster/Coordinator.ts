@@ -19,6 +19,7 @@
  * slots are used from the next attempt on.
  */
 import { start, stop } from 'nact';
+import * as path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { JobClient } from '../../lib/api/JobClient';
 import { FileSystemCheckpointStorage } from '../../lib/checkpoint/CheckpointStorage';
@@ -26,8 +27,7 @@ import { loadJobModule, type JobModuleOptions, type LoadedJob } from '../../lib/
 import { failureRecord } from '../../lib/cluster/FailureRecord';
 import { heartbeatOptions, HeartbeatMonitor, type HeartbeatOptions } from '../../lib/cluster/HeartbeatMonitor';
 import type { ClientRequest, NodeSummary, PlainData, WireMessage } from '../../lib/cluster/WireMessages';
-import { ConfigurationError, describe, JobExecutionError } from '../../lib/errors';
-import type { JobStatus } from '../../lib/api/JobClient';
+import { ConfigurationError, describe, JobExecutionError, ProtocolError } from '../../lib/errors';
 import { JobDocuments } from '../../lib/monitoring/JobDocuments';
 import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
 import { startJob } from '../JobMaster';
@@ -50,19 +50,50 @@ interface RegisteredNode extends ClusterNode {
   lastHeartbeatAt: number;
 }
 
-interface ClusterJob {
-  readonly jobId: string;
-  readonly name: string;
-  readonly parallelism: number;
-  readonly startedAt: number;
+/** What a client submitted: enough to start the job again at another parallelism. */
+interface JobRequest {
+  readonly jobModule: string;
+  readonly jobArgs: readonly string[];
+  readonly parallelism?: number;
+  readonly restore?: string;
+  readonly config: { readonly [k: string]: PlainData };
+}
+
+/** One run of a job: a job master and its subtasks at one parallelism (a rescale starts the next run). */
+interface JobRun {
+  readonly runId: string;
   readonly client: JobClient;
   readonly launcher: ClusterLauncher;
   readonly loaded: LoadedJob;
+  readonly parallelism: number;
+}
+
+/**
+ * A job as clients know it, under the id of its first run. Rescaling
+ * (by hand, or adaptively when nodes join or leave) stops the current run
+ * with a savepoint — or, after a lost node, cancels it and takes its latest
+ * completed checkpoint — and starts the next run from there.
+ */
+interface ClusterJob {
+  readonly jobId: string;
+  readonly name: string;
+  readonly request: JobRequest;
+  /** The parallelism asked for: an adaptive job runs at most at this, and at least at 1. */
+  readonly desired: number;
+  readonly adaptive: boolean;
+  readonly startedAt: number;
+  run: JobRun;
+  /** A rescale in progress: results and requests wait for it. */
+  rescaling: Promise<void> | undefined;
+  /** Set when a rescale could not start the next run. */
+  failure: unknown;
 }
 
 export class Coordinator implements NodeDirectory {
   private readonly registered = new Map<string, RegisteredNode>();
   private readonly jobs = new Map<string, ClusterJob>();
+  /** Every run's id (as nodes know it) → its job. */
+  private readonly runs = new Map<string, ClusterJob>();
   private readonly monitor: HeartbeatMonitor;
   private readonly system = start();
   private readonly documents = new JobDocuments();
@@ -111,9 +142,9 @@ export class Coordinator implements NodeDirectory {
 
   usedSlots(exceptJobId: string): ReadonlyMap<string, number> {
     const used = new Map<string, number>();
-    for (const j of this.jobs.values()) {
-      if (j.jobId === exceptJobId) continue;
-      for (const [n, k] of j.launcher.slotsHeld) used.set(n, (used.get(n) ?? 0) + k);
+    for (const [runId, j] of this.runs) {
+      if (runId === exceptJobId || j.run.runId !== runId) continue;
+      for (const [n, k] of j.run.launcher.slotsHeld) used.set(n, (used.get(n) ?? 0) + k);
     }
     return used;
   }
@@ -131,55 +162,185 @@ export class Coordinator implements NodeDirectory {
     }));
   }
 
-  /** Submits a job module (as the CLI does); resolves with its client. */
-  async submit(request: { jobModule: string; jobArgs: readonly string[]; parallelism?: number; restore?: string; config: { readonly [k: string]: PlainData } }): Promise<JobClient> {
-    const options = jobOptions(request.config, request.parallelism, request.jobArgs);
+  /**
+   * Submits a job module (as the CLI does); resolves with a client that
+   * follows the job across rescales. `config.adaptive: true` lets the job
+   * run below its parallelism while slots are missing and grow back as
+   * nodes join (Flink's adaptive scheduler).
+   * @throws JobModuleError, ConfigurationError, RestoreError
+   */
+  async submit(request: JobRequest): Promise<JobClient> {
+    const adaptive = request.config.adaptive === true;
+    if (adaptive && request.parallelism === undefined) throw new ConfigurationError('parallelism', 'an adaptive job needs the parallelism it may grow to');
+    const free = [...this.registered.values()].reduce((n, node) => n + Math.max(0, node.slots - (this.usedSlots('').get(node.nodeId) ?? 0)), 0);
+    // An adaptive job starts at what the free slots allow (at least 1, waiting for a node if there is none).
+    const initial = adaptive ? Math.max(1, Math.min(request.parallelism!, free)) : request.parallelism;
+    const first = await this.startRun(request, initial, request.restore);
+    const job: ClusterJob = {
+      jobId: first.runId,
+      name: first.loaded.jobName,
+      request,
+      desired: adaptive ? request.parallelism! : first.parallelism,
+      adaptive,
+      startedAt: Date.now(),
+      run: first,
+      rescaling: undefined,
+      failure: undefined,
+    };
+    this.jobs.set(job.jobId, job);
+    this.runs.set(first.runId, job);
+    this.log.info({ jobId: job.jobId, job: job.name, module: first.loaded.modulePath, nodes: this.registered.size }, 'job submitted');
+    return this.clientOf(job);
+  }
+
+  /** Starts a run of the job: loads the module (at `parallelism`, from `restore`) and starts its job master. */
+  private async startRun(request: JobRequest, parallelism: number | undefined, restore: string | undefined): Promise<JobRun> {
+    const options = jobOptions(request.config, parallelism ?? request.parallelism, request.jobArgs);
     const loaded = await loadJobModule(request.jobModule, {
       ...options,
-      ...(request.restore === undefined ? {} : { restore: { savepoint: request.restore } }),
+      ...(restore === undefined ? {} : { restore: { savepoint: restore } }),
       logger: this.log,
     });
     const config = loaded.env.config;
     if (config.checkpoint !== undefined && !(config.checkpointStorage instanceof FileSystemCheckpointStorage)) {
       throw new ConfigurationError('checkpointDir', 'a cluster job that checkpoints needs a checkpoint directory every node reaches (--checkpoint-dir)');
     }
-    const jobId = uuidv7();
+    const runId = uuidv7();
+    const p = Math.max(...loaded.jobGraph.vertices.map((v) => v.parallelism));
     const spec = {
       jobModule: loaded.modulePath,
       jobArgs: [...(options.args ?? [])],
       fingerprint: loaded.fingerprint,
-      config: { ...request.config, ...(request.parallelism === undefined ? {} : { parallelism: request.parallelism }) },
+      config: { ...request.config, parallelism: options.parallelism ?? p },
     };
-    const launcher = new ClusterLauncher(jobId, spec, this, config.faults, this.log);
+    const launcher = new ClusterLauncher(runId, spec, this, config.faults, this.log);
     const client = startJob({
       parent: this.system,
       jobGraph: loaded.jobGraph,
       config,
       documents: this.documents,
       launcher: launcher.launch,
-      jobId,
+      jobId: runId,
       onTerminated: () => launcher.release(),
     });
-    this.jobs.set(jobId, {
-      jobId,
-      name: loaded.jobName,
-      parallelism: Math.max(...loaded.jobGraph.vertices.map((v) => v.parallelism)),
-      startedAt: Date.now(),
-      client,
-      launcher,
-      loaded,
-    });
-    this.log.info({ jobId, job: loaded.jobName, module: loaded.modulePath, nodes: this.registered.size }, 'job submitted');
-    return client;
+    return { runId, client, launcher, loaded, parallelism: p };
   }
 
+  /**
+   * Runs the job at `parallelism` from now on: stops the current run with a
+   * savepoint (in `<checkpointDir>/savepoints`) and starts the next run from
+   * it, key groups redistributed over the new subtasks.
+   * @throws ConfigurationError without a checkpoint directory or with too few free slots
+   */
+  async rescale(jobId: string, parallelism: number): Promise<void> {
+    const job = this.requireJob(jobId);
+    await job.rescaling?.catch(() => {});
+    if (job.run.parallelism === parallelism) return;
+    const dir = checkpointDirOf(job);
+    const free = this.freeSlotsFor(job);
+    if (parallelism > free) throw new ConfigurationError('parallelism', `the cluster has ${free} slots for this job, ${parallelism} needed`);
+    await this.replaceRun(job, parallelism, 'rescale', async (run) => run.client.stopWithSavepoint(path.join(dir, 'savepoints')));
+  }
+
+  /** Stops the current run (`stop` returns the snapshot to go on from) and starts the next at `parallelism`. */
+  private replaceRun(job: ClusterJob, parallelism: number, why: string, stop: (run: JobRun) => Promise<string | undefined>): Promise<void> {
+    const run = job.run;
+    const replacing = (async () => {
+      this.log.info({ jobId: job.jobId, from: run.parallelism, to: parallelism, why }, 'rescaling the job');
+      const from = await stop(run);
+      try {
+        const next = await this.startRun(job.request, parallelism, from);
+        job.run = next;
+        this.runs.set(next.runId, job);
+      } catch (e) {
+        job.failure = e;
+        this.log.error({ jobId: job.jobId, err: describe(e) }, 'the rescaled job could not start');
+        throw e;
+      }
+    })();
+    job.rescaling = replacing;
+    replacing.then(
+      () => job.rescaling === replacing && (job.rescaling = undefined),
+      () => job.rescaling === replacing && (job.rescaling = undefined),
+    );
+    return replacing;
+  }
+
+  /** Slots the job could use: every node's slots but those held by other jobs. */
+  private freeSlotsFor(job: ClusterJob): number {
+    const used = this.usedSlots(job.run.runId);
+    return [...this.registered.values()].reduce((n, node) => n + Math.max(0, node.slots - (used.get(node.nodeId) ?? 0)), 0);
+  }
+
+  /** Adaptive jobs follow the slots: down to what is left after a node is lost, up to their parallelism as nodes join. */
+  private adapt(): void {
+    for (const job of this.jobs.values()) {
+      if (!job.adaptive || job.rescaling !== undefined || job.failure !== undefined) continue;
+      const status = job.run.client.status();
+      if (status === 'FINISHED' || status === 'FAILED' || status === 'CANCELED' || status === 'CANCELLING') continue;
+      const target = Math.min(job.desired, this.freeSlotsFor(job));
+      if (target < 1 || target === job.run.parallelism) continue;
+      if (target < job.run.parallelism) {
+        // Slots were lost: the run cannot be restored as it is; go on from its latest completed checkpoint.
+        void this.replaceRun(job, target, 'slots lost', async (run) => {
+          await run.client.cancel();
+          return latestCheckpoint(job, run) ?? job.request.restore;
+        }).catch(() => {});
+      } else if (status === 'RUNNING') {
+        void this.replaceRun(job, target, 'slots added', (run) => run.client.stopWithSavepoint(path.join(checkpointDirOf(job), 'savepoints'))).catch(() => {});
+      }
+    }
+  }
+
+  /** The job's client: follows the job from run to run. */
+  private clientOf(job: ClusterJob): JobClient {
+    const follow = async <T>(f: (run: JobRun) => Promise<T>): Promise<T> => {
+      for (;;) {
+        const run = job.run;
+        const outcome = await f(run).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error }),
+        );
+        await job.rescaling?.catch(() => {});
+        if (job.failure !== undefined) throw job.failure;
+        if (job.run !== run) continue;
+        if (outcome.ok) return outcome.value;
+        throw outcome.error;
+      }
+    };
+    return {
+      jobId: job.jobId,
+      jobName: job.name,
+      documents: this.documents,
+      status: () => (job.failure !== undefined ? 'FAILED' : job.rescaling !== undefined ? 'RESTARTING' : job.run.client.status()),
+      result: () => follow((run) => run.client.result()),
+      checkpoints: () => job.run.client.checkpoints(),
+      triggerSavepoint: (dir) => job.run.client.triggerSavepoint(dir),
+      stopWithSavepoint: (dir) => follow((run) => run.client.stopWithSavepoint(dir)),
+      cancel: () => follow((run) => run.client.cancel()),
+    };
+  }
+
+  private requireJob(jobId: string): ClusterJob {
+    const job = this.jobs.get(jobId);
+    if (job === undefined) throw new ConfigurationError('jobId', `no job ${jobId} on this cluster`);
+    return job;
+  }
+
+  /** The client of a submitted job (by the id `submit` gave it). */
   job(jobId: string): JobClient | undefined {
-    return this.jobs.get(jobId)?.client;
+    const job = this.jobs.get(jobId);
+    return job && this.clientOf(job);
+  }
+
+  /** The parallelism the job runs at now. */
+  parallelismOf(jobId: string): number | undefined {
+    return this.jobs.get(jobId)?.run.parallelism;
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    for (const j of this.jobs.values()) await j.client.cancel().catch(() => {});
+    for (const j of this.jobs.values()) await j.run.client.cancel().catch(() => {});
     await this.server.close();
     stop(this.system);
   }
@@ -208,11 +369,15 @@ export class Coordinator implements NodeDirectory {
         const { intervalMs, timeoutMs } = this.monitor.options;
         conn.send({ type: 'NodeRegistered', nodeId, heartbeatIntervalMs: intervalMs, heartbeatTimeoutMs: timeoutMs });
         this.log.info({ nodeId, slots: msg.slots, data: `${msg.dataHost}:${msg.dataPort}` }, 'node registered');
+        this.adapt();
         return;
       }
       if (msg.type === 'Heartbeat') return;
-      if (msg.type === 'FaultStruck') return this.jobs.get(msg.jobId)?.loaded.env.config.faults?.recordFired(msg.fired);
-      if ('jobId' in msg) return this.jobs.get(msg.jobId)?.launcher.fromNode(msg);
+      if (msg.type === 'FaultStruck') return this.runs.get(msg.jobId)?.run.loaded.env.config.faults?.recordFired(msg.fired);
+      if ('jobId' in msg) {
+        const job = this.runs.get(msg.jobId);
+        if (job?.run.runId === msg.jobId) job.run.launcher.fromNode(msg);
+      }
     });
     conn.onClose((error) => {
       if (this.registered.get(nodeId)?.connection === conn) this.nodeLost(nodeId, error ? describe(error) : 'its connection closed');
@@ -223,7 +388,8 @@ export class Coordinator implements NodeDirectory {
     if (!this.registered.delete(nodeId)) return;
     this.monitor.forget(nodeId);
     this.log.warn({ nodeId, why }, 'node lost');
-    for (const j of this.jobs.values()) j.launcher.nodeLost(nodeId, why);
+    for (const j of this.jobs.values()) j.run.launcher.nodeLost(nodeId, why);
+    this.adapt();
   }
 
   private tick(): void {
@@ -240,6 +406,9 @@ export class Coordinator implements NodeDirectory {
 
   private clientConnected(conn: PeerConnection): void {
     conn.onMessage((msg) => {
+      if (typeof (msg as { requestId?: unknown }).requestId !== 'number' || msg.type === 'RequestFailed' || msg.type === 'JobEnded') {
+        return conn.close(new ProtocolError('UNEXPECTED_MESSAGE', msg.type, `a client sent ${msg.type}, which is not a request`));
+      }
       void this.request(msg as ClientRequest, (reply) => void (conn.isClosed || conn.send(reply)));
     });
   }
@@ -250,8 +419,9 @@ export class Coordinator implements NodeDirectory {
       const r = failureRecord(e);
       reply({ type: 'RequestFailed', requestId, code: r.code, message: r.message });
     };
-    const job = 'jobId' in msg ? this.jobs.get(msg.jobId) : undefined;
-    if ('jobId' in msg && job === undefined) return failed(new ConfigurationError('jobId', `no job ${msg.jobId} on this cluster`));
+    const found = 'jobId' in msg ? this.jobs.get(msg.jobId) : undefined;
+    if ('jobId' in msg && found === undefined) return failed(new ConfigurationError('jobId', `no job ${msg.jobId} on this cluster`));
+    const job = found && this.clientOf(found);
     try {
       switch (msg.type) {
         case 'SubmitJob': {
@@ -265,10 +435,10 @@ export class Coordinator implements NodeDirectory {
           return reply({ type: 'JobSubmitted', requestId, jobId: client.jobId });
         }
         case 'WatchJob': {
-          const result = await job!.client.result().then(
+          const result = await job!.result().then(
             (r) => ({ status: 'FINISHED' as const, message: undefined, restarts: r.restarts.length, savepoint: r.savepoint }),
             (e: unknown) => ({
-              status: job!.client.status() === 'CANCELED' ? ('CANCELED' as const) : ('FAILED' as const),
+              status: job!.status() === 'CANCELED' ? ('CANCELED' as const) : ('FAILED' as const),
               message: describe(e),
               restarts: e instanceof JobExecutionError ? e.restarts.length : 0,
               savepoint: undefined,
@@ -280,21 +450,24 @@ export class Coordinator implements NodeDirectory {
           return reply({
             type: 'JobsListed',
             requestId,
-            jobs: [...this.jobs.values()].map((j) => ({ jobId: j.jobId, name: j.name, status: j.client.status() as JobStatus, parallelism: j.parallelism, startedAt: j.startedAt })),
+            jobs: [...this.jobs.values()].map((j) => ({ jobId: j.jobId, name: j.name, status: this.clientOf(j).status(), parallelism: j.run.parallelism, startedAt: j.startedAt })),
           });
         case 'CancelJob':
-          await job!.client.cancel();
+          await job!.cancel();
           return reply({ type: 'JobCancelled', requestId, jobId: msg.jobId });
         case 'TriggerSavepoint':
         case 'StopWithSavepoint': {
           const stopping = msg.type === 'StopWithSavepoint';
-          const location = await (stopping ? job!.client.stopWithSavepoint(msg.directory) : job!.client.triggerSavepoint(msg.directory));
+          const location = await (stopping ? job!.stopWithSavepoint(msg.directory) : job!.triggerSavepoint(msg.directory));
           return reply({ type: 'SavepointCompleted', requestId, jobId: msg.jobId, location, stopped: stopping });
         }
+        case 'Rescale':
+          await this.rescale(msg.jobId, msg.parallelism);
+          return reply({ type: 'JobRescaled', requestId, jobId: msg.jobId, parallelism: msg.parallelism });
         case 'ListNodes':
           return reply({ type: 'NodesListed', requestId, nodes: this.nodeSummaries() });
         default:
-          return failed(new ConfigurationError('request', `${msg.type} is not served by this coordinator`));
+          return failed(new ConfigurationError('request', `${(msg as WireMessage).type} is not served by this coordinator`));
       }
     } catch (e) {
       failed(e);
@@ -315,4 +488,20 @@ export function jobOptions(config: { readonly [k: string]: PlainData }, parallel
     ...(dir === undefined ? {} : { checkpointDir: dir }),
     ...(interval === undefined ? {} : { checkpointIntervalMs: interval }),
   };
+}
+
+/** The job's checkpoint directory; ConfigurationError without one (a rescale needs somewhere to put its savepoint). */
+function checkpointDirOf(job: ClusterJob): string {
+  const dir = job.request.config.checkpointDir;
+  if (typeof dir !== 'string') throw new ConfigurationError('checkpointDir', 'rescaling a job needs its checkpoint directory (--checkpoint-dir)');
+  return dir;
+}
+
+/** The directory of the run's newest completed checkpoint, as nodes and the loader open it. */
+function latestCheckpoint(job: ClusterJob, run: JobRun): string | undefined {
+  const done = run.client.checkpoints().filter((c) => c.state === 'COMPLETED' && !c.savepoint && c.location !== undefined);
+  const last = done[done.length - 1];
+  const dir = job.request.config.checkpointDir;
+  if (last === undefined || typeof dir !== 'string') return undefined;
+  return path.dirname(path.resolve(dir, last.location!));
 }

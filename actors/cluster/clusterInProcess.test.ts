@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCommittedLines } from '../../lib/connectors/FileSink';
+import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../lib/state/KeyGroup';
 import { Coordinator } from './Coordinator';
 import { Node } from './Node';
 import { expectedLines } from './fixtures/windowedCounts';
@@ -72,3 +73,84 @@ test('a node that leaves mid-run: the job restores from its latest checkpoint on
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 10));
 }
+
+/** Every committed line of the run whose files are named with `runToken`, by the subtask that wrote it. */
+function linesBySubtask(out: string, runToken: string): Map<number, string[]> {
+  const bySubtask = new Map<number, string[]>();
+  for (const f of fs.readdirSync(out)) {
+    const m = /^part-(\d+)-([0-9a-f]+)-/.exec(f);
+    if (m === null || m[2] !== runToken) continue;
+    const lines = fs.readFileSync(path.join(out, f), 'utf8').split('\n').filter((l) => l.length > 0);
+    bySubtask.set(Number(m[1]), [...(bySubtask.get(Number(m[1])) ?? []), ...lines]);
+  }
+  return bySubtask;
+}
+
+/** Keys sit on the subtasks their key groups predict (maxParallelism 128). */
+function expectKeysWhereKeyGroupsSay(bySubtask: Map<number, string[]>, parallelism: number): void {
+  expect(bySubtask.size).toBeGreaterThan(0);
+  for (const [subtask, lines] of bySubtask) {
+    for (const line of lines) {
+      const key = line.split(',')[0];
+      expect(operatorIndexForKeyGroup(128, parallelism, assignToKeyGroup(normalizeKey(key), 128))).toBe(subtask);
+    }
+  }
+}
+
+test('an adaptive job grows onto a node that joins while it runs; output exact, keys where their key groups say', async () => {
+  await startCluster(['node-a'], 2);
+  const out = path.join(dir, 'out');
+  const client = await coordinator.submit({
+    jobModule: fixture,
+    jobArgs: ['40000', out, '10000'],
+    parallelism: 4,
+    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100, adaptive: true },
+  });
+  expect(coordinator.parallelismOf(client.jobId)).toBe(2);
+  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  const joined = await Node.start({ nodeId: 'node-b', secret, slots: 2, coordinator: { host: coordinator.host, port: coordinator.port } });
+  nodes.push(joined);
+  await until(() => coordinator.parallelismOf(client.jobId) === 4);
+  const result = await client.result();
+  expect(result.status).toBe('FINISHED');
+  expect(readCommittedLines(out).sort()).toEqual(expectedLines(40000));
+  const lastRun = result.jobId.replace(/[^0-9a-f]/gi, '').slice(-12).toLowerCase();
+  expectKeysWhereKeyGroupsSay(linesBySubtask(out, lastRun), 4);
+});
+
+test('rescale by hand: stop with a savepoint, go on at the new parallelism; output equals an uninterrupted run', async () => {
+  await startCluster(['node-a', 'node-b'], 2);
+  const out = path.join(dir, 'out');
+  const client = await coordinator.submit({
+    jobModule: fixture,
+    jobArgs: ['30000', out, '10000'],
+    parallelism: 4,
+    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100 },
+  });
+  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  await coordinator.rescale(client.jobId, 3);
+  expect(coordinator.parallelismOf(client.jobId)).toBe(3);
+  const result = await client.result();
+  expect(readCommittedLines(out).sort()).toEqual(expectedLines(30000));
+  const lastRun = result.jobId.replace(/[^0-9a-f]/gi, '').slice(-12).toLowerCase();
+  expectKeysWhereKeyGroupsSay(linesBySubtask(out, lastRun), 3);
+  await expect(coordinator.rescale(client.jobId, 9)).rejects.toThrow(/slots/);
+});
+
+test('an adaptive job shrinks onto the slots left when a node is lost', async () => {
+  await startCluster(['node-a', 'node-b'], 2);
+  const out = path.join(dir, 'out');
+  const client = await coordinator.submit({
+    jobModule: fixture,
+    jobArgs: ['30000', out, '10000'],
+    parallelism: 4,
+    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100, adaptive: true },
+  });
+  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  await nodes[1].close();
+  const result = await client.result();
+  expect(coordinator.parallelismOf(client.jobId)).toBe(2);
+  expect(readCommittedLines(out).sort()).toEqual(expectedLines(30000));
+  const lastRun = result.jobId.replace(/[^0-9a-f]/gi, '').slice(-12).toLowerCase();
+  expectKeysWhereKeyGroupsSay(linesBySubtask(out, lastRun), 2);
+});
