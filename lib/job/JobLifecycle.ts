@@ -241,13 +241,12 @@ export function check(state: JobLifecycleState, event: Pick<JobEvent, 'type'> & 
     if (!isTerminal(status)) return illegal('the job has not ended');
     return state.settled ? illegal('the result is settled already') : ACCEPTED;
   }
-  if (event.type === 'JobSubmitted') {
-    return status === 'CREATED' && state.loading === undefined && state.attempt === 0 ? ACCEPTED : illegal('the job was submitted already');
-  }
   // A savepoint request is always answered: accepted, queued or rejected by its transition.
   if (event.type === 'SavepointRequested') return ACCEPTED;
   if (isTerminal(status)) return ignored(`the job is ${status}`);
   switch (event.type) {
+    case 'JobSubmitted':
+      return status === 'CREATED' && state.loading === undefined && state.attempt === 0 ? ACCEPTED : illegal('the job was submitted already');
     case 'CancelRequested':
     case 'MasterCrashed':
       return ACCEPTED;
@@ -334,15 +333,14 @@ function apply(d: Draft<JobLifecycleState>, event: JobEvent, out: JobCommand[]):
       return end(d, { status: 'CANCELED' }, 'CANCELED', out);
     case 'CleanupDone':
       d.settled = true;
-      out.push({ type: 'SettleResult', outcome: d.outcome! });
+      out.push({ type: 'SettleResult', outcome: plain(d.outcome!) as JobOutcome });
       return;
   }
 }
 
 /** The restore of the awaited attempt is loaded: it becomes the current attempt and runs (Flink: CREATED/RESTARTING → RUNNING). */
 function deploy(d: Draft<JobLifecycleState>, event: Extract<JobEvent, { type: 'RestoreLoaded' }>, out: JobCommand[]): void {
-  const last = d.restarts[d.restarts.length - 1];
-  const failed = last !== undefined && isDraft(last) ? current(last) : last;
+  const failed = plain(d.restarts[d.restarts.length - 1]);
   if (failed !== undefined && failed.attempt === d.attempt) {
     // The restart record says which checkpoint the new attempt restored, and which were unusable.
     const checkpointId = event.restore?.checkpointId;
@@ -360,7 +358,7 @@ function deploy(d: Draft<JobLifecycleState>, event: Extract<JobEvent, { type: 'R
   moveTo(d, 'RUNNING', out);
   out.push({ type: 'Deploy', attempt: event.attempt, restore: event.restore, notes: event.notes, restoredFrom: event.restoredFrom });
   out.push({ type: 'StartCheckpointing' });
-  for (const request of d.earlySavepoints.splice(0)) out.push({ type: 'TriggerSavepoint', request: { ...request } });
+  for (const request of d.earlySavepoints.splice(0)) out.push({ type: 'TriggerSavepoint', request: plain(request) });
 }
 
 /**
@@ -395,6 +393,11 @@ function end(d: Draft<JobLifecycleState>, outcome: JobOutcome, jobEnd: JobEnd, o
   d.outcome = castDraft(outcome);
   moveTo(d, status, out);
   out.push({ type: 'Terminate', outcome, end: jobEnd, restarts: d.restarts.length });
+}
+
+/** A value read from the draft, as plain data: commands never carry immer drafts (they are revoked after `produce`). */
+function plain<T>(value: T): T {
+  return isDraft(value) ? (current(value as Draft<T>) as T) : value;
 }
 
 function moveTo(d: Draft<JobLifecycleState>, status: JobStatus, out: JobCommand[]): void {
