@@ -5,7 +5,7 @@
 import { IllegalJobTransitionError } from '../errors';
 import type { SubtaskMetrics } from '../operators/StreamTask';
 import type { RestoredState } from '../checkpoint/SubtaskState';
-import { check, initialLifecycle, transition, type JobCommand, type JobEvent, type JobLifecycleState } from './JobLifecycle';
+import { check, initialLifecycle, JOB_STATUS_MOVES, transition, type JobCommand, type JobEvent, type JobLifecycleState } from './JobLifecycle';
 import { isJobStatus, isTerminal, JOB_STATUSES } from './JobStatus';
 
 const metrics = (key: string): SubtaskMetrics => ({
@@ -270,6 +270,32 @@ describe('illegal events', () => {
   test('cleanup before the end is illegal', () => {
     const running = run(RUNNING).state;
     expect(transition(running, { type: 'CleanupDone' }).verdict.kind).toBe('illegal');
+  });
+});
+
+describe('every legal move', () => {
+  test('each move of JOB_STATUS_MOVES is made by some event, and no other move is', () => {
+    const paths: JobEvent[][] = [
+      [{ type: 'JobSubmitted' }, { type: 'RestoreFailed', attempt: 1, error: 1, reason: 'r' }],
+      [{ type: 'JobSubmitted' }, { type: 'CancelRequested' }],
+      [...RUNNING, { type: 'SubtaskClosed', attempt: 1, subtask: '1#0', metrics: metrics('1#0') }, { type: 'SubtaskClosed', attempt: 1, subtask: '1#1', metrics: metrics('1#1') }],
+      [...RUNNING, failure(1, noRestart)],
+      [...RUNNING, { type: 'CancelRequested' }],
+      [...RUNNING, failure(1, restart(1)), { type: 'RestartTimerFired', attempt: 2 }, loaded(2)],
+      [...RUNNING, failure(1, restart(1)), { type: 'MasterCrashed', error: 1 }],
+      [...RUNNING, failure(1, restart(1)), { type: 'CancelRequested' }],
+    ];
+    const made = new Set<string>();
+    for (const path of paths) {
+      let from = initialLifecycle(2).status;
+      for (const c of run(path).commands) {
+        if (c.type !== 'PublishStatus') continue;
+        made.add(`${from}->${c.status}`);
+        from = c.status;
+      }
+    }
+    const legal = Object.entries(JOB_STATUS_MOVES).flatMap(([from, to]) => to.map((t) => `${from}->${t}`));
+    expect([...made].sort()).toEqual(legal.sort());
   });
 });
 
