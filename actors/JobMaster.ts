@@ -255,6 +255,7 @@ class JobMaster {
   private apply(event: JobEvent): void {
     const { state, commands, verdict } = transition(this.lifecycle, event);
     if (verdict.kind === 'illegal') throw verdict.error;
+    if (verdict.kind === 'ignored') this.log.debug({ event: event.type, status: this.lifecycle.status }, `ignored: ${verdict.reason}`);
     this.lifecycle = state;
     for (const command of commands) this.execute(command);
   }
