@@ -34,6 +34,7 @@ import type { CheckpointStorage } from '../lib/checkpoint/CheckpointStorage';
 import { CompletedCheckpointStore, type CompletedCheckpoint } from '../lib/checkpoint/CompletedCheckpointStore';
 import { describe } from '../lib/errors';
 import type { JobGraph } from '../lib/graph/JobGraph';
+import type { JobEnd } from '../lib/job/JobLifecycle';
 import type { JobDocuments } from '../lib/monitoring/JobDocuments';
 import type { Logger } from '../lib/monitoring/Logger';
 import type { TimerHandle } from '../lib/time/Clock';
@@ -62,8 +63,8 @@ export interface CheckpointHost {
 
 type AbortReason = 'CHECKPOINT_EXPIRED' | 'CHECKPOINT_DECLINED' | 'CHECKPOINT_SUBSUMED' | 'STORAGE_FAILURE';
 
-/** How the job ended, for retention. */
-export type JobEnd = 'FINISHED' | 'STOPPED' | 'CANCELED' | 'FAILED';
+/** How the job ended, for retention (defined with the job's lifecycle). */
+export type { JobEnd } from '../lib/job/JobLifecycle';
 
 export class JobCheckpoints {
   readonly coordinator: CheckpointCoordinator;

@@ -21,11 +21,18 @@
  *   checkpoint storage is tidied (retention applied, nothing in flight).
  * - Every step is logged (pino): start, restore choices, restarts with their
  *   cause, checkpoint failures, the end.
+ *
+ * Which lifecycle moves are legal, and what each one does, is decided by the
+ * pure `transition` of lib/job/JobLifecycle.ts; this actor feeds it events
+ * (messages, timers, the restart strategy's decision, the end of cleanup) and
+ * carries out the commands it returns. It keeps only what cannot be data:
+ * actor refs, the restart timer, the result promise, savepoint replies and
+ * the storage work of restore and CLAIM.
  */
 import { spawn, stop, type Ref } from 'nact';
 import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
-import { operatorResults, type JobClient, type JobResult, type JobStatus, type RestartRecord } from '../lib/api/JobClient';
+import { operatorResults, type JobClient, type JobResult } from '../lib/api/JobClient';
 import { rmdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { checkpointIdOf, METADATA_FILE } from '../lib/checkpoint/CheckpointLayout';
@@ -38,13 +45,14 @@ import { subtaskIdentity } from '../lib/faults/Fault';
 import { describe, JobCancelledError, JobExecutionError, RestoreError } from '../lib/errors';
 import { createExecutionGraph, type ExecutionGraph, type SubtaskId } from '../lib/graph/ExecutionGraph';
 import type { JobGraph } from '../lib/graph/JobGraph';
+import { check, initialLifecycle, isCurrentAttempt, transition, type JobCommand, type JobEvent, type JobEnd, type JobLifecycleState, type JobOutcome } from '../lib/job/JobLifecycle';
+import { isTerminal } from '../lib/job/JobStatus';
 import type { JobDocuments } from '../lib/monitoring/JobDocuments';
 import type { Logger } from '../lib/monitoring/Logger';
-import type { SubtaskMetrics } from '../lib/operators/StreamTask';
 import { RestartBackoff, RestartStrategies } from '../lib/recovery/RestartStrategies';
 import type { TimerHandle } from '../lib/time/Clock';
 import { attemptOfActorName, subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from './protocol';
-import { JobCheckpoints, type JobEnd } from './JobCheckpoints';
+import { JobCheckpoints, type SavepointRequest } from './JobCheckpoints';
 import { LocalChannelTransport } from './LocalChannelTransport';
 import { spawnSubtask, type SubtaskLauncher } from './SubtaskActor';
 
@@ -87,31 +95,28 @@ export function startJob(options: JobMasterOptions): JobClient {
   return master.client;
 }
 
-const TERMINAL: readonly JobStatus[] = ['FINISHED', 'FAILED', 'CANCELED'];
-
 class JobMaster {
   readonly jobId: string;
   self!: TRef<JobMasterMsg>;
   readonly client: JobClient;
-  private status: JobStatus = 'CREATED';
-  private attempt = 0;
+  /** The job's lifecycle (JobLifecycle): changed only by `apply`. */
+  private lifecycle: JobLifecycleState;
   private readonly startedAt: number;
   private readonly graph: ExecutionGraph;
   private readonly checkpoints: JobCheckpoints;
   private readonly backoff: RestartBackoff;
   private subtasks = new Map<string, TRef<SubtaskMsg>>();
-  private finished = new Map<string, SubtaskMetrics>();
-  private closed = new Set<string>();
   private readonly coordinators = new Map<string, OperatorCoordinator>();
-  private readonly restarts: RestartRecord[] = [];
-  private stoppedWithSavepoint: string | undefined;
+  /** Per attempt: the restored snapshot's directory, for subtasks on other processes. */
+  private readonly restoreDirectories = new Map<number, string>();
   private readonly log: Logger;
   /** The snapshot the job started from (savepointPath), once loaded: the last resort of every restore. */
   private initial: { readonly snapshot: SnapshotPath; readonly checkpointId: number; readonly isSavepoint: boolean; readonly claimed: readonly ClaimedCheckpoint[] } | undefined;
   /** restoreMode CLAIM: the deletion of the initial snapshot, once started. */
   private released: Promise<void> | undefined;
-  /** Savepoints asked for before the job first ran. */
-  private readonly earlySavepoints: Extract<JobMasterMsg, { type: 'TriggerSavepoint' }>[] = [];
+  /** Replies of savepoint requests the lifecycle holds (by request id), until triggered or rejected. */
+  private readonly replies = new Map<number, SavepointRequest['reply']>();
+  private requestSeq = 0;
   private restartTimer: TimerHandle | undefined;
   private readonly result: Promise<JobResult>;
   private settle!: { resolve: (r: JobResult) => void; reject: (e: unknown) => void };
@@ -124,6 +129,7 @@ class JobMaster {
     this.log = config.logger.child({ jobId: this.jobId, job: jobGraph.jobName });
     this.startedAt = config.clock.now();
     this.graph = createExecutionGraph(jobGraph);
+    this.lifecycle = initialLifecycle(this.graph.subtasks.length);
     const storage = config.checkpoint ? (config.checkpointStorage ?? new MemoryCheckpointStorage()) : undefined;
     const keys = this.graph.subtasks.map((s) => subtaskKey(s.id));
     const sources = this.graph.subtasks.filter((s) => s.vertex.nodes[0].kind === 'source').map((s) => subtaskKey(s.id));
@@ -134,14 +140,14 @@ class JobMaster {
           return master.self;
         },
         get running() {
-          return master.status === 'RUNNING';
+          return master.lifecycle.status === 'RUNNING';
         },
         subtask: (key) => this.subtasks.get(key),
         broadcast: (msg) => {
           for (const ref of this.subtasks.values()) tell(ref, msg);
         },
-        failover: (error) => this.failover(error),
-        stopping: (savepoint) => (this.stoppedWithSavepoint = savepoint),
+        failover: (error) => this.failed(this.lifecycle.attempt, error),
+        stopping: (savepoint) => this.apply({ type: 'StopSavepointCompleted', location: savepoint }),
         checkpointCompleted: () => this.releaseInitial(),
         publish: (write) => this.publish(write),
       },
@@ -173,39 +179,39 @@ class JobMaster {
     return this.options.config.clock.now();
   }
 
+  /** The attempt deployed last (the lifecycle's). */
+  private get attempt(): number {
+    return this.lifecycle.attempt;
+  }
+
   handle(msg: JobMasterMsg): void {
-    if (TERMINAL.includes(this.status)) {
-      if (msg.type === 'TriggerSavepoint') msg.reply({ error: new Error(`job is ${this.status}`) });
-      return;
-    }
     switch (msg.type) {
       case 'StartJob':
-        return this.start();
+        return this.apply({ type: 'JobSubmitted' });
       case 'RestoreLoaded':
-        if (msg.attempt !== this.attempt + 1) return;
-        if (msg.initial !== undefined && this.options.config.savepoint !== undefined) {
-          this.initial = { snapshot: this.options.config.savepoint, ...msg.initial };
-          this.checkpoints.coordinator.advancePast(msg.initial.checkpointId);
-          this.checkpoints.claimed = this.claimedRuns(this.initial);
-        }
-        for (const note of msg.notes) this.log.warn({ attempt: msg.attempt }, `restore skipped ${note}`);
-        if (msg.restored !== undefined) this.log.info({ attempt: msg.attempt, checkpointId: msg.state?.checkpointId }, `restoring from ${msg.restored}`);
-        this.noteRestore(msg.state?.checkpointId, msg.notes);
-        return this.deploy(msg.state, msg.restoredFrom);
+        if (msg.restoredFrom !== undefined) this.restoreDirectories.set(msg.attempt, msg.restoredFrom);
+        return this.apply({ type: 'RestoreLoaded', attempt: msg.attempt, restore: msg.state, notes: msg.notes, restoredFrom: msg.restored, initial: msg.initial });
       case 'RestoreFailed':
-        return this.giveUp(msg.error, msg.reason);
+        return this.apply({ type: 'RestoreFailed', attempt: msg.attempt, error: msg.error, reason: msg.reason });
       case 'RestartJob':
-        if (msg.attempt === this.attempt + 1) this.loadLatest();
-        return;
+        return this.apply({ type: 'RestartTimerFired', attempt: msg.attempt });
       case 'SubtaskFailed':
-        if (this.isCurrent(attemptOfActorName(msg.subtask))) this.failover(msg.error);
-        return;
+        return this.failed(attemptOfActorName(msg.subtask), msg.error);
       case 'SubtaskFinished':
-        if (this.isCurrent(msg.attempt)) this.subtaskFinished(msg.subtask, msg.metrics);
-        return;
+        return this.apply({ type: 'SubtaskFinished', attempt: msg.attempt, subtask: subtaskKey(msg.subtask), metrics: msg.metrics });
       case 'SubtaskClosed':
-        if (this.isCurrent(msg.attempt)) this.subtaskClosed(msg.subtask, msg.metrics);
-        return;
+        return this.apply({ type: 'SubtaskClosed', attempt: msg.attempt, subtask: subtaskKey(msg.subtask), metrics: msg.metrics });
+      case 'TriggerSavepoint': {
+        const requestId = ++this.requestSeq;
+        this.replies.set(requestId, msg.reply);
+        return this.apply({ type: 'SavepointRequested', requestId, directory: msg.directory, terminate: msg.terminate });
+      }
+      case 'CancelJob':
+        return this.apply({ type: 'CancelRequested' });
+    }
+    // Checkpointing: messages of the running attempt only, and nothing while the job is not running.
+    const running = this.lifecycle.status === 'RUNNING';
+    switch (msg.type) {
       case 'AcknowledgeCheckpoint':
         if (this.isCurrent(msg.attempt)) this.checkpoints.acknowledged(msg.checkpointId, msg.ack);
         return;
@@ -213,16 +219,16 @@ class JobMaster {
         if (this.isCurrent(msg.attempt)) this.checkpoints.declined(msg.checkpointId, msg.subtaskKey, msg.reason, msg.cause);
         return;
       case 'CheckpointTick':
-        if (this.status === 'RUNNING') this.checkpoints.onTick();
+        if (running) this.checkpoints.onTick();
         return;
       case 'CheckpointPrepared':
-        if (this.status === 'RUNNING') this.checkpoints.prepareDone(msg.checkpointId, msg.error);
+        if (running) this.checkpoints.prepareDone(msg.checkpointId, msg.error);
         return;
       case 'CheckpointStored':
-        if (this.status === 'RUNNING') this.checkpoints.stored(msg.checkpointId, msg.location);
+        if (running) this.checkpoints.stored(msg.checkpointId, msg.location);
         return;
       case 'CheckpointStoreFailed':
-        if (this.status === 'RUNNING') this.checkpoints.storeFailed(msg.checkpointId, msg.error);
+        if (running) this.checkpoints.storeFailed(msg.checkpointId, msg.error);
         return;
       case 'OperatorEventSent': {
         if (!this.isCurrent(msg.attempt)) return;
@@ -231,33 +237,110 @@ class JobMaster {
         c.handleEvent(msg.subtaskIndex, msg.event);
         return;
       }
-      case 'TriggerSavepoint':
-        // Asked for right after submission: taken as soon as the job runs.
-        if (this.status === 'CREATED') return void this.earlySavepoints.push(msg);
-        if (this.status !== 'RUNNING') return msg.reply({ error: new Error(`cannot take a savepoint while the job is ${this.status}`) });
-        return this.checkpoints.triggerSavepoint(msg.directory, { terminate: msg.terminate, reply: msg.reply });
-      case 'CancelJob':
-        this.setStatus('CANCELLING');
-        this.log.info({}, 'job cancelled');
-        return this.terminate('CANCELED', 'CANCELED', () => this.settle.reject(new JobCancelledError(this.options.jobGraph.jobName)));
     }
   }
 
   /** Messages of subtasks count only from the running attempt (not from one being replaced). */
   private isCurrent(attempt: number | undefined): boolean {
-    return attempt === this.attempt && this.status === 'RUNNING';
+    return isCurrentAttempt(this.lifecycle, attempt);
   }
 
   /** The job master's own handler threw: an engine bug; fail the job rather than hang. */
   crashed(error: unknown): void {
-    if (!TERMINAL.includes(this.status)) this.giveUp(error, 'the job master failed');
+    this.apply({ type: 'MasterCrashed', error });
+  }
+
+  /**
+   * A subtask of `attempt`, or checkpointing, failed the job. The restart
+   * strategy is asked only for a failure the lifecycle counts (its backoff
+   * remembers every failure it is told of).
+   */
+  private failed(attempt: number | undefined, error: unknown): void {
+    if (check(this.lifecycle, { type: 'JobFailed', attempt }).kind !== 'accepted') return;
+    const at = this.now;
+    this.apply({ type: 'JobFailed', attempt, error, cause: describe(error), at, decision: this.backoff.onFailure(at) });
+  }
+
+  /** One lifecycle move: the next state, then its commands in order. An illegal event is an engine bug and throws. */
+  private apply(event: JobEvent): void {
+    const { state, commands, verdict } = transition(this.lifecycle, event);
+    if (verdict.kind === 'illegal') throw verdict.error;
+    if (verdict.kind === 'ignored') this.log.debug({ event: event.type, status: this.lifecycle.status }, `ignored: ${verdict.reason}`);
+    this.lifecycle = state;
+    for (const command of commands) this.execute(command);
+  }
+
+  private execute(c: JobCommand): void {
+    switch (c.type) {
+      case 'PrepareJob':
+        return this.start(c.attempt);
+      case 'LoadRestore':
+        return this.loadLatest(c.attempt);
+      case 'AdoptInitialSnapshot':
+        if (this.options.config.savepoint !== undefined) {
+          this.initial = { snapshot: this.options.config.savepoint, ...c.initial };
+          this.checkpoints.coordinator.advancePast(c.initial.checkpointId);
+          this.checkpoints.claimed = this.claimedRuns(this.initial);
+        }
+        return;
+      case 'Deploy':
+        for (const note of c.notes) this.log.warn({ attempt: c.attempt }, `restore skipped ${note}`);
+        if (c.restoredFrom !== undefined) this.log.info({ attempt: c.attempt, checkpointId: c.restore?.checkpointId }, `restoring from ${c.restoredFrom}`);
+        return this.deploy(c.restore, this.restoreDirectories.get(c.attempt));
+      case 'StartCheckpointing':
+        return this.checkpoints.scheduleTick();
+      case 'SubtaskFinished':
+        return this.checkpoints.subtaskFinished(c.subtask);
+      case 'StopSubtasks':
+        return this.stopSubtasks();
+      case 'ResetCheckpoints':
+        return this.checkpoints.reset();
+      case 'PublishRestart': {
+        const { record } = c;
+        this.log.warn(
+          { attempt: record.attempt, restarts: c.restarts, delayMs: record.delayMs, strategy: this.backoff.strategy.kind, err: record.cause },
+          'job failed; restarting',
+        );
+        return this.publish((d) => d.recordRestart(this.jobId, record.cause));
+      }
+      case 'ScheduleRestart': {
+        const { attempt } = c;
+        this.restartTimer = this.options.config.clock.setTimer(c.delayMs, () => {
+          this.restartTimer = undefined;
+          tell(this.self, { type: 'RestartJob', attempt });
+        });
+        return;
+      }
+      case 'TriggerSavepoint': {
+        const { requestId, directory, terminate } = c.request;
+        const reply = this.takeReply(requestId);
+        return this.checkpoints.triggerSavepoint(directory, { terminate, reply });
+      }
+      case 'RejectSavepoint':
+        return this.takeReply(c.requestId)({ error: new Error(c.message) });
+      case 'PublishStatus': {
+        const { status } = c;
+        return this.publish((d) => d.setStatus(this.jobId, status, this.now));
+      }
+      case 'Terminate':
+        this.logEnd(c.outcome, c.restarts);
+        return this.terminate(c.end);
+      case 'SettleResult':
+        return this.settleResult(c.outcome);
+    }
+  }
+
+  private takeReply(requestId: number): SavepointRequest['reply'] {
+    const reply = this.replies.get(requestId);
+    if (reply === undefined) throw new Error(`no savepoint request ${requestId}`);
+    this.replies.delete(requestId);
+    return reply;
   }
 
   // ---- deployment ----------------------------------------------------------------------------
 
-  private start(): void {
+  private start(next: number): void {
     const { config } = this.options;
-    const next = this.attempt + 1;
     const snapshot = config.savepoint;
     this.log.info({ parallelism: config.parallelism, savepointPath: snapshot?.path, checkpointing: config.checkpoint !== undefined }, 'job submitted');
     const fail = (error: unknown, reason: string) => tell(this.self, { type: 'RestoreFailed', attempt: next, error, reason });
@@ -290,12 +373,10 @@ class JobMaster {
     void run();
   }
 
-  private deploy(restore: RestoredState | undefined, restoredFrom: string | undefined): void {
+  /** Spawns and deploys every subtask of the current attempt (the lifecycle moved to it); `restoreDirectory`: where other processes find the restored snapshot. */
+  private deploy(restore: RestoredState | undefined, restoreDirectory: string | undefined): void {
     const { config } = this.options;
-    this.attempt++;
     this.subtasks = new Map();
-    this.finished = new Map();
-    this.closed = new Set();
     // This attempt's refs: a late (delayed) send of a replaced attempt reaches its own, stopped actors.
     const refs = this.subtasks;
     const transport = new LocalChannelTransport((id: SubtaskId) => {
@@ -321,15 +402,12 @@ class JobMaster {
         jobId: this.jobId,
         attempt: this.attempt,
         restore,
-        ...(restoredFrom === undefined ? {} : { restoredFrom }),
+        ...(restoreDirectory === undefined ? {} : { restoredFrom: restoreDirectory }),
         storage: this.checkpoints.storage,
       });
       this.subtasks.set(subtaskKey(ev.id), ref);
     }
-    this.setStatus('RUNNING');
     for (const ref of this.subtasks.values()) tell(ref, { type: 'Deploy' });
-    this.checkpoints.scheduleTick();
-    for (const m of this.earlySavepoints.splice(0)) this.checkpoints.triggerSavepoint(m.directory, { terminate: m.terminate, reply: m.reply });
   }
 
   private operatorsByUid(): Map<string, { maxParallelism: number; name: string; type: string }> {
@@ -340,53 +418,14 @@ class JobMaster {
     return m;
   }
 
-  // ---- the end of a bounded job --------------------------------------------------------------
-
-  private subtaskFinished(id: SubtaskId, metrics: SubtaskMetrics): void {
-    this.finished.set(subtaskKey(id), metrics);
-    this.checkpoints.subtaskFinished(subtaskKey(id));
-  }
-
-  private subtaskClosed(id: SubtaskId, metrics: SubtaskMetrics): void {
-    this.closed.add(subtaskKey(id));
-    this.finished.set(subtaskKey(id), metrics);
-    if (this.closed.size < this.subtasks.size) return;
-    const stopped = this.stoppedWithSavepoint !== undefined;
-    this.log.info({ durationMs: this.now - this.startedAt, restarts: this.restarts.length, savepoint: this.stoppedWithSavepoint }, stopped ? 'job stopped with a savepoint' : 'job finished');
-    this.terminate('FINISHED', stopped ? 'STOPPED' : 'FINISHED', () => this.settle.resolve(this.buildResult()));
-  }
-
   // ---- failures ------------------------------------------------------------------------------
-
-  private failover(error: unknown): void {
-    if (this.status !== 'RUNNING') return;
-    this.stopSubtasks();
-    this.checkpoints.reset();
-    this.stoppedWithSavepoint = undefined;
-    const decision = this.backoff.onFailure(this.now);
-    if (!decision.restart) return this.giveUp(error, decision.reason);
-    const record: RestartRecord = { at: this.now, attempt: this.attempt, cause: describe(error), delayMs: decision.delayMs };
-    this.restarts.push(record);
-    this.log.warn(
-      { attempt: this.attempt, restarts: this.restarts.length, delayMs: decision.delayMs, strategy: this.backoff.strategy.kind, err: describe(error) },
-      'job failed; restarting',
-    );
-    this.publish((d) => d.recordRestart(this.jobId, record.cause));
-    this.setStatus('RESTARTING');
-    const next = this.attempt + 1;
-    this.restartTimer = this.options.config.clock.setTimer(decision.delayMs, () => {
-      this.restartTimer = undefined;
-      tell(this.self, { type: 'RestartJob', attempt: next });
-    });
-  }
 
   /**
    * Loads the newest restorable state of the job's lineage: its own
    * completed checkpoints, newest first, else the snapshot it started from;
    * an unreadable one is skipped (and named) for the next.
    */
-  private loadLatest(): void {
-    const next = this.attempt + 1;
+  private loadLatest(next: number): void {
     const candidates: { id: number; label: string; storage: CheckpointStorage; location: string }[] = this.checkpoints.completed.map((c) => ({
       id: c.id,
       label: `checkpoint ${c.id}`,
@@ -423,22 +462,6 @@ class JobMaster {
     );
   }
 
-  /** The restart record says which checkpoint the new attempt restored, and which were unusable. */
-  private noteRestore(checkpointId: number | undefined, notes: readonly string[]): void {
-    const last = this.restarts[this.restarts.length - 1];
-    if (last === undefined || last.attempt !== this.attempt) return;
-    this.restarts[this.restarts.length - 1] = {
-      ...last,
-      ...(checkpointId !== undefined ? { restoredCheckpoint: checkpointId } : {}),
-      ...(notes.length > 0 ? { unusableCheckpoints: notes } : {}),
-    };
-  }
-
-  private giveUp(error: unknown, reason: string): void {
-    this.log.error({ restarts: this.restarts.length, reason, err: describe(error) }, 'job failed');
-    this.terminate('FAILED', 'FAILED', () => this.settle.reject(new JobExecutionError(this.options.jobGraph.jobName, error, this.restarts, reason)));
-  }
-
   // ---- termination ---------------------------------------------------------------------------
 
   private stopSubtasks(): void {
@@ -446,16 +469,31 @@ class JobMaster {
     this.subtasks = new Map();
   }
 
+  private logEnd(outcome: JobOutcome, restarts: number): void {
+    switch (outcome.status) {
+      case 'FINISHED': {
+        const { savepoint } = outcome;
+        this.log.info({ durationMs: this.now - this.startedAt, restarts, savepoint }, savepoint !== undefined ? 'job stopped with a savepoint' : 'job finished');
+        return;
+      }
+      case 'FAILED':
+        this.log.error({ restarts, reason: outcome.reason, err: describe(outcome.error) }, 'job failed');
+        return;
+      case 'CANCELED':
+        this.log.info({}, 'job cancelled');
+        return;
+    }
+  }
+
   /**
-   * Stops every actor of the job at once; the result settles once the
-   * checkpoint storage is tidied (retention, CLAIM) and nothing is in flight.
+   * Stops every actor of the job at once; the result settles (CleanupDone)
+   * once the checkpoint storage is tidied (retention, CLAIM) and nothing is
+   * in flight.
    */
-  private terminate(status: JobStatus, end: JobEnd, settle: () => void): void {
+  private terminate(end: JobEnd): void {
     this.restartTimer?.cancel();
-    for (const m of this.earlySavepoints.splice(0)) m.reply({ error: new Error(`cannot take a savepoint: the job is ${status}`) });
     this.stopSubtasks();
     stop(this.self);
-    this.setStatus(status);
     this.checkpoints
       .close(end)
       .then(() => (end === 'FINISHED' || end === 'STOPPED' ? this.releaseInitial() : this.released))
@@ -463,8 +501,20 @@ class JobMaster {
       .then(() => {
         this.options.onTerminated?.();
         this.markTerminated();
-        settle();
+        this.apply({ type: 'CleanupDone' });
       });
+  }
+
+  private settleResult(outcome: JobOutcome): void {
+    const { jobName } = this.options.jobGraph;
+    switch (outcome.status) {
+      case 'FINISHED':
+        return this.settle.resolve(this.buildResult());
+      case 'FAILED':
+        return this.settle.reject(new JobExecutionError(jobName, outcome.error, this.lifecycle.restarts, outcome.reason));
+      case 'CANCELED':
+        return this.settle.reject(new JobCancelledError(jobName));
+    }
   }
 
   /**
@@ -510,11 +560,6 @@ class JobMaster {
     return (this.released = release().catch((e: unknown) => this.log.warn({ path: snapshot.path, err: describe(e) }, 'could not delete the claimed snapshot')));
   }
 
-  private setStatus(status: JobStatus): void {
-    this.status = status;
-    this.publish((d) => d.setStatus(this.jobId, status, this.now));
-  }
-
   /** Job documents are best-effort: a failing publication never affects the job. */
   private publish(write: (d: JobDocuments) => Promise<void>): void {
     write(this.options.documents).catch(() => {});
@@ -522,7 +567,7 @@ class JobMaster {
 
   private buildResult(): JobResult {
     const { jobGraph, config } = this.options;
-    const subtasks = [...this.finished.values()];
+    const subtasks = Object.values(this.lifecycle.finished);
     const sinkResults: Record<string, unknown> = {};
     for (const [uid, c] of this.coordinators) if (c.result) sinkResults[uid] = c.result();
     return {
@@ -534,19 +579,19 @@ class JobMaster {
       subtasks,
       sinkResults,
       checkpoints: this.checkpoints.stats,
-      restarts: this.restarts,
+      restarts: this.lifecycle.restarts,
       faults: config.faults?.timeline.slice() ?? [],
       finalCheckpoint: this.checkpoints.finalLocation,
-      savepoint: this.stoppedWithSavepoint,
+      savepoint: this.lifecycle.stopWithSavepoint,
     };
   }
 
   private createClient(): JobClient {
     const savepoint = (directory: string, terminate: boolean) =>
       new Promise<string>((resolve, reject) => {
-        if (TERMINAL.includes(this.status)) return reject(new Error(`cannot take a savepoint: the job is ${this.status}`));
+        if (isTerminal(this.lifecycle.status)) return reject(new Error(`cannot take a savepoint: the job is ${this.lifecycle.status}`));
         // A stopped actor drops messages: if the job ends first, the request fails instead of hanging.
-        this.terminated.then(() => reject(new Error(`cannot take a savepoint: the job is ${this.status}`)));
+        this.terminated.then(() => reject(new Error(`cannot take a savepoint: the job is ${this.lifecycle.status}`)));
         tell(this.self, {
           type: 'TriggerSavepoint',
           directory,
@@ -558,13 +603,13 @@ class JobMaster {
       jobId: this.jobId,
       jobName: this.options.jobGraph.jobName,
       documents: this.options.documents,
-      status: () => this.status,
+      status: () => this.lifecycle.status,
       result: () => this.result,
       checkpoints: () => this.checkpoints.stats,
       triggerSavepoint: (dir) => savepoint(dir, false),
       stopWithSavepoint: (dir) => savepoint(dir, true),
       cancel: async () => {
-        if (!TERMINAL.includes(this.status)) tell(this.self, { type: 'CancelJob' });
+        if (!isTerminal(this.lifecycle.status)) tell(this.self, { type: 'CancelJob' });
         await this.terminated;
       },
     };

@@ -761,3 +761,20 @@ export class JobModuleError extends WeirError {
     super(`job module ${module}: ${message}`, options);
   }
 }
+
+/**
+ * A job-lifecycle event that no status accepts (JobLifecycle's `transition`):
+ * the job submitted twice, cleanup reported before the job ended or twice, a
+ * status move outside Flink's JobStatus graph. An engine bug, never a user
+ * error: the job master fails the job with it rather than hang.
+ */
+export class IllegalJobTransitionError extends WeirError {
+  readonly code = 'ILLEGAL_JOB_TRANSITION';
+  constructor(
+    readonly status: string,
+    readonly event: string,
+    detail: string,
+  ) {
+    super(`job lifecycle: ${event} is not allowed while the job is ${status}: ${detail}`);
+  }
+}

@@ -7,8 +7,9 @@ import type { JobGraph } from '../graph/JobGraph';
 import type { SubtaskMetrics } from '../operators/StreamTask';
 import type { JobDocuments } from '../monitoring/JobDocuments';
 import type { FaultEvent } from '../faults/Fault';
+import type { JobStatus } from '../job/JobStatus';
 
-export type JobStatus = 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELLING' | 'CANCELED';
+export type { JobStatus } from '../job/JobStatus';
 
 /** One checkpoint as the job master saw it (also published as a sharedb document). */
 export interface CheckpointStats {

@@ -27,8 +27,9 @@
 import ShareDB from 'sharedb';
 import type { Connection, Doc } from 'sharedb/lib/client';
 import { ConfigurationError, WeirError } from '../errors';
+import { isJobStatus, isTerminal, JOB_STATUSES, type JobStatus } from '../job/JobStatus';
 
-export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELLING' | 'CANCELED';
+export type { JobStatus } from '../job/JobStatus';
 
 export interface CheckpointRecord {
   readonly id: number;
@@ -70,10 +71,6 @@ export const JOBS_COLLECTION = 'jobs';
 export const CHECKPOINTS_COLLECTION = 'checkpoints';
 export const DEFAULT_HISTORY_SIZE = 100;
 
-const JOB_STATUSES: ReadonlySet<string> = new Set<JobStatus>([
-  'CREATED', 'RUNNING', 'FAILING', 'RESTARTING', 'FINISHED', 'FAILED', 'CANCELLING', 'CANCELED',
-]);
-const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['FINISHED', 'FAILED', 'CANCELED']);
 const CHECKPOINT_STATES: ReadonlySet<string> = new Set<CheckpointRecord['state']>(['IN_PROGRESS', 'COMPLETED', 'FAILED']);
 
 type Collection = typeof JOBS_COLLECTION | typeof CHECKPOINTS_COLLECTION;
@@ -125,12 +122,12 @@ export class JobDocuments {
   /** Sets the status; `endTime` is set for FINISHED/FAILED/CANCELED and removed otherwise; `lastFailure` when given. */
   setStatus(jobId: string, status: JobStatus, at: number, failure?: string): Promise<void> {
     return this.write(JOBS_COLLECTION, jobId, () => {
-      if (!JOB_STATUSES.has(status)) invalid(jobId, 'status', `must be one of ${[...JOB_STATUSES].join(', ')}, got ${String(status)}`);
+      if (!isJobStatus(status)) invalid(jobId, 'status', `must be one of ${JOB_STATUSES.join(', ')}, got ${String(status)}`);
       checkTime(jobId, 'at', at);
       if (failure !== undefined) checkString(jobId, 'failure', failure);
     }, (job: JobDocument) => {
       const op: Component[] = [replace(['status'], job.status, status)];
-      if (TERMINAL_STATUSES.has(status)) op.push(replace(['endTime'], job.endTime, at));
+      if (isTerminal(status)) op.push(replace(['endTime'], job.endTime, at));
       else if (job.endTime !== undefined) op.push({ p: ['endTime'], od: job.endTime });
       if (failure !== undefined) op.push(replace(['lastFailure'], job.lastFailure, failure));
       return op;
