@@ -59,7 +59,7 @@ describe('WireMessages', () => {
   });
 
   test('record frames: timestamps must match the values; watermarks may be ±Infinity but not NaN', () => {
-    const channel = { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0 };
+    const channel = { sourceVertex: 0, sourceIndex: 0, targetVertex: 1, targetIndex: 0, edge: 0 };
     const m = (buffer: unknown) => ({ type: 'DeliverBuffer', jobId: 'j', attempt: 0, channel, buffer });
     expect(problem(m({ kind: 'records', values: [1, 2], timestamps: [1] })).field).toBe('buffer.timestamps');
     expect(problem(m({ kind: 'records', values: [1], timestamps: ['1'] })).field).toBe('buffer.timestamps[0]');

@@ -64,7 +64,6 @@ export class GeneratorSource<T> implements Source<T, GeneratorSplit> {
 
 class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
   private splits: { splitId: string; next: number; step: number }[] = [];
-  private current = 0;
 
   constructor(
     private readonly generate: GeneratorFunction<T>,
@@ -81,21 +80,32 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
     if (this.splits.length === 0) return 'END_OF_INPUT';
     let budget = this.limiter ? Math.min(this.batch, this.limiter.acquire(this.batch)) : this.batch;
     if (budget === 0) return 'NOTHING_AVAILABLE';
-    // Round-robin over splits, a batch at a time.
-    const split = this.splits[this.current % this.splits.length];
-    const step = split.step;
     const count = this.count;
     const generate = this.generate;
-    let i = split.next;
-    for (; budget > 0 && i < count; budget--, i += step) {
-      const r = generate(i);
-      if (isThenable(r)) throw new ThenableReturnedError('generator function', r);
-      output.collect(r);
+    if (this.splits.length === 1) {
+      const split = this.splits[0];
+      let i = split.next;
+      for (; budget > 0 && i < count; budget--, i += split.step) this.emit(generate(i), output);
+      split.next = i;
+      if (i >= count) this.splits.length = 0;
+    } else {
+      // Several splits (a rescaled-down job): records in index order across them, so the reader's
+      // output stays as ordered in index — and in event time — as the generator's.
+      for (; budget > 0 && this.splits.length > 0; budget--) {
+        let k = 0;
+        for (let j = 1; j < this.splits.length; j++) if (this.splits[j].next < this.splits[k].next) k = j;
+        const split = this.splits[k];
+        this.emit(generate(split.next), output);
+        split.next += split.step;
+        if (split.next >= count) this.splits.splice(k, 1);
+      }
     }
-    split.next = i;
-    if (i >= count) this.splits.splice(this.current % this.splits.length, 1);
-    else this.current++;
     return this.splits.length === 0 ? 'END_OF_INPUT' : 'MORE_AVAILABLE';
+  }
+
+  private emit(r: T, output: ReaderOutput<T>): void {
+    if (isThenable(r)) throw new ThenableReturnedError('generator function', r);
+    output.collect(r);
   }
 
   isAvailable(): Promise<void> {
