@@ -12,6 +12,7 @@ import '../index';
 import { EXIT_CODES, runCli } from '../lib/cli/weirProgram';
 import { registerServerCommands } from './serverCommands';
 import { registerClusterCommands } from './localCluster';
+import { registerClientCommands, runOnCluster } from './clientCommands';
 
 // A reader that went away (`weir run --help | head`) ends the output, not the process with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -24,7 +25,9 @@ runCli(process.argv.slice(2), undefined, {
   register(program, context) {
     registerServerCommands(program, context);
     registerClusterCommands(program, context);
+    registerClientCommands(program, context);
   },
+  runOnCluster,
 }).then(
   (code) => {
     process.exitCode = code;
