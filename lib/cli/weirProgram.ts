@@ -133,12 +133,18 @@ Examples:
   weir run dist/wordCount.js to be or not to be      run a job module to its end
   weir run --help                                     what a job module is, options, exit codes
 
+A local cluster (a coordinator and node processes; the secret from WEIR_CLUSTER_SECRET, or generated):
+  weir cluster start --nodes 2 --slots 2              prints the coordinator's host:port and the export lines
+  weir run --coordinator 127.0.0.1:6123 --checkpoint-dir /shared/checkpoints --checkpoint-interval 1000 dist/job.js
+  weir list | nodes | cancel <job> | savepoint <job> <dir> | stop <job> --savepoint <dir> | health
+  (each takes --coordinator host:port, default WEIR_COORDINATOR; on other machines: weir coordinator, weir node)
+
 Exit codes: ${exitCodeHelp()}`,
   );
 
   program
     .command('run')
-    .summary('run a job module in this process until its sources end (or Ctrl-C)')
+    .summary('run a job module until its sources end (or Ctrl-C): in this process, or on a cluster with --coordinator')
     .description(
       'Run a job module in this process (embedded) until its sources end, printing progress and a summary.\n\n' +
         'A job module is a .js file that exports, as default or as `job`, a function (env, args) that builds the ' +
@@ -176,6 +182,11 @@ Examples:
   weir run --from-checkpoint ./checkpoints dist/balances.js      resume after a crash (its newest checkpoint)
   weir run --from-savepoint ./checkpoints/savepoints/savepoint-… dist/balances.js
   weir run --json dist/wordCount.js a b a | tail -n 1           one JSON object: status, operators, checkpoints, …
+
+On a cluster (--coordinator host:port, the secret from WEIR_CLUSTER_SECRET or --secret-file), the job module
+and the checkpoint directory are passed as absolute paths that every node must reach; --detached returns with
+the job id once it is submitted; --from-checkpoint must name one checkpoint (chk-<n>) there, not a directory
+to search. Ctrl-C works the same way there.
 
 Ctrl-C: the first stops the job — with a savepoint when checkpointing is on and a directory is known
 (--savepoint-dir, or --checkpoint-dir; its path is printed, resume with --from-savepoint), else by
