@@ -3,7 +3,8 @@
  * (a coordinator and two node processes), a keyed window job with
  * exactly-once checkpoints submitted with `weir run --coordinator` whose
  * committed output is exact, `weir nodes`, `weir list`, a detached job
- * stopped with a savepoint, a wrong or missing secret, and `weir health`
+ * stopped with a savepoint, Ctrl-C on a cluster run and a resume from its
+ * savepoint, a wrong or missing secret, and `weir health`
  * before and after the cluster stops. Nothing waits on a clock: each step
  * waits for a line or a status the previous one produces.
  */
@@ -132,6 +133,29 @@ test('a detached job runs until weir stop takes its savepoint', async () => {
   const cancelAgain = await weir(['cancel', 'no-such-job', '--coordinator', address]);
   expect(cancelAgain.code).toBe(2);
   expect(cancelAgain.stderr).toContain('no job no-such-job');
+});
+
+test('Ctrl-C on a cluster run stops the job with a savepoint (exit 130); a run from that savepoint completes the exact output', async () => {
+  const checkpoints = path.join(dir, 'checkpoints-interrupted');
+  const out = path.join(dir, 'out-interrupted');
+  // 2,000 records/s over 10,000 records: still running when the first checkpoint is on disk.
+  const args = [FIXTURE, '10000', out, '2000'];
+  const child = spawnWeir(['run', '--coordinator', address, '--json', '--checkpoint-dir', checkpoints, '--checkpoint-interval', '100', '-p', '2', ...args]);
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+  while (!fs.existsSync(checkpoints) || !fs.readdirSync(checkpoints, { recursive: true }).some((f) => String(f).endsWith('_metadata'))) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGINT');
+  expect(await code).toBe(130);
+  const stopped = lastJson({ code: 130, stdout, stderr: '' });
+  expect(stopped).toMatchObject({ interrupted: true, exitCode: 130 });
+  expect(stopped.savepoint).toContain(path.join(checkpoints, 'savepoints'));
+
+  const resumed = await weir(['run', '--coordinator', address, '--json', '--checkpoint-dir', checkpoints, '--checkpoint-interval', '100', '-p', '2', '--from-savepoint', stopped.savepoint, ...args]);
+  expect(resumed.code).toBe(0);
+  expect(readCommittedLines(out).sort()).toEqual(expectedLines(10000));
 });
 
 test('a wrong secret is refused with exit code 3; a missing or short one is a usage error (2)', async () => {
