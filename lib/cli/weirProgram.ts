@@ -1,8 +1,9 @@
 /**
  * The `weir` command line (commander): parses arguments, runs the command
  * and returns its exit code; the entry (cli/weir.ts) ends the process. The
- * one exception is a third Ctrl-C, which exits through `CliIo.exit` without
- * waiting for the job. Commands:
+ * exceptions exit through `CliIo.exit`: a third Ctrl-C, without waiting for
+ * the job, and the long-running `weir coordinator` / `weir node` once they
+ * closed after SIGTERM. Commands:
  *
  *   weir run <job-module> [args...]   run a job module embedded in this process
  *                                     (or on a cluster, with --coordinator)
