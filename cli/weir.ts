@@ -4,10 +4,15 @@
  * it installs the actor runtime — by importing the package entry point, as a
  * job module importing 'weir-stream' does — and lib/ never imports actors/.
  * Everything else is in lib/cli: the commands (weirProgram), the job-module
- * loader (JobModule) and the embedded run (JobRun).
+ * loader (JobModule) and the embedded run (JobRun); the cluster commands,
+ * which run actors, are here beside it (serverCommands, localCluster,
+ * clientCommands) and handed to the program as extensions.
  */
 import '../index';
 import { EXIT_CODES, runCli } from '../lib/cli/weirProgram';
+import { registerServerCommands } from './serverCommands';
+import { registerClusterCommands } from './localCluster';
+import { registerClientCommands, runOnCluster } from './clientCommands';
 
 // A reader that went away (`weir run --help | head`) ends the output, not the process with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -16,7 +21,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-runCli(process.argv.slice(2)).then(
+runCli(process.argv.slice(2), undefined, {
+  register(program, context) {
+    registerServerCommands(program, context);
+    registerClusterCommands(program, context);
+    registerClientCommands(program, context);
+  },
+  runOnCluster,
+}).then(
   (code) => {
     process.exitCode = code;
   },

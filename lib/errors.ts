@@ -778,3 +778,57 @@ export class IllegalJobTransitionError extends WeirError {
     super(`job lifecycle: ${event} is not allowed while the job is ${status}: ${detail}`);
   }
 }
+
+// ---- The cluster commands of the `weir` CLI ----
+
+/**
+ * A cluster command's setting is missing or wrong: no or too short a
+ * cluster secret, a bad host:port, slots or port. `setting` names the flag
+ * or environment variable it came from; the CLI exits 2 for it.
+ */
+export class ClusterSettingsError extends WeirError {
+  readonly code = 'INVALID_CLUSTER_SETTING';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+  }
+}
+
+export type ClusterClientErrorCode =
+  /** Nothing answers at the address (refused, unknown host, no route) or the handshake did not complete. */
+  | 'UNREACHABLE'
+  /** The coordinator refused the connection: the cluster secret differs (or the role is not served). */
+  | 'REFUSED'
+  /** No reply to a request within the client's timeout. */
+  | 'TIMEOUT'
+  /** The connection closed while a request waited for its reply. */
+  | 'CONNECTION_LOST';
+
+/**
+ * A CLI client could not talk to the coordinator (not: the coordinator
+ * answered that a request failed — that is a RequestFailedError). The
+ * `weir` commands exit 3 for it. `coordinator` is the host:port tried.
+ */
+export class ClusterClientError extends WeirError {
+  constructor(
+    readonly code: ClusterClientErrorCode,
+    readonly coordinator: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`coordinator ${coordinator}: ${message}`, options);
+  }
+}
+
+/** The coordinator answered a client request with RequestFailed: `code` is the remote error's code (e.g. INVALID_CONFIGURATION, JOB_MODULE…). */
+export class RequestFailedError extends WeirError {
+  constructor(
+    readonly code: string,
+    readonly request: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

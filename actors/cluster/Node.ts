@@ -97,6 +97,11 @@ export class Node {
     return n;
   }
 
+  /** The port other nodes open data connections to (the bound one when 0 was asked for). */
+  get dataPort(): number {
+    return this.data.port;
+  }
+
   /** What runs here now. */
   get running(): { jobId: string; attempt: number; subtasks: string[] }[] {
     return this.runtime.running;

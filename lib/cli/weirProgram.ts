@@ -1,14 +1,22 @@
 /**
  * The `weir` command line (commander): parses arguments, runs the command
  * and returns its exit code; the entry (cli/weir.ts) ends the process. The
- * one exception is a third Ctrl-C, which exits through `CliIo.exit` without
- * waiting for the job. Commands:
+ * exceptions exit through `CliIo.exit`: a third Ctrl-C, without waiting for
+ * the job, and the long-running `weir coordinator` / `weir node` once they
+ * closed after SIGTERM. Commands:
  *
  *   weir run <job-module> [args...]   run a job module embedded in this process
+ *                                     (or on a cluster, with --coordinator)
+ *
+ * The cluster commands (coordinator, node, cluster start, list, cancel,
+ * savepoint, stop, nodes, health) and `run --coordinator` need the actor
+ * runtime, which lib/ does not import: the entry (cli/weir.ts) hands them in
+ * as CliExtensions.
  *
  * Exit codes are part of the interface (EXIT_CODES, also in `--help`): 0 the
  * job finished, 1 it failed, 2 the command or its input was wrong (usage,
- * options, job module, savepoint), 130 interrupted by Ctrl-C.
+ * options, job module, savepoint, cluster secret), 3 the coordinator could
+ * not be reached or refused us, 130 interrupted by Ctrl-C.
  *
  * Output: a job's own print() output and the summary go to stdout; progress
  * and the engine's logs go to stderr. With `--json` there is no progress
@@ -27,6 +35,8 @@ export const EXIT_CODES = {
   FAILED: 1,
   /** Bad command line, bad job module, a savepoint or checkpoint that is missing or does not fit the job. */
   USAGE: 2,
+  /** The coordinator could not be reached, refused the connection (wrong cluster secret) or did not answer in time. */
+  UNREACHABLE: 3,
   /** Interrupted (SIGINT): stopped with a savepoint, or cancelled. */
   INTERRUPTED: 130,
   /** An unexpected error inside weir itself (a defect; please report it with the output). */
@@ -39,6 +49,8 @@ export interface CliIo {
   readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
   /** Registers a SIGINT handler; returns a function that removes it. */
   onInterrupt(handler: () => void): () => void;
+  /** Registers a SIGTERM handler (what Kubernetes and `kill` send); returns a function that removes it. */
+  onTerminate(handler: () => void): () => void;
   /** Ends the process at once (the third Ctrl-C). */
   exit(code: number): void;
 }
@@ -50,6 +62,10 @@ export const processIo: CliIo = {
     process.on('SIGINT', handler);
     return () => process.off('SIGINT', handler);
   },
+  onTerminate(handler) {
+    process.on('SIGTERM', handler);
+    return () => process.off('SIGTERM', handler);
+  },
   exit: (code) => process.exit(code),
 };
 
@@ -58,7 +74,7 @@ export type RunSummaryJson =
   | (Omit<RunOutcome, 'configurationError'> & { readonly exitCode: number })
   | { readonly status: 'ERROR'; readonly exitCode: number; readonly error: ReportedError };
 
-interface RunFlags {
+export interface RunFlags {
   parallelism?: number;
   fromSavepoint?: string;
   fromCheckpoint?: string;
@@ -66,12 +82,31 @@ interface RunFlags {
   checkpointInterval?: number;
   savepointDir?: string;
   json?: boolean;
+  /** host:port of a coordinator: run the job on that cluster. */
+  coordinator?: string;
+  /** With --coordinator: return once the job is submitted. */
+  detached?: boolean;
+  secretFile?: string;
+}
+
+/** What the command needs from outside lib/ (the cluster commands, which run actors). */
+export interface CliExtensions {
+  /** Adds commands to the program. */
+  readonly register?: (program: Command, context: CommandContext) => void;
+  /** Runs `weir run --coordinator …`: submits the job to the cluster; resolves with the exit code. */
+  readonly runOnCluster?: (modulePath: string, args: readonly string[], flags: RunFlags, io: CliIo) => Promise<number>;
+}
+
+/** What a command's action gets: where to write, and how to set the exit code. */
+export interface CommandContext {
+  readonly io: CliIo;
+  setExitCode(code: number): void;
 }
 
 /** Parses `argv` (without node and the script: `['run', 'job.js']`), runs the command, resolves with the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo = processIo, extensions: CliExtensions = {}): Promise<number> {
   let code: number = EXIT_CODES.USAGE;
-  const program = createProgram(io, (c) => (code = c));
+  const program = createProgram(io, (c) => (code = c), extensions);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
@@ -84,7 +119,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   return code;
 }
 
-function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+function createProgram(io: CliIo, setExitCode: (code: number) => void, extensions: CliExtensions): Command {
   const program = new Command('weir')
     .description('Weir: stream processing for Node.js (Flink\'s model on nact actors).')
     .version(weirVersion(), '-V, --version', 'print the weir version')
@@ -99,12 +134,18 @@ Examples:
   weir run dist/wordCount.js to be or not to be      run a job module to its end
   weir run --help                                     what a job module is, options, exit codes
 
+A local cluster (a coordinator and node processes; the secret from WEIR_CLUSTER_SECRET, or generated):
+  weir cluster start --nodes 2 --slots 2              prints the coordinator's host:port and the export lines
+  weir run --coordinator 127.0.0.1:6123 --checkpoint-dir /shared/checkpoints --checkpoint-interval 1000 dist/job.js
+  weir list | nodes | cancel <job> | savepoint <job> <dir> | stop <job> --savepoint <dir> | health
+  (each takes --coordinator host:port, default WEIR_COORDINATOR; on other machines: weir coordinator, weir node)
+
 Exit codes: ${exitCodeHelp()}`,
   );
 
   program
     .command('run')
-    .summary('run a job module in this process until its sources end (or Ctrl-C)')
+    .summary('run a job module until its sources end (or Ctrl-C): in this process, or on a cluster with --coordinator')
     .description(
       'Run a job module in this process (embedded) until its sources end, printing progress and a summary.\n\n' +
         'A job module is a .js file that exports, as default or as `job`, a function (env, args) that builds the ' +
@@ -124,6 +165,9 @@ Exit codes: ${exitCodeHelp()}`,
     .addOption(new Option('--checkpoint-interval <ms>', 'checkpoint every <ms> milliseconds, exactly-once (default: off, unless the job enables it)').argParser(positiveInt('checkpoint interval')))
     .addOption(new Option('--savepoint-dir <dir>', 'where Ctrl-C writes its savepoint (default: <checkpoint-dir>/savepoints)'))
     .addOption(new Option('--json', 'no progress; print one JSON object (status, operators, checkpoints, ...) as the last line of stdout'))
+    .addOption(new Option('--coordinator <host:port>', 'run on this cluster instead of in this process (the cluster secret from WEIR_CLUSTER_SECRET or --secret-file)'))
+    .addOption(new Option('--detached', 'with --coordinator: print the job id once it is submitted and return'))
+    .addOption(new Option('--secret-file <path>', 'with --coordinator: read the cluster secret from this file'))
     .addHelpText(
       'after',
       `
@@ -140,6 +184,11 @@ Examples:
   weir run --from-savepoint ./checkpoints/savepoints/savepoint-… dist/balances.js
   weir run --json dist/wordCount.js a b a | tail -n 1           one JSON object: status, operators, checkpoints, …
 
+On a cluster (--coordinator host:port, the secret from WEIR_CLUSTER_SECRET or --secret-file), the job module
+and the checkpoint directory are passed as absolute paths that every node must reach; --detached returns with
+the job id once it is submitted; --from-checkpoint must name one checkpoint (chk-<n>) there, not a directory
+to search. Ctrl-C works the same way there.
+
 Ctrl-C: the first stops the job — with a savepoint when checkpointing is on and a directory is known
 (--savepoint-dir, or --checkpoint-dir; its path is printed, resume with --from-savepoint), else by
 cancelling; the second cancels at once; the third exits without waiting.
@@ -147,19 +196,29 @@ cancelling; the second cancels at once; the third exits without waiting.
 Exit codes: ${exitCodeHelp()}`,
     )
     .action(async (modulePath: string, args: string[], flags: RunFlags) => {
-      setExitCode(await run(modulePath, args, flags, io));
+      if (flags.coordinator !== undefined) {
+        if (extensions.runOnCluster === undefined) throw new Error('weir run --coordinator: no cluster runner was given to runCli');
+        setExitCode(await extensions.runOnCluster(modulePath, args, flags, io));
+      } else if (flags.detached || flags.secretFile !== undefined) {
+        io.stderr.write('weir run: --detached and --secret-file need --coordinator host:port\n');
+        setExitCode(EXIT_CODES.USAGE);
+      } else {
+        setExitCode(await run(modulePath, args, flags, io));
+      }
     });
+  extensions.register?.(program, { io, setExitCode });
   return program;
 }
 
-function exitCodeHelp(): string {
+export function exitCodeHelp(): string {
   return (
     `${EXIT_CODES.FINISHED} finished, ${EXIT_CODES.FAILED} the job failed, ${EXIT_CODES.USAGE} usage or configuration error ` +
-    `(arguments, job module, savepoint), ${EXIT_CODES.INTERRUPTED} interrupted (Ctrl-C), ${EXIT_CODES.INTERNAL} internal error of weir.`
+    `(arguments, job module, savepoint, cluster secret), ${EXIT_CODES.UNREACHABLE} the coordinator is unreachable or refused the connection, ` +
+    `${EXIT_CODES.INTERRUPTED} interrupted (Ctrl-C), ${EXIT_CODES.INTERNAL} internal error of weir.`
   );
 }
 
-function positiveInt(what: string): (value: string) => number {
+export function positiveInt(what: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`the ${what} must be a whole number ≥ 1, got '${value}'`);

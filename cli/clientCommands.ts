@@ -1,0 +1,384 @@
+/**
+ * The commands that talk to a running cluster through its coordinator
+ * (ClusterClient): `weir run --coordinator` (submit, watch, Ctrl-C to a
+ * savepoint), `weir list`, `weir cancel`, `weir savepoint`, `weir stop`,
+ * `weir nodes` and `weir health` (for Kubernetes probes).
+ *
+ * Guarantees: every command connects once, proves the cluster secret and
+ * ends with an exit code from EXIT_CODES — 3 (UNREACHABLE) when the
+ * coordinator cannot be reached, refuses the secret or does not answer in
+ * time; 2 for a bad setting or a request the coordinator rejects as wrong
+ * input (no such job, a bad job module or savepoint); 1 for a job that
+ * failed or was cancelled. `health` alone answers only 0 or 1 (and 2 for a
+ * bad command line), as a probe expects. With `--json` stdout carries one
+ * JSON object (for `run`, the last line), also for errors.
+ */
+import * as path from 'node:path';
+import { Option, type Command } from 'commander';
+import { ClusterClient } from '../actors/cluster/ClusterClient';
+import { clusterSecret, coordinatorAddress, type HostPort } from '../lib/cli/clusterSettings';
+import { reportError } from '../lib/cli/JobRun';
+import { EXIT_CODES, positiveInt, type CliIo, type CommandContext, type RunFlags } from '../lib/cli/weirProgram';
+import type { JobEnded } from '../lib/cluster/WireMessages';
+import { ClusterClientError, ClusterSettingsError, ConfigurationError, RequestFailedError } from '../lib/errors';
+import { SECRET_HELP } from './serverCommands';
+
+/** Time a savepoint (or stop with one) may take before the command gives up waiting, in ms. */
+const DEFAULT_SAVEPOINT_TIMEOUT_MS = 120_000;
+/** Time a submission (the coordinator imports the module and builds the graph) may take, in ms. */
+const SUBMIT_TIMEOUT_MS = 60_000;
+/** Time `weir health` gives the coordinator to answer, in ms. */
+const DEFAULT_HEALTH_TIMEOUT_MS = 3_000;
+
+/** Error codes from the coordinator that mean the request's input was wrong (exit 2), not that a job failed. */
+const INPUT_ERROR_CODES = new Set([
+  'INVALID_CONFIGURATION',
+  'INVALID_CLUSTER_SETTING',
+  // JobModuleError
+  'MODULE_NOT_FOUND',
+  'MODULE_IMPORT_FAILED',
+  'NO_JOB_FUNCTION',
+  'INVALID_JOB_NAME',
+  'JOB_BUILD_FAILED',
+  'JOB_EXECUTED_WHILE_BUILDING',
+  'NO_SINKS',
+  'INVALID_JOB_GRAPH',
+  // RestoreError
+  'SAVEPOINT_NOT_FOUND',
+  'SAVEPOINT_UNREADABLE',
+  'INCOMPATIBLE_STATE',
+  'NON_RESTORED_STATE',
+  'MAX_PARALLELISM_CHANGED',
+  // GraphValidationError
+  'CYCLE',
+  'UID_COLLISION',
+  'INVALID_PARALLELISM',
+  'PARALLELISM_ABOVE_MAX',
+  'NON_PARALLEL_SOURCE',
+  'FORWARD_PARALLELISM_MISMATCH',
+  'MISSING_KEY_SELECTOR',
+  'INVALID_ARGUMENT',
+  'UNKNOWN_NODE',
+]);
+
+interface ClientFlags {
+  coordinator?: string;
+  secretFile?: string;
+  json?: boolean;
+  timeout?: number;
+}
+
+/** `--json` output of `weir run --coordinator`: one object, the last line of stdout. */
+export interface ClusterRunJson {
+  readonly status: 'SUBMITTED' | 'FINISHED' | 'FAILED' | 'CANCELED' | 'ERROR';
+  readonly exitCode: number;
+  readonly jobId?: string;
+  readonly coordinator: string;
+  readonly interrupted?: boolean;
+  readonly durationMs?: number;
+  readonly restarts?: number;
+  readonly savepoint?: string;
+  readonly error?: ReturnType<typeof reportError>;
+}
+
+/** The exit code for a failed client command, with its message written (stderr, or JSON on stdout). */
+function clientFailure(command: string, e: unknown, io: CliIo, json: boolean | undefined, extra: Record<string, unknown> = {}): number {
+  let exitCode: number;
+  if (e instanceof ClusterSettingsError || e instanceof ConfigurationError) exitCode = EXIT_CODES.USAGE;
+  else if (e instanceof ClusterClientError) exitCode = EXIT_CODES.UNREACHABLE;
+  else if (e instanceof RequestFailedError) exitCode = INPUT_ERROR_CODES.has(e.code) ? EXIT_CODES.USAGE : EXIT_CODES.FAILED;
+  else throw e;
+  const error = reportError(e);
+  if (json) io.stdout.write(`${JSON.stringify({ ...extra, status: 'ERROR', exitCode, error })}\n`);
+  else {
+    const cause = error.cause === undefined || error.message.includes(error.cause) ? '' : `\n  cause: ${error.cause}`;
+    io.stderr.write(`weir ${command}: ${error.message}${cause}\n`);
+  }
+  return exitCode;
+}
+
+/** Connects with the flags' (or environment's) coordinator and secret, runs `use`, closes. */
+async function withClient<T>(flags: ClientFlags, use: (client: ClusterClient, address: HostPort) => Promise<T>): Promise<T> {
+  const address = coordinatorAddress(flags, process.env);
+  const secret = clusterSecret(flags, process.env);
+  const client = await ClusterClient.connect({ coordinator: address, secret });
+  try {
+    return await use(client, address);
+  } finally {
+    client.close();
+  }
+}
+
+function clientOptions(command: Command, timeoutHelp?: string): Command {
+  command
+    .addOption(new Option('--coordinator <host:port>', 'the cluster\'s coordinator (default: env WEIR_COORDINATOR)'))
+    .addOption(new Option('--secret-file <path>', 'read the cluster secret from this file (default: env WEIR_CLUSTER_SECRET)'))
+    .addOption(new Option('--json', 'print one JSON object on stdout'));
+  if (timeoutHelp !== undefined) command.addOption(new Option('--timeout <ms>', timeoutHelp).argParser(positiveInt('timeout')));
+  return command;
+}
+
+/** Adds list, cancel, savepoint, stop, nodes and health. */
+export function registerClientCommands(program: Command, { io, setExitCode }: CommandContext): void {
+  const after = `\n${SECRET_HELP}\nExit codes: 0 done, 2 bad arguments or no such job, 3 the coordinator is unreachable or refused the secret.`;
+
+  clientOptions(program.command('list').summary('list the jobs of a cluster').description('List the jobs the coordinator knows: id, name, status, parallelism, start time.'))
+    .addHelpText('after', after)
+    .action(async (flags: ClientFlags) => {
+      try {
+        const { jobs } = await withClient(flags, (c) => c.request({ type: 'ListJobs' }));
+        if (flags.json) io.stdout.write(`${JSON.stringify({ jobs })}\n`);
+        else if (jobs.length === 0) io.stdout.write('no jobs\n');
+        else {
+          const rows = jobs.map((j) => [j.jobId, j.name, j.status, String(j.parallelism), new Date(j.startedAt).toISOString()]);
+          io.stdout.write(table(['JOB ID', 'NAME', 'STATUS', 'P', 'STARTED'], rows));
+        }
+        setExitCode(0);
+      } catch (e) {
+        setExitCode(clientFailure('list', e, io, flags.json));
+      }
+    });
+
+  clientOptions(program.command('cancel').summary('cancel a job on a cluster').description('Cancel a job without a savepoint.').argument('<job-id>', 'the job (weir list shows ids)'))
+    .addHelpText('after', after)
+    .action(async (jobId: string, flags: ClientFlags) => {
+      try {
+        await withClient(flags, (c) => c.request({ type: 'CancelJob', jobId }, DEFAULT_SAVEPOINT_TIMEOUT_MS));
+        io.stdout.write(flags.json ? `${JSON.stringify({ jobId, status: 'CANCELED' })}\n` : `cancelled job ${jobId}\n`);
+        setExitCode(0);
+      } catch (e) {
+        setExitCode(clientFailure('cancel', e, io, flags.json, { jobId }));
+      }
+    });
+
+  clientOptions(
+    program
+      .command('savepoint')
+      .summary('take a savepoint of a running job on a cluster')
+      .description('Take a savepoint of a running job into a directory every node reaches; the job keeps running. Prints the savepoint\'s path (resume with weir run --from-savepoint).')
+      .argument('<job-id>', 'the job')
+      .argument('<dir>', 'directory for the savepoint (shared by the nodes)'),
+    `how long to wait for the savepoint, in ms (default ${DEFAULT_SAVEPOINT_TIMEOUT_MS})`,
+  )
+    .addHelpText('after', after)
+    .action(async (jobId: string, dir: string, flags: ClientFlags) => {
+      try {
+        const reply = await withClient(flags, (c) => c.request({ type: 'TriggerSavepoint', jobId, directory: path.resolve(dir) }, flags.timeout ?? DEFAULT_SAVEPOINT_TIMEOUT_MS));
+        io.stdout.write(flags.json ? `${JSON.stringify({ jobId, savepoint: reply.location })}\n` : `savepoint of job ${jobId}: ${reply.location}\n`);
+        setExitCode(0);
+      } catch (e) {
+        setExitCode(clientFailure('savepoint', e, io, flags.json, { jobId }));
+      }
+    });
+
+  clientOptions(
+    program
+      .command('stop')
+      .summary('stop a job on a cluster with a savepoint')
+      .description('Stop a job with a savepoint (Flink\'s stop-with-savepoint): sinks commit what it covers, then the job ends. Prints the savepoint\'s path.')
+      .argument('<job-id>', 'the job')
+      .requiredOption('--savepoint <dir>', 'directory for the savepoint (shared by the nodes)'),
+    `how long to wait for the savepoint, in ms (default ${DEFAULT_SAVEPOINT_TIMEOUT_MS})`,
+  )
+    .addHelpText('after', after)
+    .action(async (jobId: string, flags: ClientFlags & { savepoint: string }) => {
+      try {
+        const reply = await withClient(flags, (c) => c.request({ type: 'StopWithSavepoint', jobId, directory: path.resolve(flags.savepoint) }, flags.timeout ?? DEFAULT_SAVEPOINT_TIMEOUT_MS));
+        io.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ jobId, status: 'STOPPED', savepoint: reply.location })}\n`
+            : `stopped job ${jobId} with a savepoint: ${reply.location}\n  resume with: weir run --coordinator … --from-savepoint ${reply.location} <job-module>\n`,
+        );
+        setExitCode(0);
+      } catch (e) {
+        setExitCode(clientFailure('stop', e, io, flags.json, { jobId }));
+      }
+    });
+
+  clientOptions(program.command('nodes').summary('list the nodes of a cluster').description('List the registered nodes: id, slots (free of total), data address, time since the last heartbeat.'))
+    .addHelpText('after', after)
+    .action(async (flags: ClientFlags) => {
+      try {
+        const { nodes } = await withClient(flags, (c) => c.request({ type: 'ListNodes' }));
+        if (flags.json) io.stdout.write(`${JSON.stringify({ nodes })}\n`);
+        else if (nodes.length === 0) io.stdout.write('no nodes registered\n');
+        else {
+          const now = Date.now();
+          const rows = nodes.map((n) => [n.nodeId, `${n.freeSlots}/${n.slots}`, `${n.dataHost}:${n.dataPort}`, `${Math.max(0, now - n.lastHeartbeatAt)} ms ago`]);
+          io.stdout.write(table(['NODE ID', 'FREE/SLOTS', 'DATA', 'LAST HEARD'], rows));
+        }
+        setExitCode(0);
+      } catch (e) {
+        setExitCode(clientFailure('nodes', e, io, flags.json));
+      }
+    });
+
+  clientOptions(
+    program
+      .command('health')
+      .summary('exit 0 when the coordinator answers (Kubernetes readiness/liveness probe), else 1')
+      .description(
+        'Probe a coordinator: connect, prove the secret and ask for its nodes within --timeout. Exit 0 when it answered ' +
+          '(and at least --min-nodes nodes are registered), else 1, with the reason on stderr. A bad command line or missing secret exits 2.',
+      )
+      .addOption(new Option('--min-nodes <n>', 'healthy only with at least this many nodes registered (default 0)').argParser(positiveInt('minimum number of nodes'))),
+    `how long the coordinator has to answer, in ms (default ${DEFAULT_HEALTH_TIMEOUT_MS})`,
+  )
+    .addHelpText('after', `\n${SECRET_HELP}\nExample (a Kubernetes probe):\n  exec: { command: ["weir", "health", "--coordinator", "localhost:6123", "--timeout", "2000"] }`)
+    .action(async (flags: ClientFlags & { minNodes?: number }) => setExitCode(await health(flags, io)));
+}
+
+async function health(flags: ClientFlags & { minNodes?: number }, io: CliIo): Promise<number> {
+  const timeoutMs = flags.timeout ?? DEFAULT_HEALTH_TIMEOUT_MS;
+  const report = (healthy: boolean, nodes: number | undefined, reason: string | undefined) => {
+    if (flags.json) io.stdout.write(`${JSON.stringify({ healthy, ...(nodes === undefined ? {} : { nodes }), ...(reason === undefined ? {} : { reason }) })}\n`);
+    else if (healthy) io.stdout.write(`healthy: the coordinator answered, ${nodes} node(s) registered\n`);
+    else io.stderr.write(`weir health: unhealthy: ${reason}\n`);
+    return healthy ? 0 : EXIT_CODES.FAILED;
+  };
+  let address: HostPort;
+  let secret: string;
+  try {
+    address = coordinatorAddress(flags, process.env);
+    secret = clusterSecret(flags, process.env);
+  } catch (e) {
+    return clientFailure('health', e, io, flags.json);
+  }
+  try {
+    const client = await ClusterClient.connect({ coordinator: address, secret, connectTimeoutMs: timeoutMs });
+    try {
+      const { nodes } = await client.request({ type: 'ListNodes' }, timeoutMs);
+      const min = flags.minNodes ?? 0;
+      return nodes.length >= min ? report(true, nodes.length, undefined) : report(false, nodes.length, `${nodes.length} node(s) registered, fewer than --min-nodes ${min}`);
+    } finally {
+      client.close();
+    }
+  } catch (e) {
+    if (e instanceof ClusterClientError || e instanceof RequestFailedError) return report(false, undefined, e.message);
+    throw e;
+  }
+}
+
+/**
+ * `weir run <module> --coordinator host:port`: submits the job module (its
+ * absolute path: every process imports it itself) with the checkpoint
+ * options, then watches it to the end and prints how it ended. Ctrl-C stops
+ * it like an embedded run: with a savepoint when a directory is known
+ * (--savepoint-dir, else <checkpoint-dir>/savepoints), else by cancelling;
+ * a second Ctrl-C cancels, a third exits without waiting.
+ */
+export async function runOnCluster(modulePath: string, args: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
+  const started = Date.now();
+  const coordinatorText = flags.coordinator ?? '';
+  const checkpointDir = flags.checkpointDir === undefined ? undefined : path.resolve(flags.checkpointDir);
+  const restorePath = flags.fromSavepoint ?? flags.fromCheckpoint;
+  const savepointTarget = flags.savepointDir !== undefined ? path.resolve(flags.savepointDir) : checkpointDir === undefined ? undefined : path.join(checkpointDir, 'savepoints');
+  let client: ClusterClient;
+  let jobId: string;
+  try {
+    const address = coordinatorAddress(flags, process.env);
+    const secret = clusterSecret(flags, process.env);
+    client = await ClusterClient.connect({ coordinator: address, secret });
+  } catch (e) {
+    return clientFailure('run', e, io, flags.json, { coordinator: coordinatorText });
+  }
+  try {
+    try {
+      const reply = await client.request(
+        {
+          type: 'SubmitJob',
+          jobModule: path.resolve(modulePath),
+          jobArgs: [...args],
+          parallelism: flags.parallelism,
+          restore: restorePath === undefined ? undefined : path.resolve(restorePath),
+          config: {
+            ...(checkpointDir === undefined ? {} : { checkpointDir }),
+            ...(flags.checkpointInterval === undefined ? {} : { checkpointIntervalMs: flags.checkpointInterval }),
+          },
+        },
+        SUBMIT_TIMEOUT_MS,
+      );
+      jobId = reply.jobId;
+    } catch (e) {
+      return clientFailure('run', e, io, flags.json, { coordinator: client.address });
+    }
+    if (flags.detached) {
+      io.stdout.write(
+        flags.json
+          ? `${JSON.stringify({ status: 'SUBMITTED', exitCode: 0, jobId, coordinator: client.address } satisfies ClusterRunJson)}\n`
+          : `submitted job ${jobId} to ${client.address}\n`,
+      );
+      return EXIT_CODES.FINISHED;
+    }
+    if (!flags.json) io.stderr.write(`Running job ${jobId} (${path.resolve(modulePath)}) on the cluster at ${client.address}; Ctrl-C stops it\n`);
+
+    let interrupts = 0;
+    let stopped: Promise<string | undefined> | undefined;
+    const c = client;
+    const removeHandler = io.onInterrupt(() => {
+      interrupts++;
+      if (interrupts >= 3) {
+        io.stderr.write(`\nweir: exiting without waiting for the job (it may still run: weir cancel ${jobId})\n`);
+        io.exit(EXIT_CODES.INTERRUPTED);
+        return;
+      }
+      if (interrupts === 2 || savepointTarget === undefined) {
+        if (!flags.json) io.stderr.write(interrupts === 2 ? 'weir: cancelling now (Ctrl-C once more exits without waiting)\n' : 'weir: cancelling the job (no checkpoint directory, so no savepoint)…\n');
+        stopped ??= Promise.resolve(undefined);
+        void c.request({ type: 'CancelJob', jobId }, DEFAULT_SAVEPOINT_TIMEOUT_MS).catch(() => {});
+        return;
+      }
+      if (!flags.json) io.stderr.write(`weir: stopping the job with a savepoint in ${savepointTarget}…\n`);
+      stopped = c.request({ type: 'StopWithSavepoint', jobId, directory: savepointTarget }, DEFAULT_SAVEPOINT_TIMEOUT_MS).then(
+        (r) => r.location,
+        async (e: unknown) => {
+          if (!flags.json) io.stderr.write(`weir: the savepoint failed (${(e as Error).message}); cancelling\n`);
+          await c.request({ type: 'CancelJob', jobId }, DEFAULT_SAVEPOINT_TIMEOUT_MS).catch(() => {});
+          return undefined;
+        },
+      );
+    });
+    let ended: JobEnded;
+    try {
+      ended = await client.request({ type: 'WatchJob', jobId }, Infinity);
+    } catch (e) {
+      if (e instanceof ClusterClientError && !flags.json) io.stderr.write(`weir run: lost the coordinator while job ${jobId} ran; it may still be running (weir list)\n`);
+      return clientFailure('run', e, io, flags.json, { jobId, coordinator: client.address });
+    } finally {
+      removeHandler();
+    }
+    const savepoint = (stopped === undefined ? undefined : await stopped) ?? ended.savepoint;
+    const interrupted = interrupts > 0;
+    const exitCode = interrupted ? EXIT_CODES.INTERRUPTED : ended.status === 'FINISHED' ? EXIT_CODES.FINISHED : EXIT_CODES.FAILED;
+    const durationMs = Date.now() - started;
+    if (flags.json) {
+      const out: ClusterRunJson = {
+        status: ended.status,
+        exitCode,
+        jobId,
+        coordinator: client.address,
+        interrupted,
+        durationMs,
+        restarts: ended.restarts,
+        ...(savepoint === undefined ? {} : { savepoint }),
+        ...(ended.message === undefined ? {} : { error: { name: 'JobError', message: ended.message } }),
+      };
+      io.stdout.write(`${JSON.stringify(out)}\n`);
+    } else {
+      const how = interrupted ? (savepoint !== undefined ? 'STOPPED WITH A SAVEPOINT' : 'CANCELED (interrupted)') : ended.status;
+      const lines = [`Job ${jobId} ${how} after ${(durationMs / 1000).toFixed(1)} s on the cluster at ${client.address}`, `  restarts: ${ended.restarts === 0 ? 'none' : ended.restarts}`];
+      if (savepoint !== undefined) lines.push(`  savepoint: ${savepoint}`, `  resume with: weir run --coordinator ${client.address} --from-savepoint ${savepoint} <job-module>`);
+      if (ended.message !== undefined) lines.push(`  error: ${ended.message}`);
+      io.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return exitCode;
+  } finally {
+    client.close();
+  }
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  return `${[header, ...rows].map(line).join('\n')}\n`;
+}
