@@ -195,6 +195,30 @@ export function registerClientCommands(program: Command, { io, setExitCode }: Co
       }
     });
 
+  clientOptions(
+    program
+      .command('rescale')
+      .summary('run a job on a cluster at another parallelism')
+      .description(
+        'Rescale a running job (Flink\'s stop-with-savepoint and restart): the coordinator stops it with a savepoint in ' +
+          '<checkpoint-dir>/savepoints and starts it again from there at the new parallelism, keyed state redistributed by key group. ' +
+          'The job keeps its id. Refused when the cluster has too few free slots or the job has no checkpoint directory.',
+      )
+      .argument('<job-id>', 'the job')
+      .argument('<parallelism>', 'the new parallelism', positiveInt('parallelism')),
+    `how long to wait for the rescale, in ms (default ${DEFAULT_SAVEPOINT_TIMEOUT_MS})`,
+  )
+    .addHelpText('after', after)
+    .action(async (jobId: string, parallelism: number, flags: ClientFlags) => {
+      try {
+        await withClient(flags, (c) => c.request({ type: 'Rescale', jobId, parallelism }, flags.timeout ?? DEFAULT_SAVEPOINT_TIMEOUT_MS));
+        io.stdout.write(flags.json ? `${JSON.stringify({ jobId, parallelism })}\n` : `job ${jobId} now runs at parallelism ${parallelism}\n`);
+        setExitCode(0);
+      } catch (e) {
+        setExitCode(clientFailure('rescale', e, io, flags.json, { jobId }));
+      }
+    });
+
   clientOptions(program.command('nodes').summary('list the nodes of a cluster').description('List the registered nodes: id, slots (free of total), data address, time since the last heartbeat.'))
     .addHelpText('after', after)
     .action(async (flags: ClientFlags) => {
@@ -294,6 +318,7 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
           config: {
             ...(checkpointDir === undefined ? {} : { checkpointDir }),
             ...(flags.checkpointInterval === undefined ? {} : { checkpointIntervalMs: flags.checkpointInterval }),
+            ...(flags.adaptive ? { adaptive: true } : {}),
           },
         },
         SUBMIT_TIMEOUT_MS,

@@ -114,7 +114,7 @@ test('weir run --coordinator: a keyed window job with exactly-once checkpoints w
   expect(lastJson(list).jobs).toContainEqual(expect.objectContaining({ jobId: lastJson(run).jobId, name: 'windowed-counts', status: 'FINISHED' }));
 });
 
-test('a detached job runs until weir stop takes its savepoint', async () => {
+test('a detached job is rescaled with weir rescale and runs until weir stop takes its savepoint', async () => {
   const checkpoints = path.join(dir, 'checkpoints-detached');
   // 1,000 records/s over 100,000 records: it runs until stopped.
   const submit = await weir(['run', '--coordinator', address, '--detached', '--json', '--checkpoint-dir', checkpoints, '--checkpoint-interval', '100', '-p', '2', FIXTURE, '100000', path.join(dir, 'out-detached'), '1000']);
@@ -125,6 +125,15 @@ test('a detached job runs until weir stop takes its savepoint', async () => {
   while (!fs.existsSync(checkpoints) || !fs.readdirSync(checkpoints, { recursive: true }).some((f) => String(f).endsWith('_metadata'))) {
     await new Promise((r) => setTimeout(r, 50));
   }
+  // weir rescale: the job goes on at parallelism 1 under the same id; more slots than the cluster has is refused.
+  const rescale = await weir(['rescale', jobId, '1', '--json', '--coordinator', address]);
+  expect(rescale.code).toBe(0);
+  expect(lastJson(rescale)).toEqual({ jobId, parallelism: 1 });
+  const listed = lastJson(await weir(['list', '--json', '--coordinator', address]));
+  expect(JSON.stringify(listed)).toContain('"parallelism":1');
+  const tooMany = await weir(['rescale', jobId, '64', '--coordinator', address]);
+  expect(tooMany.code).toBe(2);
+  expect(tooMany.stderr).toMatch(/slots/);
   const stop = await weir(['stop', jobId, '--savepoint', path.join(dir, 'savepoints'), '--json', '--coordinator', address]);
   expect(stop.code).toBe(0);
   const { savepoint } = lastJson(stop);

@@ -86,6 +86,8 @@ export interface RunFlags {
   coordinator?: string;
   /** With --coordinator: return once the job is submitted. */
   detached?: boolean;
+  /** With --coordinator: run below the parallelism while slots are missing, grow as nodes join. */
+  adaptive?: boolean;
   secretFile?: string;
 }
 
@@ -167,6 +169,9 @@ Exit codes: ${exitCodeHelp()}`,
     .addOption(new Option('--json', 'no progress; print one JSON object (status, operators, checkpoints, ...) as the last line of stdout'))
     .addOption(new Option('--coordinator <host:port>', 'run on this cluster instead of in this process (the cluster secret from WEIR_CLUSTER_SECRET or --secret-file)'))
     .addOption(new Option('--detached', 'with --coordinator: print the job id once it is submitted and return'))
+    .addOption(
+      new Option('--adaptive', 'with --coordinator and -p: start at what the free slots allow, shrink when nodes are lost and grow back up to -p as nodes join (needs --checkpoint-dir)'),
+    )
     .addOption(new Option('--secret-file <path>', 'with --coordinator: read the cluster secret from this file'))
     .addHelpText(
       'after',
@@ -199,8 +204,8 @@ Exit codes: ${exitCodeHelp()}`,
       if (flags.coordinator !== undefined) {
         if (extensions.runOnCluster === undefined) throw new Error('weir run --coordinator: no cluster runner was given to runCli');
         setExitCode(await extensions.runOnCluster(modulePath, args, flags, io));
-      } else if (flags.detached || flags.secretFile !== undefined) {
-        io.stderr.write('weir run: --detached and --secret-file need --coordinator host:port\n');
+      } else if (flags.detached || flags.adaptive || flags.secretFile !== undefined) {
+        io.stderr.write('weir run: --detached, --adaptive and --secret-file need --coordinator host:port\n');
         setExitCode(EXIT_CODES.USAGE);
       } else {
         setExitCode(await run(modulePath, args, flags, io));
