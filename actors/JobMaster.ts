@@ -41,6 +41,7 @@ import { FileSystemCheckpointStorage, MemoryCheckpointStorage, type CheckpointSt
 import { MAX_CLAIMED, type ClaimedCheckpoint } from '../lib/checkpoint/CheckpointMetadata';
 import type { RestoredState } from '../lib/checkpoint/SubtaskState';
 import type { OperatorCoordinator } from '../lib/connectors/Sink';
+import { isRetryable } from '../lib/cluster/FailureRecord';
 import { subtaskIdentity } from '../lib/faults/Fault';
 import { describe, JobCancelledError, JobExecutionError, RestoreError } from '../lib/errors';
 import { createExecutionGraph, type ExecutionGraph, type SubtaskId } from '../lib/graph/ExecutionGraph';
@@ -258,7 +259,10 @@ class JobMaster {
   private failed(attempt: number | undefined, error: unknown): void {
     if (check(this.lifecycle, { type: 'JobFailed', attempt }).kind !== 'accepted') return;
     const at = this.now;
-    this.apply({ type: 'JobFailed', attempt, error, cause: describe(error), at, decision: this.backoff.onFailure(at) });
+    // A failure a restart cannot cure (a job graph that differs between processes, unreadable state, bad
+    // configuration) ends the job at once, as Flink's SuppressRestartsException does.
+    const decision = isRetryable(error) ? this.backoff.onFailure(at) : ({ restart: false, reason: 'the failure cannot be cured by a restart' } as const);
+    this.apply({ type: 'JobFailed', attempt, error, cause: describe(error), at, decision });
   }
 
   /** One lifecycle move: the next state, then its commands in order. An illegal event is an engine bug and throws. */

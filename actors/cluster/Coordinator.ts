@@ -30,6 +30,7 @@ import type { ClientRequest, NodeSummary, PlainData, WireMessage } from '../../l
 import { ConfigurationError, describe, JobExecutionError, ProtocolError } from '../../lib/errors';
 import { JobDocuments } from '../../lib/monitoring/JobDocuments';
 import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
+import { PlannedFaults, validateFaults } from '../../lib/faults/PlannedFaults';
 import { startJob } from '../JobMaster';
 import { ClusterLauncher, type ClusterNode, type NodeDirectory } from './ClusterLauncher';
 import { listen, type PeerConnection, type PeerServer } from './PeerConnection';
@@ -92,6 +93,8 @@ interface ClusterJob {
 export class Coordinator implements NodeDirectory {
   private readonly registered = new Map<string, RegisteredNode>();
   private readonly jobs = new Map<string, ClusterJob>();
+  /** Fault plans submitted with jobs, one schedule per submission. */
+  private readonly schedules = new WeakMap<JobRequest, PlannedFaults>();
   /** Every run's id (as nodes know it) → its job. */
   private readonly runs = new Map<string, ClusterJob>();
   private readonly monitor: HeartbeatMonitor;
@@ -207,17 +210,20 @@ export class Coordinator implements NodeDirectory {
     }
     const runId = uuidv7();
     const p = Math.max(...loaded.jobGraph.vertices.map((v) => v.parallelism));
+    // A fault experiment's plan travels as data; one schedule follows it over the job's runs.
+    const faults = request.config.faults === undefined ? config.faults : (this.schedules.get(request) ?? this.schedules.set(request, new PlannedFaults(validateFaults(request.config.faults, 'config.faults'))).get(request));
     const spec = {
       jobModule: loaded.modulePath,
       jobArgs: [...(options.args ?? [])],
       fingerprint: loaded.fingerprint,
-      config: { ...request.config, parallelism: options.parallelism ?? p },
+      // Exactly the options the coordinator loaded the module with: nodes must build the same graph.
+      config: { ...withoutFaults(request.config), ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }) },
     };
-    const launcher = new ClusterLauncher(runId, spec, this, config.faults, this.log);
+    const launcher = new ClusterLauncher(runId, spec, this, faults, this.log);
     const client = startJob({
       parent: this.system,
       jobGraph: loaded.jobGraph,
-      config,
+      config: faults === config.faults ? config : { ...config, faults },
       documents: this.documents,
       launcher: launcher.launch,
       jobId: runId,
@@ -373,7 +379,10 @@ export class Coordinator implements NodeDirectory {
         return;
       }
       if (msg.type === 'Heartbeat') return;
-      if (msg.type === 'FaultStruck') return this.runs.get(msg.jobId)?.run.loaded.env.config.faults?.recordFired(msg.fired);
+      if (msg.type === 'FaultStruck') {
+        const job = this.runs.get(msg.jobId);
+        return job && (this.schedules.get(job.request) ?? job.run.loaded.env.config.faults)?.recordFired(msg.fired);
+      }
       if ('jobId' in msg) {
         const job = this.runs.get(msg.jobId);
         if (job?.run.runId === msg.jobId) job.run.launcher.fromNode(msg);
@@ -504,4 +513,10 @@ function latestCheckpoint(job: ClusterJob, run: JobRun): string | undefined {
   const dir = job.request.config.checkpointDir;
   if (last === undefined || typeof dir !== 'string') return undefined;
   return path.dirname(path.resolve(dir, last.location!));
+}
+
+/** The submission's configuration as nodes need it (a fault plan reaches them per subtask, in DeploySubtask). */
+function withoutFaults(config: { readonly [k: string]: PlainData }): { [k: string]: PlainData } {
+  const { faults: _faults, ...rest } = config;
+  return rest;
 }

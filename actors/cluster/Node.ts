@@ -107,6 +107,15 @@ export class Node {
     return this.runtime.running;
   }
 
+  /**
+   * Cuts every data connection to other nodes at once (fault experiments:
+   * a network partition between nodes). Subtasks exchanging data across
+   * them fail, and the job restores; connections open again on demand.
+   */
+  cutDataConnections(): void {
+    for (const p of this.peers.values()) p.connection?.close();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
@@ -150,7 +159,17 @@ export class Node {
       return;
     }
     if (m.type === 'Heartbeat') return;
-    if (m.type === 'DeploySubtask') for (const l of m.locations) this.addresses.set(l.nodeId, { host: l.dataHost, port: l.dataPort });
+    if (m.type === 'DeploySubtask') {
+      for (const l of m.locations) this.addresses.set(l.nodeId, { host: l.dataHost, port: l.dataPort });
+      // The smaller id opens each pair's connection, at once: the other side may have data for us
+      // before we have any for it, and it waits for our connection rather than opening a second one.
+      for (const l of m.locations) {
+        if (l.nodeId !== this.nodeId && this.nodeId < l.nodeId && !this.peers.has(l.nodeId)) {
+          this.peers.set(l.nodeId, { connection: undefined, waiting: [] });
+          this.openPeer(l.nodeId);
+        }
+      }
+    }
     this.runtime.fromCoordinator(m);
   }
 
