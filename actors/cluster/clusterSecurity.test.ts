@@ -1,19 +1,23 @@
 /**
  * The cluster's port against strangers, as real processes: while the keyed
  * window fixture job runs on a coordinator and two nodes, a node process
- * with the wrong secret tries to join, and raw sockets send the coordinator
- * garbage bytes, a frame that does not decode and an oversized length
- * header. Each is refused — the connection closed, the refusal logged on
- * both sides — and the cluster is unaffected: `weir nodes` lists only the
- * good nodes and the job finishes without a restart, its output exact.
+ * with the wrong secret tries to join, one without a secret is started,
+ * raw sockets send the coordinator garbage bytes, a frame that does not
+ * decode and an oversized length header, and a client that did prove the
+ * secret sends a frame past the 64 MiB limit. Each is refused — the
+ * connection closed, the refusal logged — and the cluster is unaffected:
+ * `weir nodes` lists only the good nodes and the job finishes without a
+ * restart, its output exact.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCommittedLines } from '../../lib/connectors/FileSink';
+import { DEFAULT_MAX_FRAME_BYTES } from '../../lib/transport/FrameCodec';
 import { expectedLines } from './fixtures/windowedCounts';
-import { checkpointDirs, killAll, listNodes, startCluster, startNode, until, weir, type Line } from './fixtures/processes';
+import { checkpointDirs, killAll, listNodes, SECRET, startCluster, startNode, until, weir, type Line } from './fixtures/processes';
+import { PeerConnection } from './PeerConnection';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'windowedCounts.ts');
 const RECORDS = 20_000;
@@ -39,6 +43,21 @@ function sendRaw(port: number, bytes: Buffer): Promise<{ received: number }> {
     socket.on('close', () => resolve({ received }));
     socket.once('connect', () => socket.write(bytes));
     socket.setTimeout(30_000, () => reject(new Error('the coordinator kept a connection that sent garbage open')));
+  });
+}
+
+/** Proves the secret as a client over a socket of our own, then writes a frame header past the limit: resolves once the coordinator closed it. */
+function oversizedAfterHandshake(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.on('error', () => {});
+    socket.once('connect', () => {
+      const conn = PeerConnection.open(socket, { secret: SECRET, role: 'client', peerId: 'oversized-frame-test', acceptRoles: ['coordinator'] });
+      conn.authenticated.then(() => {
+        socket.on('close', () => resolve());
+        socket.write(header(DEFAULT_MAX_FRAME_BYTES + 1));
+      }, reject);
+    });
   });
 }
 
@@ -71,12 +90,19 @@ test('a node with the wrong secret never registers, and garbage or oversized fra
   const undecodable = await sendRaw(cluster.port, Buffer.concat([header(16), Buffer.from('c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1', 'hex')]));
   const random = await sendRaw(cluster.port, Buffer.concat([header(32), Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 97 + 13) & 0xff))]));
   expect([http, oversized, undecodable, random].map((r) => r.received)).toEqual([0, 0, 0, 0]);
+  // Past the handshake the limit is 64 MiB: a bigger frame closes even an authenticated connection.
+  await oversizedAfterHandshake(cluster.port);
+  // No secret at all: `weir node` refuses to start (a usage error, exit 2), naming where the secret comes from.
+  const secretless = startNode(cluster.address, 'secretless', 1, { WEIR_CLUSTER_SECRET: '' });
+  expect((await secretless.exited).code).toBe(2);
+  expect(secretless.stderr).toContain('WEIR_CLUSTER_SECRET');
   // The coordinator logged each refusal, typed.
   const codes = await until(() => {
     const c = cluster.coordinator.logs.filter((l) => l.component === 'PeerConnection').map((l) => String(l.code));
-    return c.filter((x) => x !== 'BAD_PROOF').length >= 4 && c;
+    return c.filter((x) => x !== 'BAD_PROOF').length >= 5 && c;
   });
   expect(codes).toEqual(expect.arrayContaining(['BAD_PROOF', 'FRAME_TOO_LARGE', 'UNDECODABLE']));
+  expect(codes.filter((c) => c === 'FRAME_TOO_LARGE').length).toBeGreaterThanOrEqual(3);
   console.log(`refusals the coordinator logged: ${codes.join(', ')}`);
   expect(run.alive).toBe(true); // all of it happened while the job ran
 
