@@ -62,9 +62,10 @@ async function expectExactFinish(run: Proc, out: string, minRestarts: number): P
 function report(what: string, killedAt: number, cluster: Cluster): void {
   const next = attemptStarts(cluster, killedAt)[0];
   const lost = cluster.coordinator.logs.find((l) => l.msg === 'node lost' && Number(l.time) >= killedAt);
+  const restart = cluster.coordinator.logs.find((l) => l.msg === 'job failed; restarting' && Number(l.time) >= killedAt);
   console.log(
     `${what}: node lost ${lost === undefined ? '?' : Number(lost.time) - killedAt} ms after the kill (${lost?.why ?? 'not logged'}); ` +
-      `next attempt started ${next === undefined ? '?' : Number(next.time) - killedAt} ms after the kill`,
+      `restart delay ${restart?.delayMs ?? '?'} ms (restart strategy); next attempt started ${next === undefined ? '?' : Number(next.time) - killedAt} ms after the kill`,
   );
 }
 
