@@ -445,7 +445,7 @@ export class Coordinator implements NodeDirectory {
         }
         case 'WatchJob': {
           const result = await job!.result().then(
-            (r) => ({ status: 'FINISHED' as const, message: undefined, restarts: r.restarts.length, savepoint: r.savepoint }),
+            (r) => ({ status: 'FINISHED' as const, message: undefined, restarts: r.restarts.length, savepoint: r.savepoint, subtasks: r.subtasks }),
             (e: unknown) => ({
               status: job!.status() === 'CANCELED' ? ('CANCELED' as const) : ('FAILED' as const),
               message: describe(e),

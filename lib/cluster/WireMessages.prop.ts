@@ -234,6 +234,7 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
     message: optional(fc.string()),
     restarts: nat,
     savepoint: optional(fc.string()),
+    subtasks: optional(fc.array(metrics, { maxLength: 2 })),
   }),
   ListJobs: rec({ type: fc.constant('ListJobs'), ...requestId }),
   JobsListed: rec({

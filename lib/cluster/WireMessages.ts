@@ -415,7 +415,10 @@ export interface WatchJob {
   readonly requestId: number;
   readonly jobId: string;
 }
-/** How a watched job ended: its final status, the failure's message, how often it restarted, its stop savepoint. */
+/**
+ * How a watched job ended: its final status, the failure's message, how often it restarted, its stop savepoint,
+ * and for a finished job its subtasks' counters (flow control included: maxQueuedBuffers never past inputCredits).
+ */
 export interface JobEnded {
   readonly type: 'JobEnded';
   readonly requestId: number;
@@ -424,6 +427,7 @@ export interface JobEnded {
   readonly message: string | undefined;
   readonly restarts: number;
   readonly savepoint: string | undefined;
+  readonly subtasks?: readonly SubtaskMetricsData[];
 }
 export interface RequestFailed {
   readonly type: 'RequestFailed';
@@ -615,6 +619,7 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
     message: S.optional(S.string),
     restarts: S.nat,
     savepoint: S.optional(S.string),
+    subtasks: S.optional(S.array(metrics)),
   }),
   RequestFailed: message('RequestFailed', { requestId: S.nat, code: id, message: S.string }),
 };
