@@ -36,7 +36,7 @@ interface StartFlags {
 }
 
 /** One child process and what it said when it was ready. */
-interface Child {
+export interface Child {
   readonly role: 'coordinator' | 'node';
   readonly name: string;
   readonly process: ChildProcess;
@@ -175,14 +175,14 @@ async function startLocalCluster(flags: StartFlags, io: CliIo): Promise<number> 
 }
 
 /** The environment of a child: ours without the cluster settings that would clash between children (ports, node id), plus the secret. */
-function childEnv(secret: string): NodeJS.ProcessEnv {
+export function childEnv(secret: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, [CLUSTER_ENV.SECRET]: secret };
   for (const k of Object.values(CLUSTER_ENV)) if (k !== CLUSTER_ENV.SECRET) delete env[k];
   return env;
 }
 
 /** Spawns `weir <args>` the way this process was started; `ready` resolves with its first JSON line on stdout. */
-function startChild(role: Child['role'], name: string, args: string[], secret: string): Child {
+export function startChild(role: Child['role'], name: string, args: string[], secret: string): Child {
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: childEnv(secret),
@@ -209,7 +209,7 @@ function startChild(role: Child['role'], name: string, args: string[], secret: s
 }
 
 /** SIGTERM to each child still running, SIGKILL after STOP_GRACE_MS; resolves once all exited. */
-async function stopChildren(children: readonly Child[]): Promise<void> {
+export async function stopChildren(children: readonly Child[]): Promise<void> {
   await Promise.all(
     children.map(async (c) => {
       if (c.process.exitCode !== null || c.process.signalCode !== null) return;

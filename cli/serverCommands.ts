@@ -155,7 +155,13 @@ async function runNode(flags: NodeFlags, io: CliIo): Promise<number> {
         : `weir node '${node.nodeId}' registered with ${host}:${port}: ${settings.slots} slot(s), data port ${settings.dataHost}:${node.dataPort}; SIGTERM or Ctrl-C stops it\n`,
     ),
   );
-  return untilStopped(io, flags.json === true, () => node.close());
+  // Fault experiments (weir chaos): SIGUSR2 cuts this node's data connections to the other nodes.
+  const cut = () => node.cutDataConnections();
+  process.on('SIGUSR2', cut);
+  return untilStopped(io, flags.json === true, () => {
+    process.off('SIGUSR2', cut);
+    return node.close();
+  });
 }
 
 /**

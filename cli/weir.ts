@@ -6,13 +6,14 @@
  * Everything else is in lib/cli: the commands (weirProgram), the job-module
  * loader (JobModule) and the embedded run (JobRun); the cluster commands,
  * which run actors, are here beside it (serverCommands, localCluster,
- * clientCommands) and handed to the program as extensions.
+ * clientCommands, chaosCommand) and handed to the program as extensions.
  */
 import '../index';
 import { EXIT_CODES, runCli } from '../lib/cli/weirProgram';
 import { registerServerCommands } from './serverCommands';
 import { registerClusterCommands } from './localCluster';
 import { registerClientCommands, runOnCluster } from './clientCommands';
+import { registerChaosCommand } from './chaosCommand';
 
 // A reader that went away (`weir run --help | head`) ends the output, not the process with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -26,6 +27,7 @@ runCli(process.argv.slice(2), undefined, {
     registerServerCommands(program, context);
     registerClusterCommands(program, context);
     registerClientCommands(program, context);
+    registerChaosCommand(program, context);
   },
   runOnCluster,
 }).then(
