@@ -174,8 +174,13 @@ async function throughput(label: string, nodes: number, slots: number, records: 
   }
 }
 
-/** Case 3: kill -9 the node holding slot 1 of a running paced job; times from the kill to 'node lost' and to the first record after. */
-async function nodeLoss(): Promise<{ detectMs: number; startedMs: number; restoreMs: number; totalMs: number; load: number }> {
+/**
+ * Case 3: kill -9 the node holding slot 1 of a running paced job; times from
+ * the kill to 'node lost' and to the first record after. With SIGSTOP the
+ * node hangs instead: its sockets stay open, so only the heartbeat timeout
+ * finds it (a host that vanished without closing its connections).
+ */
+async function nodeLoss(signal: 'SIGKILL' | 'SIGSTOP' = 'SIGKILL'): Promise<{ detectMs: number; startedMs: number; restoreMs: number; totalMs: number; load: number }> {
   const c = await startCluster(3, 2, 'info');
   try {
     const [jobId, markers] = (await submit(c, ['unbounded', 'spread', '20000'], 2)).split('\n');
@@ -188,7 +193,7 @@ async function nodeLoss(): Promise<{ detectMs: number; startedMs: number; restor
     const victim = c.nodes.find((n) => n.child.pid === victimPid)!;
     const load = os.loadavg()[0];
     const killedAt = Date.now();
-    victim.child.kill('SIGKILL');
+    victim.child.kill(signal);
     let after: Marker | undefined;
     while (after === undefined && Date.now() - killedAt < 60_000) {
       await sleep(10);
@@ -201,6 +206,7 @@ async function nodeLoss(): Promise<{ detectMs: number; startedMs: number; restor
     const lost = c.coordinator.logs.find((l) => l.msg === 'node lost' && Number(l.time) >= killedAt - 5);
     if (lost === undefined) throw new Error('the coordinator logged no node loss');
     await c.client.request({ type: 'CancelJob', jobId }, 30_000).catch(() => {});
+    if (signal === 'SIGSTOP') victim.child.kill('SIGKILL');
     const lostAt = Number(lost.time);
     const started = c.coordinator.logs.find((l) => l.msg === 'all subtasks deployed; started' && Number(l.time) >= lostAt);
     const startedMs = started === undefined ? NaN : Number(started.time) - lostAt;
@@ -291,6 +297,13 @@ export async function run(): Promise<CaseResult> {
       { label: 'kill -9 → first record after the restore', records: 1, seconds: r.totalMs / 1000, recordsPerSecond: 0 },
     );
     ratios['kill → first record after restore (s), slowest of 3'] = r.totalMs / 1000;
+    const hung = await nodeLoss('SIGSTOP');
+    measurements.push(
+      { label: 'SIGSTOP (hung node) → coordinator logs node lost', records: 1, seconds: hung.detectMs / 1000, recordsPerSecond: 0 },
+      { label: 'SIGSTOP (hung node) → first record after the restore', records: 1, seconds: hung.totalMs / 1000, recordsPerSecond: 0 },
+    );
+    ratios['hung node → first record after restore (s)'] = hung.totalMs / 1000;
+    notes.push(`case 3, SIGSTOP: detection ${hung.detectMs} ms, node lost → started ${hung.startedMs} ms, node lost → first record ${hung.restoreMs} ms, total ${hung.totalMs} ms; load average ${hung.load.toFixed(2)}`);
     for (const x of runs) {
       notes.push(`case 3: detection ${x.detectMs} ms, node lost → started ${x.startedMs} ms, node lost → first record ${x.restoreMs} ms, total ${x.totalMs} ms; load average at the kill ${x.load.toFixed(2)}`);
     }
