@@ -216,7 +216,7 @@ async function nodeLoss(signal: 'SIGKILL' | 'SIGSTOP' = 'SIGKILL'): Promise<{ de
   }
 }
 
-/** Case 4: JobCheckpoints driven by hand — trigger, barriers, n acks, metadata stored, notify — with no actors and no storage. */
+/** Case 4 (exported to profile it alone): JobCheckpoints driven by hand — trigger, barriers, n acks, metadata stored, notify — with no actors and no storage. */
 export function checkpointCost(subtasks: number, checkpoints: number): { perCheckpointUs: number; perAckUs: number } {
   const keys = Array.from({ length: subtasks }, (_, i) => `${1 + (i % 4)}#${Math.floor(i / 4)}`);
   const sources = keys.filter((k) => k.startsWith('1#'));
