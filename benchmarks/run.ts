@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as asyncIo from './asyncIo.bench';
 import * as chained from './chained.bench';
 import * as checkpointing from './checkpointing.bench';
+import * as cluster from './cluster.bench';
 import * as fileSource from './fileSource.bench';
 import { fmtRate, type CaseResult } from './harness';
 import * as keyedState from './keyedState.bench';
@@ -18,7 +19,7 @@ import * as stateValues from './stateValues.bench';
 import * as windows from './windows.bench';
 import * as wireCodec from './wireCodec.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, stateTtl, fileSource, windows, wireCodec };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, stateTtl, fileSource, windows, wireCodec, cluster };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();
