@@ -44,6 +44,8 @@ export interface SubtaskDeps {
   readonly restoredFrom?: string;
   /** Where checkpoints go; undefined when checkpointing is off. */
   readonly storage: CheckpointStorage | undefined;
+  /** Where a savepoint's files go, given its directory (default: the file system of this process). */
+  readonly savepointStorage?: (target: string) => CheckpointStorage;
 }
 
 /** How a job master starts one subtask of an attempt: an actor here (spawnSubtask), or one on a node process. */
@@ -289,13 +291,13 @@ class SubtaskShell {
     const t0 = this.deps.config.clock.now();
     const timing = { alignmentMs: 0, syncMs: 0, t0 };
     // Serialised once, on the first checkpoint that stores it (a job without storage never does).
-    if (snapshotLocation(this.deps.storage, this.deps.jobId, checkpointId, target) === undefined) return this.acknowledge(checkpointId, Promise.resolve(undefined), timing);
+    if (snapshotLocation(this.deps.storage, this.deps.jobId, checkpointId, target, this.deps.savepointStorage) === undefined) return this.acknowledge(checkpointId, Promise.resolve(undefined), timing);
     this.finalState ??= snapshot.write().then(encodeSubtaskState);
     this.acknowledge(checkpointId, this.finalState.then((bytes) => this.store(checkpointId, target, bytes)), timing);
   }
 
   private store(checkpointId: number, target: string | undefined, bytes: Uint8Array): Promise<StateHandleRef | undefined> {
-    const loc = snapshotLocation(this.deps.storage, this.deps.jobId, checkpointId, target);
+    const loc = snapshotLocation(this.deps.storage, this.deps.jobId, checkpointId, target, this.deps.savepointStorage);
     return loc === undefined ? Promise.resolve(undefined) : loc.storage.writeFile(loc.dir, stateFileName(this.key), bytes);
   }
 

@@ -33,6 +33,7 @@ import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
 import { PlannedFaults, validateFaults } from '../../lib/faults/PlannedFaults';
 import { startJob } from '../JobMaster';
 import { ClusterLauncher, type ClusterNode, type NodeDirectory } from './ClusterLauncher';
+import { serveStateFile } from './CoordinatorStorage';
 import { listen, type PeerConnection, type PeerServer } from './PeerConnection';
 
 export interface CoordinatorOptions {
@@ -88,6 +89,8 @@ interface ClusterJob {
   rescaling: Promise<void> | undefined;
   /** Set when a rescale could not start the next run. */
   failure: unknown;
+  /** Directories nodes may read and write through coordinator-held storage: checkpoints, savepoints, the snapshot started from. */
+  readonly storageRoots: Set<string>;
 }
 
 export class Coordinator implements NodeDirectory {
@@ -174,6 +177,12 @@ export class Coordinator implements NodeDirectory {
    */
   async submit(request: JobRequest): Promise<JobClient> {
     const adaptive = request.config.adaptive === true;
+    if (request.config.checkpointStorage !== undefined && request.config.checkpointStorage !== 'coordinator') {
+      throw new ConfigurationError('checkpointStorage', `must be 'coordinator' (state files kept by the coordinator) or left out (a directory every node reaches)`);
+    }
+    if (request.config.checkpointStorage === 'coordinator' && typeof request.config.checkpointDir !== 'string') {
+      throw new ConfigurationError('checkpointDir', 'coordinator-held checkpoint storage needs the checkpoint directory on the coordinator (--checkpoint-dir)');
+    }
     if (adaptive && request.parallelism === undefined) throw new ConfigurationError('parallelism', 'an adaptive job needs the parallelism it may grow to');
     const free = [...this.registered.values()].reduce((n, node) => n + Math.max(0, node.slots - (this.usedSlots('').get(node.nodeId) ?? 0)), 0);
     // An adaptive job starts at what the free slots allow (at least 1, waiting for a node if there is none).
@@ -189,6 +198,9 @@ export class Coordinator implements NodeDirectory {
       run: first,
       rescaling: undefined,
       failure: undefined,
+      storageRoots: new Set(
+        [request.config.checkpointDir, request.restore && path.dirname(path.resolve(request.restore))].filter((d): d is string => typeof d === 'string').map((d) => path.resolve(d)),
+      ),
     };
     this.jobs.set(job.jobId, job);
     this.runs.set(first.runId, job);
@@ -321,8 +333,9 @@ export class Coordinator implements NodeDirectory {
       status: () => (job.failure !== undefined ? 'FAILED' : job.rescaling !== undefined ? 'RESTARTING' : job.run.client.status()),
       result: () => follow((run) => run.client.result()),
       checkpoints: () => job.run.client.checkpoints(),
-      triggerSavepoint: (dir) => job.run.client.triggerSavepoint(dir),
-      stopWithSavepoint: (dir) => follow((run) => run.client.stopWithSavepoint(dir)),
+      // A savepoint's directory is one nodes may write to through coordinator-held storage.
+      triggerSavepoint: (dir) => (job.storageRoots.add(path.resolve(dir)), job.run.client.triggerSavepoint(dir)),
+      stopWithSavepoint: (dir) => (job.storageRoots.add(path.resolve(dir)), follow((run) => run.client.stopWithSavepoint(dir))),
       cancel: () => follow((run) => run.client.cancel()),
     };
   }
@@ -379,6 +392,10 @@ export class Coordinator implements NodeDirectory {
         return;
       }
       if (msg.type === 'Heartbeat') return;
+      if (msg.type === 'StateFileWrite' || msg.type === 'StateFileRead') {
+        const job = this.runs.get(msg.jobId);
+        return void serveStateFile(msg, job === undefined ? [] : [...job.storageRoots]).then((reply) => node?.send(reply));
+      }
       if (msg.type === 'FaultStruck') {
         const job = this.runs.get(msg.jobId);
         return job && (this.schedules.get(job.request) ?? job.run.loaded.env.config.faults)?.recordFired(msg.fired);

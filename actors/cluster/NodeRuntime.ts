@@ -20,12 +20,14 @@
  * data with it; a lost coordinator stops every subtask here.
  */
 import { spawn, stop } from 'nact';
+import * as path from 'node:path';
+import { METADATA_FILE } from '../../lib/checkpoint/CheckpointLayout';
 import type { EnvironmentConfig } from '../../lib/api/EnvironmentConfig';
 import { loadCheckpoint, resolveSnapshotPath } from '../../lib/checkpoint/CheckpointLoader';
 import { MemoryCheckpointStorage, type CheckpointStorage } from '../../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../../lib/checkpoint/SubtaskState';
 import { failureRecord, type FailureRecord } from '../../lib/cluster/FailureRecord';
-import type { DeploySubtask, SubtaskRef, WireMessage } from '../../lib/cluster/WireMessages';
+import type { DeploySubtask, StateFileReply, SubtaskRef, WireMessage } from '../../lib/cluster/WireMessages';
 import { createExecutionGraph, type ExecutionGraph, type SubtaskId } from '../../lib/graph/ExecutionGraph';
 import type { JobGraph } from '../../lib/graph/JobGraph';
 import type { Logger } from '../../lib/monitoring/Logger';
@@ -33,6 +35,7 @@ import type { ChannelBuffer } from '../../lib/transport/ChannelBuffer';
 import { inputChannelAddresses, outputChannelAddresses, type ChannelAddress, type ChannelName, type ChannelTransport } from '../../lib/transport/ChannelTransport';
 import { subtaskKey, tell, type JobMasterMsg, type SubtaskMsg, type TRef } from '../protocol';
 import { spawnSubtask } from '../SubtaskActor';
+import { CoordinatorStorage, type StorageRequester } from './CoordinatorStorage';
 
 /** A job as this node rebuilt it from its module. */
 export interface NodeJob {
@@ -58,8 +61,19 @@ export class NodeRuntime {
   /** Per job id: the newest attempt deployed here. */
   private readonly attempts = new Map<string, NodeAttempt>();
   private readonly jobs = new Map<string, Promise<NodeJob>>();
+  /** Storage requests to the coordinator waiting for their reply, by request id. */
+  private readonly storageRequests = new Map<number, (reply: StateFileReply) => void>();
+  private nextRequestId = 1;
 
   constructor(private readonly options: NodeRuntimeOptions) {}
+
+  /** Sends a storage request to the coordinator; resolves with its reply (or a failed reply if the coordinator is lost). */
+  readonly requestStorage: StorageRequester = (request) =>
+    new Promise((resolve) => {
+      const requestId = this.nextRequestId++;
+      this.storageRequests.set(requestId, resolve);
+      this.options.toCoordinator({ ...request, requestId } as WireMessage);
+    });
 
   /** Subtasks running here, per job: for status and tests. */
   get running(): { jobId: string; attempt: number; subtasks: string[] }[] {
@@ -85,6 +99,11 @@ export class NodeRuntime {
         return this.control(msg.jobId, msg.attempt, msg.subtask, { type: 'WriteFinalState', checkpointId: msg.checkpointId, target: msg.target });
       case 'CloseTask':
         return this.control(msg.jobId, msg.attempt, msg.subtask, { type: 'CloseTask', checkpointId: msg.checkpointId });
+      case 'StateFileReply': {
+        const resolve = this.storageRequests.get(msg.requestId);
+        this.storageRequests.delete(msg.requestId);
+        return resolve?.(msg);
+      }
       default:
         this.options.log.warn({ type: msg.type }, 'unexpected message from the coordinator; ignored');
     }
@@ -103,6 +122,10 @@ export class NodeRuntime {
 
   /** The coordinator is gone: stop every subtask (a new coordinator deploys afresh). */
   stopAll(reason: string): void {
+    for (const resolve of this.storageRequests.values()) {
+      resolve({ type: 'StateFileReply', requestId: 0, handle: undefined, payload: undefined, error: `the coordinator was lost (${reason})`, corrupt: false });
+    }
+    this.storageRequests.clear();
     for (const a of this.attempts.values()) a.stop(reason);
     this.attempts.clear();
     this.jobs.clear();
@@ -124,7 +147,7 @@ export class NodeRuntime {
     let a = existing;
     if (a === undefined || a.attempt < attempt) {
       a?.stop(`attempt ${attempt} replaces it`);
-      a = new NodeAttempt(jobId, attempt, msg, this.options);
+      a = new NodeAttempt(jobId, attempt, msg, this.options, this.requestStorage);
       this.attempts.set(jobId, a);
     }
     const attemptHere = a;
@@ -191,6 +214,7 @@ class NodeAttempt implements ChannelTransport {
     readonly attempt: number,
     first: DeploySubtask,
     private readonly options: NodeRuntimeOptions,
+    private readonly requestStorage: StorageRequester,
   ) {
     for (const l of first.locations) this.nodeOf.set(key(l.subtask), l.nodeId);
     const send = options.toCoordinator;
@@ -222,11 +246,18 @@ class NodeAttempt implements ChannelTransport {
     if (descriptor === undefined) throw new Error(`job ${this.jobId} has no subtask ${k}`);
     for (const a of inputChannelAddresses(descriptor)) this.inbound.set(nameKey(a.name), a);
     for (const a of outputChannelAddresses(descriptor)) this.outbound.set(nameKey(a.name), a);
-    this.restore ??= msg.restore === undefined ? Promise.resolve(undefined) : loadRestore(msg.restore);
+    // Coordinator-held storage: state files go to (and come from) the coordinator's directories.
+    const remote = msg.config.checkpointStorage === 'coordinator';
+    const remoteStorage = (root: string) => new CoordinatorStorage(root, this.jobId, this.requestStorage);
+    this.restore ??= msg.restore === undefined ? Promise.resolve(undefined) : loadRestore(msg.restore, remote ? remoteStorage : undefined);
     const restore = await this.restore;
     if (this.stopped || this.subtasks.has(k)) return;
     const { config } = job;
-    const storage: CheckpointStorage | undefined = config.checkpoint ? (config.checkpointStorage ?? new MemoryCheckpointStorage()) : undefined;
+    const storage: CheckpointStorage | undefined = !config.checkpoint
+      ? undefined
+      : remote
+        ? remoteStorage(String(msg.config.checkpointDir))
+        : (config.checkpointStorage ?? new MemoryCheckpointStorage());
     const ref = spawnSubtask(this.master, {
       descriptor,
       jobGraph: job.jobGraph,
@@ -243,6 +274,7 @@ class NodeAttempt implements ChannelTransport {
       attempt: this.attempt,
       restore,
       storage,
+      ...(remote ? { savepointStorage: remoteStorage } : {}),
     });
     this.subtasks.set(k, ref);
     if (this.started) tell(ref, { type: 'Deploy' });
@@ -348,8 +380,9 @@ function ref(id: SubtaskId): SubtaskRef {
   return { vertexId: id.vertexId, index: id.index };
 }
 
-/** The state a deployment restores, from a snapshot directory every node reaches. */
-async function loadRestore(location: string): Promise<RestoredState> {
+/** The state a deployment restores, from a snapshot directory every node reaches, or through the coordinator (`remote`). */
+async function loadRestore(location: string, remote: ((root: string) => CheckpointStorage) | undefined): Promise<RestoredState> {
+  if (remote !== undefined) return (await loadCheckpoint(remote(path.dirname(location)), path.join(location, METADATA_FILE))).state;
   const snapshot = resolveSnapshotPath(location);
   return (await loadCheckpoint(snapshot.storage, snapshot.location)).state;
 }

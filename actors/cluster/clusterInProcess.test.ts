@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { readCommittedLines } from '../../lib/connectors/FileSink';
 import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../lib/state/KeyGroup';
 import { Coordinator } from './Coordinator';
+import { serveStateFile } from './CoordinatorStorage';
 import { Node } from './Node';
 import { expectedLines } from './fixtures/windowedCounts';
 
@@ -153,4 +154,36 @@ test('an adaptive job shrinks onto the slots left when a node is lost', async ()
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(30000));
   const lastRun = result.jobId.replace(/[^0-9a-f]/gi, '').slice(-12).toLowerCase();
   expectKeysWhereKeyGroupsSay(linesBySubtask(out, lastRun), 2);
+});
+
+test('coordinator-held checkpoint storage: nodes ship their state to the coordinator; a lost node restores from there; rescale too', async () => {
+  await startCluster(['node-a', 'node-b', 'node-c'], 2);
+  const out = path.join(dir, 'out');
+  const checkpoints = path.join(dir, 'coordinator-checkpoints');
+  const client = await coordinator.submit({
+    jobModule: fixture,
+    jobArgs: ['30000', out, '10000'],
+    parallelism: 4,
+    config: { checkpointDir: checkpoints, checkpointIntervalMs: 100, checkpointStorage: 'coordinator' },
+  });
+  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  // The state files are in the coordinator's directory, written there by the coordinator.
+  const stateFiles = fs.readdirSync(checkpoints, { recursive: true }).map(String).filter((f) => /chk-\d+\/(?!_metadata)/.test(f));
+  expect(stateFiles.length).toBeGreaterThan(0);
+  const victim = nodes.find((n) => n.running.length > 0)!;
+  await victim.close();
+  await until(() => client.status() === 'RUNNING' && client.checkpoints().filter((c) => c.state === 'COMPLETED').length > 2);
+  await coordinator.rescale(client.jobId, 2);
+  const result = await client.result();
+  expect(result.status).toBe('FINISHED');
+  expect(readCommittedLines(out).sort()).toEqual(expectedLines(30000));
+});
+
+test('coordinator-held storage refuses a directory outside the job\'s', async () => {
+  await startCluster(['node-a'], 1);
+  await expect(
+    coordinator.submit({ jobModule: fixture, jobArgs: ['10', path.join(dir, 'o')], config: { checkpointStorage: 'coordinator', checkpointIntervalMs: 100 } }),
+  ).rejects.toThrow(/checkpointDir/);
+  const reply = await serveStateFile({ type: 'StateFileWrite', requestId: 1, jobId: 'j', root: '/etc', dir: '', name: 'passwd', payload: new Uint8Array([1]) }, [dir]);
+  expect(reply.error).toMatch(/not a checkpoint or savepoint directory/);
 });

@@ -46,8 +46,10 @@ export function snapshotLocation(
   jobId: string,
   checkpointId: number,
   savepointTarget: string | undefined,
+  /** The storage of a savepoint directory (default: the file system here; a node of a cluster may write through the coordinator). */
+  savepointStorage: (target: string) => CheckpointStorage = (target) => new FileSystemCheckpointStorage(target),
 ): { readonly storage: CheckpointStorage; readonly dir: string } | undefined {
-  if (savepointTarget !== undefined) return { storage: new FileSystemCheckpointStorage(savepointTarget), dir: savepointDirectoryName(jobId, checkpointId) };
+  if (savepointTarget !== undefined) return { storage: savepointStorage(savepointTarget), dir: savepointDirectoryName(jobId, checkpointId) };
   return jobStorage === undefined ? undefined : { storage: jobStorage, dir: checkpointDirectory(jobId, checkpointId) };
 }
 

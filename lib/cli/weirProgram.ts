@@ -88,6 +88,8 @@ export interface RunFlags {
   detached?: boolean;
   /** With --coordinator: run below the parallelism while slots are missing, grow as nodes join. */
   adaptive?: boolean;
+  /** With --coordinator: 'coordinator' keeps state files on the coordinator (no shared disk needed). */
+  checkpointStorage?: string;
   secretFile?: string;
 }
 
@@ -170,6 +172,9 @@ Exit codes: ${exitCodeHelp()}`,
     .addOption(new Option('--coordinator <host:port>', 'run on this cluster instead of in this process (the cluster secret from WEIR_CLUSTER_SECRET or --secret-file)'))
     .addOption(new Option('--detached', 'with --coordinator: print the job id once it is submitted and return'))
     .addOption(
+      new Option('--checkpoint-storage <where>', 'with --coordinator: "coordinator" ships state files to the coordinator\'s --checkpoint-dir (no disk shared by the nodes needed)').choices(['coordinator']),
+    )
+    .addOption(
       new Option('--adaptive', 'with --coordinator and -p: start at what the free slots allow, shrink when nodes are lost and grow back up to -p as nodes join (needs --checkpoint-dir)'),
     )
     .addOption(new Option('--secret-file <path>', 'with --coordinator: read the cluster secret from this file'))
@@ -204,8 +209,8 @@ Exit codes: ${exitCodeHelp()}`,
       if (flags.coordinator !== undefined) {
         if (extensions.runOnCluster === undefined) throw new Error('weir run --coordinator: no cluster runner was given to runCli');
         setExitCode(await extensions.runOnCluster(modulePath, args, flags, io));
-      } else if (flags.detached || flags.adaptive || flags.secretFile !== undefined) {
-        io.stderr.write('weir run: --detached, --adaptive and --secret-file need --coordinator host:port\n');
+      } else if (flags.detached || flags.adaptive || flags.checkpointStorage !== undefined || flags.secretFile !== undefined) {
+        io.stderr.write('weir run: --detached, --adaptive, --checkpoint-storage and --secret-file need --coordinator host:port\n');
         setExitCode(EXIT_CODES.USAGE);
       } else {
         setExitCode(await run(modulePath, args, flags, io));

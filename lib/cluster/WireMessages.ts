@@ -222,6 +222,40 @@ export interface WriteFinalState {
   readonly checkpointId: number;
   readonly target: string | undefined;
 }
+/**
+ * Coordinator-held checkpoint storage: a node writes a subtask's state file
+ * into a directory on the coordinator's side (`root`: the job's checkpoint
+ * directory, or a savepoint's) — for clusters without a shared disk.
+ */
+export interface StateFileWrite {
+  readonly type: 'StateFileWrite';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly root: string;
+  readonly dir: string;
+  readonly name: string;
+  readonly payload: Uint8Array;
+}
+/** A node reads a state file from the coordinator's storage (a restore), verified against `expected` when given. */
+export interface StateFileRead {
+  readonly type: 'StateFileRead';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly root: string;
+  readonly dir: string;
+  readonly name: string;
+  readonly expected: { readonly size: number; readonly checksum: string } | undefined;
+  readonly maxBytes: number | undefined;
+}
+/** The answer to StateFileWrite (its handle) or StateFileRead (the payload), or why it failed (`corrupt`: the file is missing or altered). */
+export interface StateFileReply {
+  readonly type: 'StateFileReply';
+  readonly requestId: number;
+  readonly handle: { readonly file: string; readonly size: number; readonly checksum: string } | undefined;
+  readonly payload: Uint8Array | undefined;
+  readonly error: string | undefined;
+  readonly corrupt: boolean;
+}
 /** An operator's event for its coordinator (Flink's OperatorEvent), e.g. a collect sink's records. */
 export interface OperatorEvent {
   readonly type: 'OperatorEvent';
@@ -452,6 +486,9 @@ export type WireMessage =
   | StartTasks
   | WriteFinalState
   | OperatorEvent
+  | StateFileWrite
+  | StateFileRead
+  | StateFileReply
   | FaultStruck
   | SubtaskFinished
   | SubtaskClosed
@@ -559,6 +596,23 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
   }),
   StartTasks: message('StartTasks', jobFields),
   WriteFinalState: message('WriteFinalState', { ...jobFields, subtask: subtaskRef, checkpointId: S.nat, target: S.optional(S.string) }),
+  StateFileWrite: message('StateFileWrite', { requestId: S.nat, jobId: id, root: id, dir: S.string, name: id, payload: S.bytes }),
+  StateFileRead: message('StateFileRead', {
+    requestId: S.nat,
+    jobId: id,
+    root: id,
+    dir: S.string,
+    name: id,
+    expected: S.optional(S.object({ size: S.nat, checksum: S.string })),
+    maxBytes: S.optional(S.nat),
+  }),
+  StateFileReply: message('StateFileReply', {
+    requestId: S.nat,
+    handle: S.optional(S.object({ file: id, size: S.nat, checksum: S.string })),
+    payload: S.optional(S.bytes),
+    error: S.optional(S.string),
+    corrupt: S.boolean,
+  }),
   OperatorEvent: message('OperatorEvent', { ...jobFields, operatorUid: S.string, subtaskIndex: S.nat, event: S.defined }),
   FaultStruck: message('FaultStruck', {
     jobId: id,
