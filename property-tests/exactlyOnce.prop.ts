@@ -22,7 +22,7 @@
 import fc from 'fast-check';
 import { loadCheckpoint, MemoryCheckpointStorage, readKeyedState, RestartStrategies, StreamExecutionEnvironment } from '../index';
 import { FaultInjector } from '../lib/testing/FaultInjector';
-import { buildFaultyJob, faultsArb, faultyJobArb, keyOf, referenceInput, referenceState, STATE_NAME, type FaultyJob, type Out } from './faultyJobs';
+import { buildFaultyJob, expectExactlyOnce, faultsArb, faultyJobArb, referenceInput, referenceState, STATE_NAME, type FaultyJob, type Out } from './faultyJobs';
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? (process.env.CI ? 25 : 15));
 
@@ -41,12 +41,6 @@ async function runWithFaults(job: FaultyJob, faults: FaultInjector, intervalMs: 
   return { result, out, state };
 }
 
-function byKey(out: readonly Out[]): Map<number, Out[]> {
-  const m = new Map<number, Out[]>();
-  for (const o of out) m.set(o.key, [...(m.get(o.key) ?? []), o]);
-  return m;
-}
-
 const scenario = faultyJobArb.chain((job) =>
   fc.record({ job: fc.constant(job), faults: faultsArb(job), intervalMs: fc.integer({ min: 3, max: 25 }) }),
 );
@@ -57,19 +51,7 @@ describe('fault tolerance', () => {
       fc.asyncProperty(scenario, async ({ job, faults, intervalMs }) => {
         const injector = new FaultInjector(faults);
         const { result, out, state } = await runWithFaults(job, injector, intervalMs, 'exactly-once');
-        const expected = referenceState(job);
-        expect(new Map([...state].sort((a, b) => a[0] - b[0]))).toEqual(new Map([...expected].sort((a, b) => a[0] - b[0])));
-
-        const input = referenceInput(job);
-        expect(out.length).toBe(input.length);
-        const key = keyOf(job);
-        const inputsByKey = new Map<number, string[]>();
-        for (const r of input) inputsByKey.set(key(r), [...(inputsByKey.get(key(r)) ?? []), r.id]);
-        for (const [k, outs] of byKey(out)) {
-          expect(outs.map((o) => o.count)).toEqual(outs.map((_, i) => i + 1)); // per-key order, no gap, no repeat
-          expect(outs.map((o) => o.id).sort()).toEqual([...inputsByKey.get(k)!].sort()); // each input once
-          expect(outs[outs.length - 1].sum).toBe(expected.get(k)!.sum);
-        }
+        expectExactlyOnce(job, state, out, true);
         // The first fault strikes at a notify-complete: after a completed checkpoint.
         expect(result.faults.some((f) => f.fault.kind === 'fail-during-notify')).toBe(true);
       }),

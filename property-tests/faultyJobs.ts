@@ -190,3 +190,29 @@ export function faultsArb(job: FaultyJob): fc.Arbitrary<Fault[]> {
     .tuple(target, skew, fc.array(fault, { maxLength: 3 }))
     .map(([t, slow, rest]) => [{ kind: 'fail-during-notify' as const, ...t, attempt: 'any' as const }, ...slow, ...rest]);
 }
+
+/**
+ * The exactly-once checks of a faulty job's run: its final keyed state
+ * equals the fault-free reference, and its output holds every input exactly
+ * once per key with running counts 1..n — in order when `ordered` (a sink
+ * that keeps per-key order), as a set otherwise — and each key's last sum.
+ */
+export function expectExactlyOnce(job: FaultyJob, state: ReadonlyMap<number, { count: number; sum: number }>, outputs: readonly Out[], ordered: boolean): void {
+  const expected = referenceState(job);
+  const sorted = <V>(m: ReadonlyMap<number, V>) => new Map([...m].sort((a, b) => a[0] - b[0]));
+  expect(sorted(state)).toEqual(sorted(expected));
+  const input = referenceInput(job);
+  expect(outputs.length).toBe(input.length);
+  const key = keyOf(job);
+  const inputsByKey = new Map<number, string[]>();
+  for (const r of input) inputsByKey.set(key(r), [...(inputsByKey.get(key(r)) ?? []), r.id]);
+  const byKey = new Map<number, Out[]>();
+  for (const o of outputs) byKey.set(o.key, [...(byKey.get(o.key) ?? []), o]);
+  for (const [k, outs] of byKey) {
+    const counts = outs.map((o) => o.count);
+    expect(ordered ? counts : counts.sort((a, b) => a - b)).toEqual(outs.map((_, i) => i + 1)); // no gap, no repeat (per-key order when ordered)
+    expect(outs.map((o) => o.id).sort()).toEqual([...inputsByKey.get(k)!].sort()); // each input once
+    const last = ordered ? outs[outs.length - 1] : outs.reduce((a, b) => (b.count > a.count ? b : a));
+    expect(last.sum).toBe(expected.get(k)!.sum);
+  }
+}

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { JobClient } from '../../lib/api/JobClient';
 import { readCommittedLines } from '../../lib/connectors/FileSink';
 import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../lib/state/KeyGroup';
 import { Coordinator } from './Coordinator';
@@ -27,6 +28,23 @@ async function startCluster(ids: string[], slots = 2): Promise<void> {
   await Promise.all(nodes.map((n) => n.registered));
 }
 
+/** Submits the windowed-counts fixture: `records` at `rate` records/s (unlimited without), exactly-once checkpoints every 100 ms. */
+async function submitCounts(records: number, o: { rate?: number; parallelism: number; adaptive?: boolean }): Promise<{ out: string; client: JobClient }> {
+  const out = path.join(dir, 'out');
+  const client = await coordinator.submit({
+    jobModule: fixture,
+    jobArgs: [String(records), out, ...(o.rate === undefined ? [] : [String(o.rate)])],
+    parallelism: o.parallelism,
+    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100, ...(o.adaptive ? { adaptive: true } : {}) },
+  });
+  return { out, client };
+}
+
+/** Resolves once the job completed a checkpoint (not a savepoint). */
+function firstCheckpoint(client: JobClient): Promise<void> {
+  return until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+}
+
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-cluster-'));
 });
@@ -39,13 +57,7 @@ afterEach(async () => {
 
 test('a keyed window job with exactly-once checkpoints runs across two nodes', async () => {
   await startCluster(['node-a', 'node-b']);
-  const out = path.join(dir, 'out');
-  const client = await coordinator.submit({
-    jobModule: fixture,
-    jobArgs: ['20000', out],
-    parallelism: 4,
-    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100 },
-  });
+  const { out, client } = await submitCounts(20000, { parallelism: 4 });
   const result = await client.result();
   expect(result.status).toBe('FINISHED');
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(20000));
@@ -54,15 +66,9 @@ test('a keyed window job with exactly-once checkpoints runs across two nodes', a
 
 test('a node that leaves mid-run: the job restores from its latest checkpoint on the nodes left, output exact', async () => {
   await startCluster(['node-a', 'node-b', 'node-c']);
-  const out = path.join(dir, 'out');
-  const client = await coordinator.submit({
-    jobModule: fixture,
-    jobArgs: ['30000', out, '10000'],
-    parallelism: 4,
-    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100 },
-  });
+  const { out, client } = await submitCounts(30000, { rate: 10000, parallelism: 4 });
   // Once a checkpoint completed, the node running subtask 0 of every vertex goes away.
-  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  await firstCheckpoint(client);
   const victim = nodes.find((n) => n.running.some((r) => r.subtasks.some((k) => k.endsWith('#0'))))!;
   await victim.close();
   const result = await client.result();
@@ -100,15 +106,9 @@ function expectKeysWhereKeyGroupsSay(bySubtask: Map<number, string[]>, paralleli
 
 test('an adaptive job grows onto a node that joins while it runs; output exact, keys where their key groups say', async () => {
   await startCluster(['node-a'], 2);
-  const out = path.join(dir, 'out');
-  const client = await coordinator.submit({
-    jobModule: fixture,
-    jobArgs: ['40000', out, '10000'],
-    parallelism: 4,
-    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100, adaptive: true },
-  });
+  const { out, client } = await submitCounts(40000, { rate: 10000, parallelism: 4, adaptive: true });
   expect(coordinator.parallelismOf(client.jobId)).toBe(2);
-  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  await firstCheckpoint(client);
   const joined = await Node.start({ nodeId: 'node-b', secret, slots: 2, coordinator: { host: coordinator.host, port: coordinator.port } });
   nodes.push(joined);
   await until(() => coordinator.parallelismOf(client.jobId) === 4);
@@ -121,14 +121,8 @@ test('an adaptive job grows onto a node that joins while it runs; output exact, 
 
 test('rescale by hand: stop with a savepoint, go on at the new parallelism; output equals an uninterrupted run', async () => {
   await startCluster(['node-a', 'node-b'], 2);
-  const out = path.join(dir, 'out');
-  const client = await coordinator.submit({
-    jobModule: fixture,
-    jobArgs: ['30000', out, '10000'],
-    parallelism: 4,
-    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100 },
-  });
-  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  const { out, client } = await submitCounts(30000, { rate: 10000, parallelism: 4 });
+  await firstCheckpoint(client);
   await coordinator.rescale(client.jobId, 3);
   expect(coordinator.parallelismOf(client.jobId)).toBe(3);
   const result = await client.result();
@@ -140,14 +134,8 @@ test('rescale by hand: stop with a savepoint, go on at the new parallelism; outp
 
 test('an adaptive job shrinks onto the slots left when a node is lost', async () => {
   await startCluster(['node-a', 'node-b'], 2);
-  const out = path.join(dir, 'out');
-  const client = await coordinator.submit({
-    jobModule: fixture,
-    jobArgs: ['30000', out, '10000'],
-    parallelism: 4,
-    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100, adaptive: true },
-  });
-  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  const { out, client } = await submitCounts(30000, { rate: 10000, parallelism: 4, adaptive: true });
+  await firstCheckpoint(client);
   await nodes[1].close();
   const result = await client.result();
   expect(coordinator.parallelismOf(client.jobId)).toBe(2);
@@ -166,7 +154,7 @@ test('coordinator-held checkpoint storage: nodes ship their state to the coordin
     parallelism: 4,
     config: { checkpointDir: checkpoints, checkpointIntervalMs: 100, checkpointStorage: 'coordinator' },
   });
-  await until(() => client.checkpoints().some((c) => c.state === 'COMPLETED' && !c.savepoint));
+  await firstCheckpoint(client);
   // The state files are in the coordinator's directory, written there by the coordinator.
   const stateFiles = fs.readdirSync(checkpoints, { recursive: true }).map(String).filter((f) => /chk-\d+\/(?!_metadata)/.test(f));
   expect(stateFiles.length).toBeGreaterThan(0);
