@@ -155,13 +155,20 @@ async function runNode(flags: NodeFlags, io: CliIo): Promise<number> {
         : `weir node '${node.nodeId}' registered with ${host}:${port}: ${settings.slots} slot(s), data port ${settings.dataHost}:${node.dataPort}; SIGTERM or Ctrl-C stops it\n`,
     ),
   );
+  // A refused secret never becomes right by retrying: say so and end (exit 3), so a supervisor shows why.
+  const refused = node.refused.then(async (e) => {
+    io.stderr.write(`weir node '${node.nodeId}': the coordinator at ${host}:${port} refused this node: ${e.message}\n`);
+    await node.close();
+    return EXIT_CODES.UNREACHABLE;
+  });
   // Fault experiments (weir chaos): SIGUSR2 cuts this node's data connections to the other nodes.
   const cut = () => node.cutDataConnections();
   process.on('SIGUSR2', cut);
-  return untilStopped(io, flags.json === true, () => {
+  const stopped = untilStopped(io, flags.json === true, () => {
     process.off('SIGUSR2', cut);
     return node.close();
   });
+  return Promise.race([stopped, refused]);
 }
 
 /**

@@ -9,14 +9,15 @@
  * Heartbeats go both ways. When the coordinator goes quiet past the
  * timeout or its connection closes, every subtask here is stopped and the
  * node keeps trying to register again (`reconnectMs`), so a coordinator
- * that comes back, or a node that was cut off, rejoins by itself.
+ * that comes back, or a node that was cut off, rejoins by itself. A
+ * coordinator that refuses the node's secret ends the trying (`refused`).
  */
 import { start, stop } from 'nact';
 import * as os from 'node:os';
 import { loadJobModule } from '../../lib/cli/JobModule';
 import { heartbeatOptions, HeartbeatMonitor, type HeartbeatOptions } from '../../lib/cluster/HeartbeatMonitor';
 import type { DeploySubtask, WireMessage } from '../../lib/cluster/WireMessages';
-import { ConfigurationError, describe } from '../../lib/errors';
+import { AuthenticationError, ConfigurationError, describe } from '../../lib/errors';
 import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
 import { jobOptions } from './Coordinator';
 import { NodeRuntime } from './NodeRuntime';
@@ -63,6 +64,12 @@ export class Node {
   /** Resolves once registered with the coordinator (the first time). */
   readonly registered: Promise<void>;
   private markRegistered!: () => void;
+  /**
+   * Resolves with the error if the coordinator refused this node's cluster
+   * secret (or role): retrying cannot help, so the node stops trying.
+   */
+  readonly refused: Promise<AuthenticationError>;
+  private markRefused!: (e: AuthenticationError) => void;
 
   private constructor(private readonly options: NodeOptions) {
     this.nodeId = options.nodeId ?? `${os.hostname()}-${process.pid}`;
@@ -70,6 +77,7 @@ export class Node {
     this.log = (options.logger ?? createDefaultLogger()).child({ role: 'node', nodeId: this.nodeId });
     this.monitor = new HeartbeatMonitor(heartbeatOptions(options.heartbeat));
     this.registered = new Promise((resolve) => (this.markRegistered = resolve));
+    this.refused = new Promise((resolve) => (this.markRefused = resolve));
     this.runtime = new NodeRuntime({
       nodeId: this.nodeId,
       system: this.system,
@@ -141,6 +149,10 @@ export class Node {
         conn.send({ type: 'RegisterNode', nodeId: this.nodeId, slots: this.options.slots ?? 1, dataHost: this.data.host, dataPort: this.data.port });
       },
       (e: unknown) => {
+        if (e instanceof AuthenticationError) {
+          this.log.error({ err: describe(e) }, 'the coordinator refused this node: check the cluster secret');
+          return this.markRefused(e);
+        }
         this.log.debug({ err: describe(e) }, 'coordinator unreachable; retrying');
         this.reconnectTimer = setTimeout(() => this.register(), this.options.reconnectMs ?? 500);
       },
