@@ -35,6 +35,8 @@ test('a seeded experiment with node kills and cut connections gives the exactly-
   expect(verdict.faultyRun.restarts).toBeGreaterThanOrEqual(1);
   expect(verdict.schedule.events.map((e: { kind: string }) => e.kind)).toEqual(['cut-connections', 'kill-node']);
   expect(verdict.replay).toContain('--seed 7');
+  // Each planned subtask fault that struck is reported with where it struck.
+  for (const f of verdict.faultyRun.struck) expect(verdict.schedule.plan.map((p: { kind: string }) => p.kind)).toContain(f.kind);
 });
 
 test('the job must say where its output goes ({out})', async () => {

@@ -25,6 +25,7 @@ import { EXIT_CODES, positiveInt, type CliIo, type CommandContext } from '../lib
 import { readCommittedLines } from '../lib/connectors/FileSink';
 import { describe } from '../lib/errors';
 import { chaosSchedule, type ChaosSchedule } from '../lib/faults/ChaosSchedule';
+import { isAllToAll } from '../lib/operators/partitioners';
 import { startChild, stopChildren, type Child } from './localCluster';
 
 interface ChaosFlags {
@@ -95,8 +96,17 @@ async function chaos(modulePath: string, args: string[], flags: ChaosFlags, io: 
   let schedule: ChaosSchedule;
   try {
     const loaded = await loadJobModule(jobModule, { args: argsFor(path.join(work, 'probe')), parallelism: flags.parallelism, logger: false });
-    const operators = loaded.jobGraph.vertices.flatMap((v) => v.nodes.map((n) => ({ uid: n.uid, parallelism: v.parallelism })));
-    schedule = chaosSchedule(seed, { operators, nodes: flags.nodes }, { events: flags.events, faults: flags.faults });
+    const { vertices: jobVertices, edges } = loaded.jobGraph;
+    const index = new Map(jobVertices.map((v, i) => [v.id, i]));
+    schedule = chaosSchedule(
+      seed,
+      {
+        vertices: jobVertices.map((v) => ({ uids: v.nodes.map((n) => n.uid), parallelism: v.parallelism })),
+        edges: edges.map((e) => ({ from: index.get(e.sourceVertexId)!, to: index.get(e.targetVertexId)!, allToAll: isAllToAll(e.partitioner) })),
+        nodes: flags.nodes,
+      },
+      { events: flags.events, faults: flags.faults },
+    );
   } catch (e) {
     io.stderr.write(`weir chaos: ${describe(e)}\n`);
     return EXIT_CODES.USAGE;
@@ -145,6 +155,7 @@ async function chaos(modulePath: string, args: string[], flags: ChaosFlags, io: 
       if (faulty) await applyEvents(checkpoints, ended);
       const end = await ended;
       note(`${name} run ${end.status}${end.restarts > 0 ? ` after ${end.restarts} restart(s)` : ''}${end.message ? `: ${end.message}` : ''}`);
+      for (const f of end.faults ?? []) note(`  ${f.kind} struck in attempt ${f.attempt} at ${f.where}`);
       return { end, lines: readCommittedLines(path.join(dir, 'out')) };
     };
 
@@ -180,7 +191,7 @@ async function chaos(modulePath: string, args: string[], flags: ChaosFlags, io: 
     const verdict = {
       seed,
       verdict: exact ? 'exactly-once' : 'differs',
-      faultyRun: { status: faulty.end.status, restarts: faulty.end.restarts, lines: faulty.lines.length },
+      faultyRun: { status: faulty.end.status, restarts: faulty.end.restarts, lines: faulty.lines.length, struck: faulty.end.faults ?? [] },
       referenceRun: { status: reference.end.status, lines: reference.lines.length },
       firstDifference: difference,
       schedule,

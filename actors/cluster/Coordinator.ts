@@ -470,7 +470,9 @@ export class Coordinator implements NodeDirectory {
               savepoint: undefined,
             }),
           );
-          return reply({ type: 'JobEnded', requestId, jobId: msg.jobId, ...result });
+          const timeline = this.schedules.get(found!.request)?.timeline;
+          const faults = timeline?.map((e) => ({ at: e.at, attempt: e.attempt, kind: e.fault.kind, where: e.where }));
+          return reply({ type: 'JobEnded', requestId, jobId: msg.jobId, ...result, ...(faults === undefined ? {} : { faults }) });
         }
         case 'ListJobs':
           return reply({

@@ -462,6 +462,8 @@ export interface JobEnded {
   readonly restarts: number;
   readonly savepoint: string | undefined;
   readonly subtasks?: readonly SubtaskMetricsData[];
+  /** The faults of a fault experiment that struck, in order (when the job ran one). */
+  readonly faults?: readonly { readonly at: number; readonly attempt: number; readonly kind: string; readonly where: string }[];
 }
 export interface RequestFailed {
   readonly type: 'RequestFailed';
@@ -674,6 +676,7 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
     restarts: S.nat,
     savepoint: S.optional(S.string),
     subtasks: S.optional(S.array(metrics)),
+    faults: S.optional(S.array(S.object({ at: S.number, attempt: S.nat, kind: S.string, where: S.string }))),
   }),
   RequestFailed: message('RequestFailed', { requestId: S.nat, code: id, message: S.string }),
 };

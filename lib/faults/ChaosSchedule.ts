@@ -3,16 +3,25 @@
  * what happens to the cluster — a node killed with SIGKILL, a node's data
  * connections cut — at offsets after the job's first completed checkpoint,
  * and a fault plan the subtasks decide on themselves — a slowed link
- * (buffers delayed), a slowed subtask (its credits delayed), a lost buffer,
- * a crash at a record. The same seed and job give the same schedule, so a
+ * (buffers delayed), a slowed subtask (the credits it returns delayed), a
+ * lost buffer or credit, a crash at a record — on real channels of the job,
+ * in whatever attempt reaches them. The same seed and job give the same schedule, so a
  * failing experiment replays with its seed (process timing still varies).
  */
 import { seededRandom } from '../seededRandom';
 import type { Fault } from './Fault';
 
-/** What the experiment runs on: the job's operators (uid, parallelism) and the cluster's nodes. */
+/** A job vertex as the experiment sees it: the uids of its chain and its parallelism. */
+export interface ChaosVertex {
+  readonly uids: readonly string[];
+  readonly parallelism: number;
+}
+
+/** What the experiment runs on: the job's vertices, the edges between them (channels), and the cluster's nodes. */
 export interface ChaosTarget {
-  readonly operators: readonly { readonly uid: string; readonly parallelism: number }[];
+  readonly vertices: readonly ChaosVertex[];
+  /** By position in `vertices`; all-to-all edges join every pair of subtasks, forward ones subtask i to i. */
+  readonly edges: readonly { readonly from: number; readonly to: number; readonly allToAll: boolean }[];
   readonly nodes: number;
 }
 
@@ -53,25 +62,36 @@ export function chaosSchedule(seed: number, target: ChaosTarget, options: ChaosO
   }
   events.sort((a, b) => a.atMs - b.atMs);
   const subtask = () => {
-    const op = pick(target.operators);
-    return { operator: op.uid, subtask: int(op.parallelism) };
+    const v = pick(target.vertices);
+    return { operator: pick(v.uids), subtask: int(v.parallelism) };
+  };
+  // A channel fault names the two ends of a real channel, so it can strike.
+  const channel = () => {
+    const e = pick(target.edges);
+    const from = target.vertices[e.from];
+    const to = target.vertices[e.to];
+    const i = int(Math.min(from.parallelism, e.allToAll ? from.parallelism : to.parallelism));
+    return { from: { operator: pick(from.uids), subtask: i }, to: { operator: pick(to.uids), subtask: e.allToAll ? int(to.parallelism) : i } };
   };
   const plan: Fault[] = [];
   for (let i = 0; i < (options.faults ?? 2); i++) {
-    const from = subtask();
-    const to = subtask();
-    switch (int(4)) {
+    // Any attempt: a cluster event may restart the job before the fault's moment comes.
+    const attempt = 'any' as const;
+    const kind = target.edges.length === 0 ? 3 : int(4);
+    const { from, to } = kind < 3 ? channel() : { from: subtask(), to: subtask() };
+    switch (kind) {
       case 0:
-        plan.push({ kind: 'delay-channel', from, to, what: 'data', delayMs: 5 + int(45), count: 50 + int(200) });
+        plan.push({ kind: 'delay-channel', from, to, what: 'data', delayMs: 5 + int(45), count: 50 + int(200), attempt });
         break;
       case 1:
-        plan.push({ kind: 'delay-channel', from, to, what: 'credit', delayMs: 5 + int(45), count: 50 + int(200) });
+        plan.push({ kind: 'delay-channel', from: to, to: from, what: 'credit', delayMs: 5 + int(45), count: 50 + int(200), attempt });
         break;
       case 2:
-        plan.push({ kind: 'drop-channel', from, to, what: random() < 0.5 ? 'data' : 'credit' });
+        plan.push(random() < 0.5 ? { kind: 'drop-channel', from, to, what: 'data', attempt } : { kind: 'drop-channel', from: to, to: from, what: 'credit', attempt });
         break;
       default:
-        plan.push({ kind: 'fail-at-record', ...subtask(), record: 1 + int(5000) });
+        // Early records: every subtask processes some (a sink of a windowed job sees few).
+        plan.push({ kind: 'fail-at-record', ...from, record: 1 + int(200), attempt });
     }
   }
   return { seed, events, plan };
