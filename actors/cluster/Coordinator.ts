@@ -36,6 +36,9 @@ import { ClusterLauncher, type ClusterNode, type NodeDirectory } from './Cluster
 import { serveStateFile } from './CoordinatorStorage';
 import { listen, type PeerConnection, type PeerServer } from './PeerConnection';
 
+/** Ended jobs a coordinator keeps listed by default (the executor in one process keeps as many). */
+export const RETAINED_JOBS = 100;
+
 export interface CoordinatorOptions {
   /** The shared cluster secret every node and client must prove. */
   readonly secret: string;
@@ -45,6 +48,8 @@ export interface CoordinatorOptions {
   readonly port?: number;
   readonly heartbeat?: Partial<HeartbeatOptions>;
   readonly logger?: Logger;
+  /** Ended jobs kept listed and watchable (default RETAINED_JOBS); older ones are forgotten. */
+  readonly retainedJobs?: number;
 }
 
 interface RegisteredNode extends ClusterNode {
@@ -96,6 +101,8 @@ interface ClusterJob {
 export class Coordinator implements NodeDirectory {
   private readonly registered = new Map<string, RegisteredNode>();
   private readonly jobs = new Map<string, ClusterJob>();
+  /** Ended jobs, oldest first: the newest `retainedJobs` stay listed. */
+  private readonly ended: ClusterJob[] = [];
   /** Fault plans submitted with jobs, one schedule per submission. */
   private readonly schedules = new WeakMap<JobRequest, PlannedFaults>();
   /** Every run's id (as nodes know it) → its job. */
@@ -204,6 +211,8 @@ export class Coordinator implements NodeDirectory {
     };
     this.jobs.set(job.jobId, job);
     this.runs.set(first.runId, job);
+    const ended = () => this.jobEnded(job);
+    this.clientOf(job).result().then(ended, ended);
     this.log.info({ jobId: job.jobId, job: job.name, module: first.loaded.modulePath, nodes: this.registered.size }, 'job submitted');
     return this.clientOf(job);
   }
@@ -344,6 +353,16 @@ export class Coordinator implements NodeDirectory {
     const job = this.jobs.get(jobId);
     if (job === undefined) throw new ConfigurationError('jobId', `no job ${jobId} on this cluster`);
     return job;
+  }
+
+  /** Keeps the newest ended jobs listed (and watchable); older ones are forgotten, as in one process. */
+  private jobEnded(job: ClusterJob): void {
+    this.ended.push(job);
+    while (this.ended.length > (this.options.retainedJobs ?? RETAINED_JOBS)) {
+      const old = this.ended.shift()!;
+      this.jobs.delete(old.jobId);
+      for (const [runId, j] of this.runs) if (j === old) this.runs.delete(runId);
+    }
   }
 
   /** The client of a submitted job (by the id `submit` gave it). */

@@ -175,3 +175,15 @@ test('coordinator-held storage refuses a directory outside the job\'s', async ()
   const reply = await serveStateFile({ type: 'StateFileWrite', requestId: 1, jobId: 'j', root: '/etc', dir: '', name: 'passwd', payload: new Uint8Array([1]) }, [dir]);
   expect(reply.error).toMatch(/not a checkpoint or savepoint directory/);
 });
+
+test('a coordinator keeps only the newest ended jobs', async () => {
+  coordinator = await Coordinator.start({ secret, retainedJobs: 1 });
+  nodes = [await Node.start({ nodeId: 'node-a', secret, slots: 1, coordinator: { host: coordinator.host, port: coordinator.port } })];
+  await nodes[0].registered;
+  const first = await coordinator.submit({ jobModule: fixture, jobArgs: ['100', path.join(dir, 'a')], parallelism: 1, config: {} });
+  await first.result();
+  const second = await coordinator.submit({ jobModule: fixture, jobArgs: ['100', path.join(dir, 'b')], parallelism: 1, config: {} });
+  await second.result();
+  await until(() => coordinator.job(first.jobId) === undefined);
+  expect(coordinator.job(second.jobId)).toBeDefined();
+});
