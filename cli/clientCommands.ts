@@ -19,7 +19,7 @@ import { ClusterClient } from '../actors/cluster/ClusterClient';
 import { clusterSecret, coordinatorAddress, type HostPort } from '../lib/cli/clusterSettings';
 import { reportError } from '../lib/cli/JobRun';
 import { EXIT_CODES, positiveInt, type CliIo, type CommandContext, type RunFlags } from '../lib/cli/weirProgram';
-import type { JobEnded } from '../lib/cluster/WireMessages';
+import type { JobEnded, SubtaskMetricsData } from '../lib/cluster/WireMessages';
 import { ClusterClientError, ClusterSettingsError, ConfigurationError, RequestFailedError } from '../lib/errors';
 import { SECRET_HELP } from './serverCommands';
 
@@ -77,6 +77,8 @@ export interface ClusterRunJson {
   readonly interrupted?: boolean;
   readonly durationMs?: number;
   readonly restarts?: number;
+  /** Records in and out per operator, summed over its subtasks (a finished job). */
+  readonly operators?: ReturnType<typeof operatorTotals>;
   readonly savepoint?: string;
   readonly error?: ReturnType<typeof reportError>;
 }
@@ -386,13 +388,20 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
         interrupted,
         durationMs,
         restarts: ended.restarts,
+        operators: operatorTotals(ended.subtasks ?? []),
         ...(savepoint === undefined ? {} : { savepoint }),
         ...(ended.message === undefined ? {} : { error: { name: 'JobError', message: ended.message } }),
       };
       io.stdout.write(`${JSON.stringify(out)}\n`);
     } else {
       const how = interrupted ? (savepoint !== undefined ? 'STOPPED WITH A SAVEPOINT' : 'CANCELED (interrupted)') : ended.status;
-      const lines = [`Job ${jobId} ${how} after ${(durationMs / 1000).toFixed(1)} s on the cluster at ${client.address}`, `  restarts: ${ended.restarts === 0 ? 'none' : ended.restarts}`];
+      const lines = [`Job ${jobId} ${how} after ${(durationMs / 1000).toFixed(1)} s on the cluster at ${client.address}`];
+      const operators = operatorTotals(ended.subtasks ?? []);
+      if (operators.length > 0) {
+        const rows = operators.map((o) => [o.name, String(o.parallelism), String(o.recordsIn), String(o.recordsOut)]);
+        lines.push(...table(['operator', 'p', 'records in', 'records out'], rows).trimEnd().split('\n').map((l) => `  ${l}`));
+      }
+      lines.push(`  restarts: ${ended.restarts === 0 ? 'none' : ended.restarts}`);
       if (savepoint !== undefined) lines.push(`  savepoint: ${savepoint}`, `  resume with: weir run --coordinator ${client.address} --from-savepoint ${savepoint} <job-module>`);
       if (ended.message !== undefined) lines.push(`  error: ${ended.message}`);
       io.stdout.write(`${lines.join('\n')}\n`);
@@ -407,4 +416,16 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return `${[header, ...rows].map(line).join('\n')}\n`;
+}
+
+/** Records in and out per operator (by uid, in first-seen order) over the subtasks' counters of a finished cluster job. */
+export function operatorTotals(subtasks: readonly SubtaskMetricsData[]): { uid: string; name: string; parallelism: number; recordsIn: number; recordsOut: number }[] {
+  const byUid = new Map<string, { uid: string; name: string; parallelism: number; recordsIn: number; recordsOut: number }>();
+  for (const s of subtasks) {
+    for (const o of s.operators) {
+      const t = byUid.get(o.uid) ?? { uid: o.uid, name: o.name, parallelism: 0, recordsIn: 0, recordsOut: 0 };
+      byUid.set(o.uid, { ...t, parallelism: t.parallelism + 1, recordsIn: t.recordsIn + o.recordsIn, recordsOut: t.recordsOut + o.recordsOut });
+    }
+  }
+  return [...byUid.values()];
 }

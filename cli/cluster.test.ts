@@ -108,6 +108,10 @@ test('weir run --coordinator: a keyed window job with exactly-once checkpoints w
   expect(run.code).toBe(0);
   expect(lastJson(run)).toMatchObject({ status: 'FINISHED', exitCode: 0, interrupted: false, restarts: 0, coordinator: address });
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(20000));
+  // Records per operator, summed over the subtasks on both nodes.
+  const operators: { uid: string; parallelism: number; recordsIn: number; recordsOut: number }[] = lastJson(run).operators;
+  expect(operators.find((o) => o.uid === 'ticks')).toMatchObject({ parallelism: 4, recordsOut: 20000 });
+  expect(operators.find((o) => o.uid === 'files')).toMatchObject({ recordsIn: expectedLines(20000).length });
   // WEIR_COORDINATOR stands in for --coordinator.
   const list = await weir(['list', '--json'], { WEIR_COORDINATOR: address });
   expect(list.code).toBe(0);
