@@ -80,7 +80,7 @@ describe('fail-at-record', () => {
 
   test('a fault for attempt 2 is not offered in attempt 1', () => {
     const g: Fault = { ...f, attempt: 2 };
-    const { fi, run } = injector([g]);
+    const { run } = injector([g]);
     expect(run(byIndex('sum', 1), 1).recordFaults('sum')).toEqual([]);
     expect(run(byIndex('sum', 1), 2).recordFaults('sum')).toHaveLength(1);
   });
@@ -170,7 +170,7 @@ describe('fail-during-restore', () => {
   });
 
   test('an explicit attempt overrides the default', () => {
-    const { fi, run } = injector([{ kind: 'fail-during-restore', operator: 'sum', subtask: 1, attempt: 3 }]);
+    const { run } = injector([{ kind: 'fail-during-restore', operator: 'sum', subtask: 1, attempt: 3 }]);
     expect(() => run(sum1, 2).atRestore()).not.toThrow();
     expect(thrown(() => run(sum1, 3).atRestore())).toBeInstanceOf(InjectedFault);
   });
@@ -207,7 +207,7 @@ describe('delay-channel', () => {
   });
 
   test('count 1 delays exactly one buffer', () => {
-    const { fi, run } = injector([{ kind: 'delay-channel', from, to, what: 'data', delayMs: 9, count: 1 }]);
+    const { run } = injector([{ kind: 'delay-channel', from, to, what: 'data', delayMs: 9, count: 1 }]);
     expect(sent(run(sum0, 1).onSend(sink0, 'data'))).toBe(9);
     expect(sent(run(sum0, 1).onSend(sink0, 'data'))).toBeUndefined();
   });
@@ -256,7 +256,7 @@ describe('timeline and allFired', () => {
   test('two equal-looking faults are distinct and fire one at a time', () => {
     const f1: Fault = { kind: 'fail-during-snapshot', operator: 'sum', subtask: 0 };
     const f2: Fault = { kind: 'fail-during-snapshot', operator: 'sum', subtask: 0 };
-    const { fi, run } = injector([f1, f2]);
+    const { run } = injector([f1, f2]);
     expect((thrown(() => run(sum0, 1).atSnapshot(1)) as InjectedFault).fault).toBe(f1);
     expect((thrown(() => run(sum0, 1).atSnapshot(2)) as InjectedFault).fault).toBe(f2);
     expect(() => run(sum0, 1).atSnapshot(3)).not.toThrow();
