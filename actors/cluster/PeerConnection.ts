@@ -24,7 +24,7 @@ import { InitiatorHandshake, ResponderHandshake, type AuthenticatedPeer, type Ha
 import type { WireMessage } from '../../lib/cluster/WireMessages';
 import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from '../../lib/transport/FrameCodec';
-import { decodeMessage, encodeMessage } from '../../lib/transport/WireCodec';
+import { WireDecoder, WireEncoder } from '../../lib/transport/WireCodec';
 
 /** Default time for a new connection to complete the handshake, in ms. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
@@ -51,6 +51,14 @@ type State = 'handshake' | 'open' | 'closed';
 export class PeerConnection {
   private state: State = 'handshake';
   private readonly decoder: FrameDecoder;
+  /** This connection's message codec: record frames share a string table with the peer's. */
+  private readonly wireEncoder = new WireEncoder();
+  private readonly wireDecoder = new WireDecoder();
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
   private readonly handshake: InitiatorHandshake | ResponderHandshake;
   private readonly maxFrameBytes: number;
   private readonly logger: Logger;
@@ -161,7 +169,26 @@ export class PeerConnection {
   }
 
   private write(message: WireMessage): boolean {
-    return this.socket.write(encodeFrame(encodeMessage(message), this.maxFrameBytes, this.label));
+    const frame = this.frameOf(message);
+    // The frames written in one turn of the event loop (a consumer's credit grants, a producer's
+    // buffers) go out in one system call: corked now, uncorked once the current work is done.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    return this.socket.write(frame);
+  }
+
+  /** The message's frame; a message that fails to become one is not sent, and the codec knows. */
+  private frameOf(message: WireMessage): Buffer {
+    const payload = this.wireEncoder.encode(message);
+    try {
+      return encodeFrame(payload, this.maxFrameBytes, this.label);
+    } catch (e) {
+      this.wireEncoder.abandon();
+      throw e;
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -176,7 +203,7 @@ export class PeerConnection {
         if (this.isClosed) return;
         let message: WireMessage;
         try {
-          message = decodeMessage(p);
+          message = this.wireDecoder.decode(p);
         } catch (e) {
           if (e instanceof WeirError) return this.fail(e);
           throw e;
@@ -261,7 +288,7 @@ export class PeerConnection {
     if (last !== undefined && !this.socket.destroyed) {
       // Tell the peer why, then close once it is written.
       this.socket.once('finish', () => this.socket.destroy());
-      this.socket.end(encodeFrame(encodeMessage(last), this.maxFrameBytes, this.label));
+      this.socket.end(this.frameOf(last));
       setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
     } else {
       this.socket.destroy();

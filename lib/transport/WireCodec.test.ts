@@ -151,16 +151,24 @@ describe('WireCodec: decoding untrusted bytes', () => {
     expect(() => decodeMessage(pack({ type: 'DeliverBuffer', jobId: 'j', attempt: 0, channel, buffer: { kind: 'exec' } }))).toThrow(ProtocolError);
   });
 
-  test('a record frame listing a tagged index that is not there, or a malformed tagged form', () => {
+  test('a record column listing a tagged index that is not there, or a malformed tagged form', () => {
     const base = { type: 'DeliverBuffer', jobId: 'j', attempt: 0, channel };
-    expect(() => decodeMessage(pack({ ...base, buffer: { kind: 'records', values: [1], tagged: [5] } }))).toThrow(
-      expect.objectContaining({ code: 'INVALID_MESSAGE', field: 'buffer.tagged' }),
+    const columns = (col: unknown) => pack({ ...base, buffer: { kind: 'columns', n: 1, fields: null, cols: [col], ts: null } });
+    expect(() => decodeMessage(columns({ t: 'any', v: [1], tagged: [5] }))).toThrow(expect.objectContaining({ code: 'UNDECODABLE', path: 'buffer.cols[0].tagged' }));
+    expect(() => decodeMessage(columns({ t: 'any', v: [{ '\u0000type': 'weir:Buffer', '\u0000data': 7 }], tagged: [0] }))).toThrow(
+      expect.objectContaining({ code: 'UNDECODABLE', path: 'buffer.cols[0].v[0]' }),
     );
-    expect(() => decodeMessage(pack({ ...base, buffer: { kind: 'records', values: [{ '\u0000type': 'weir:Buffer', '\u0000data': 7 }], tagged: [0] } }))).toThrow(
-      expect.objectContaining({ code: 'UNDECODABLE', path: 'buffer.values[0]' }),
-    );
-    expect(() => decodeMessage(pack({ ...base, buffer: { kind: 'records', values: [{ '\u0000type': 'no.such.Type', '\u0000data': 7 }], tagged: [0] } }))).toThrow(
+    expect(() => decodeMessage(columns({ t: 'any', v: [{ '\u0000type': 'no.such.Type', '\u0000data': 7 }], tagged: [0] }))).toThrow(
       expect.objectContaining({ code: 'UNDECODABLE', message: expect.stringMatching(/no\.such\.Type/) }),
+    );
+  });
+
+  test('records not in columns, and a string-table column on a connection without a table', () => {
+    const base = { type: 'DeliverBuffer', jobId: 'j', attempt: 0, channel };
+    expect(() => decodeMessage(pack({ ...base, buffer: { kind: 'records', values: [1] } }))).toThrow(expect.objectContaining({ code: 'INVALID_MESSAGE', field: 'buffer.kind' }));
+    const dict = { t: 'dict', add: ['a'], b: new Uint8Array(4) };
+    expect(() => decodeMessage(pack({ ...base, buffer: { kind: 'columns', n: 1, fields: null, cols: [dict], ts: null } }))).toThrow(
+      expect.objectContaining({ code: 'UNDECODABLE', path: 'buffer.cols[0]' }),
     );
   });
 });

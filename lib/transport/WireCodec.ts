@@ -10,9 +10,13 @@
  * instance) is refused on encode with a WireCodecError UNSUPPORTED_VALUE
  * naming the kind and the path to it — never sent as something different.
  *
- * Record values go through the state-value walk (stateValues.ts); the few
- * that needed tagging are listed in the frame (`tagged`), so decoding
- * revives only those. Control messages are validated on both sides
+ * Record frames travel in columns (RecordColumns.ts): a connection's
+ * encoder and decoder (WireEncoder, WireDecoder) keep a string table in
+ * step, so a key that crossed once costs an index afterwards. Values that
+ * are not plain columns go through the state-value walk (stateValues.ts);
+ * the few that needed tagging are listed, so decoding revives only those.
+ * `encodeMessage` / `decodeMessage` are the stateless pair (no table): each
+ * message decodes on its own. Control messages are validated on both sides
  * (validateMessage): a sender finds its own mistakes, a receiver never
  * hands on a message of the wrong shape.
  *
@@ -21,10 +25,8 @@
  */
 import { Packr } from 'msgpackr';
 import { ProtocolError, WireCodecError } from '../errors';
-import { validateMessage, type DeliverBuffer, type WireMessage } from '../cluster/WireMessages';
-import { fromEncodable } from '../state/stateValueReader';
-import { StateValueRefusal, toEncodable } from '../state/stateValues';
-import type { RecordFrame } from './ChannelBuffer';
+import { validateMessage, type WireMessage } from '../cluster/WireMessages';
+import { RecordFrameDecoder, RecordFrameEncoder, type StringTableOptions } from './RecordColumns';
 
 /** The state codec's settings (codec.ts): self-describing records, Maps kept as Maps, Dates, bigints, typed arrays. */
 const OPTIONS = {
@@ -40,87 +42,86 @@ const OPTIONS = {
 const packr = new Packr(OPTIONS);
 let unpackr = new Packr(OPTIONS);
 
-/** A record frame as written: the values that needed tagging are listed by index. */
-interface WireRecordFrame extends RecordFrame {
-  readonly tagged?: readonly number[];
+export interface WireCodecOptions {
+  /** The connection's string table for record columns; false: none (each message decodes on its own). */
+  readonly stringTable?: StringTableOptions | false;
 }
 
-/**
- * The message's bytes. Throws ProtocolError INVALID_MESSAGE when the
- * message does not fit its declared shape, WireCodecError
- * UNSUPPORTED_VALUE when a record holds a value that cannot cross the wire.
- */
-export function encodeMessage(message: WireMessage): Buffer {
-  validateMessage(message);
-  const wire = message.type === 'DeliverBuffer' && message.buffer.kind === 'records' ? prepareRecords(message, message.buffer) : message;
-  try {
-    return packr.pack(wire);
-  } catch (e) {
-    throw new WireCodecError('UNSUPPORTED_VALUE', `cannot encode ${message.type}: ${(e as Error).message}`, '', { cause: e });
+/** The sending side of one connection: messages to bytes, in the order they are sent. */
+export class WireEncoder {
+  private readonly records: RecordFrameEncoder;
+
+  constructor(options: WireCodecOptions = {}) {
+    this.records = new RecordFrameEncoder(options.stringTable ?? {});
   }
-}
 
-/**
- * The message in `payload` (one frame's payload). Throws WireCodecError
- * UNDECODABLE for bytes that are not a message this codec wrote, and
- * ProtocolError for an unknown type or a field of the wrong shape.
- */
-export function decodeMessage(payload: Uint8Array): WireMessage {
-  let raw: unknown;
-  try {
-    raw = unpackr.unpack(payload);
-  } catch (e) {
-    // A decoder that threw part-way may hold half-read state: start afresh.
-    unpackr = new Packr(OPTIONS);
-    throw new WireCodecError('UNDECODABLE', `undecodable message (${payload.length} bytes): ${(e as Error).message}`, '', { cause: e });
-  }
-  return validateMessage(reviveRecords(raw));
-}
-
-function prepareRecords(message: DeliverBuffer, frame: RecordFrame): WireMessage | { type: 'DeliverBuffer'; buffer: WireRecordFrame } {
-  const values = frame.values;
-  let out: unknown[] | undefined;
-  let tagged: number[] | undefined;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    let e: unknown;
+  /**
+   * The message's bytes; the message must then be sent, or `abandon` called.
+   * Throws ProtocolError INVALID_MESSAGE when the message does not fit its
+   * declared shape, WireCodecError UNSUPPORTED_VALUE when a record holds a
+   * value that cannot cross the wire.
+   */
+  encode(message: WireMessage): Buffer {
+    validateMessage(message);
+    const wire = message.type === 'DeliverBuffer' && message.buffer.kind === 'records' ? { ...message, buffer: this.records.encode(message.buffer) } : message;
     try {
-      e = toEncodable(v);
-    } catch (err) {
-      if (!(err instanceof StateValueRefusal)) throw err;
-      const { path, problem } = err.explain();
-      throw new WireCodecError('UNSUPPORTED_VALUE', `a record cannot cross the wire: it is or holds ${problem}`, `buffer.values[${i}]${path}`, { cause: err });
-    }
-    if (e !== v) {
-      out ??= values.slice();
-      out[i] = e;
-      (tagged ??= []).push(i);
-    }
-  }
-  if (tagged === undefined) return message;
-  return { ...message, buffer: { ...frame, values: out!, tagged } };
-}
-
-function reviveRecords(raw: unknown): unknown {
-  if (typeof raw !== 'object' || raw === null || (raw as { type?: unknown }).type !== 'DeliverBuffer') return raw;
-  const buffer = (raw as { buffer?: unknown }).buffer as WireRecordFrame | undefined;
-  if (typeof buffer !== 'object' || buffer === null || buffer.kind !== 'records' || !Object.hasOwn(buffer, 'tagged')) return raw;
-  const { tagged, ...frame } = buffer;
-  const values = frame.values;
-  if (!Array.isArray(values) || !Array.isArray(tagged)) {
-    throw new ProtocolError('INVALID_MESSAGE', 'DeliverBuffer', 'invalid DeliverBuffer message: buffer.values and buffer.tagged must be arrays', 'buffer.tagged');
-  }
-  const revived = values.slice();
-  for (const i of tagged) {
-    if (!Number.isSafeInteger(i) || i < 0 || i >= values.length) {
-      throw new ProtocolError('INVALID_MESSAGE', 'DeliverBuffer', `invalid DeliverBuffer message: buffer.tagged lists ${String(i)}, not an index of buffer.values`, 'buffer.tagged');
-    }
-    try {
-      revived[i] = fromEncodable(values[i], () => `record ${i} of a DeliverBuffer`);
+      return packr.pack(wire);
     } catch (e) {
-      // A malformed tagged form or a state type this process does not know.
-      throw new WireCodecError('UNDECODABLE', `undecodable record: ${(e as Error).message}`, `buffer.values[${i}]`, { cause: e });
+      this.records.abandon();
+      throw new WireCodecError('UNSUPPORTED_VALUE', `cannot encode ${message.type}: ${(e as Error).message}`, '', { cause: e });
     }
   }
-  return { ...(raw as object), buffer: { ...frame, values: revived } };
+
+  /** The bytes of the last `encode` were not sent: the string table starts afresh. */
+  abandon(): void {
+    this.records.abandon();
+  }
+}
+
+/** The receiving side of one connection: bytes to messages, in the order they arrived. */
+export class WireDecoder {
+  private readonly records: RecordFrameDecoder;
+
+  constructor(options: WireCodecOptions = {}) {
+    this.records = new RecordFrameDecoder(options.stringTable ?? {});
+  }
+
+  /**
+   * The message in `payload` (one frame's payload). Throws WireCodecError
+   * UNDECODABLE for bytes that are not a message this codec wrote, and
+   * ProtocolError for an unknown type or a field of the wrong shape.
+   */
+  decode(payload: Uint8Array): WireMessage {
+    let raw: unknown;
+    try {
+      raw = unpackr.unpack(payload);
+    } catch (e) {
+      // A decoder that threw part-way may hold half-read state: start afresh.
+      unpackr = new Packr(OPTIONS);
+      throw new WireCodecError('UNDECODABLE', `undecodable message (${payload.length} bytes): ${(e as Error).message}`, '', { cause: e });
+    }
+    return validateMessage(this.recordsOf(raw));
+  }
+
+  private recordsOf(raw: unknown): unknown {
+    if (typeof raw !== 'object' || raw === null || (raw as { type?: unknown }).type !== 'DeliverBuffer') return raw;
+    const buffer = (raw as { buffer?: unknown }).buffer;
+    if (typeof buffer !== 'object' || buffer === null) return raw;
+    const kind = (buffer as { kind?: unknown }).kind;
+    if (kind === 'records') throw new ProtocolError('INVALID_MESSAGE', 'DeliverBuffer', 'invalid DeliverBuffer message: record frames travel as columns', 'buffer.kind');
+    if (kind !== 'columns') return raw;
+    return { ...(raw as object), buffer: this.records.decode(buffer) };
+  }
+}
+
+const stateless = { encoder: new WireEncoder({ stringTable: false }), decoder: new WireDecoder({ stringTable: false }) };
+
+/** A message's bytes, decodable on their own (no string table); errors as WireEncoder.encode. */
+export function encodeMessage(message: WireMessage): Buffer {
+  return stateless.encoder.encode(message);
+}
+
+/** The message in a payload from `encodeMessage`; errors as WireDecoder.decode. */
+export function decodeMessage(payload: Uint8Array): WireMessage {
+  return stateless.decoder.decode(payload);
 }
