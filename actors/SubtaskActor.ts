@@ -46,6 +46,13 @@ export interface SubtaskDeps {
   readonly storage: CheckpointStorage | undefined;
   /** Where a savepoint's files go, given its directory (default: the file system of this process). */
   readonly savepointStorage?: (target: string) => CheckpointStorage;
+  /**
+   * Called once the task exists, when its chain starts with a source, with a
+   * function that reads the records that source emitted so far (the chain's
+   * own counter: reading it adds nothing to the data path). A node process
+   * samples it for `weir run --coordinator`'s progress line.
+   */
+  readonly sourceCounter?: (read: () => number) => void;
 }
 
 /** How a job master starts one subtask of an attempt: an actor here (spawnSubtask), or one on a node process. */
@@ -202,6 +209,8 @@ class SubtaskShell {
       env,
       restore ? (uid) => restore.forSubtask(uid, self.index, parallelism) : undefined,
     );
+    const source = this.task.chain.source;
+    if (source !== undefined) this.deps.sourceCounter?.(() => source.recordsOut);
     for (const f of faults?.timeFaults() ?? []) {
       this.after(f.atMs, () => tell(this.self, { type: 'Fail', error: f.fire() }));
     }

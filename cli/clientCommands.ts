@@ -11,14 +11,16 @@
  * input (no such job, a bad job module or savepoint); 1 for a job that
  * failed or was cancelled. `health` alone answers only 0 or 1 (and 2 for a
  * bad command line), as a probe expects. With `--json` stdout carries one
- * JSON object (for `run`, the last line), also for errors.
+ * JSON object (for `run`, the last line), also for errors. While a cluster
+ * run goes on, stderr shows the embedded run's progress line (ProgressLine),
+ * from the coordinator's ReportJobProgress answers — not with `--json`.
  */
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ClusterClient } from '../actors/cluster/ClusterClient';
 import { clusterSecret, coordinatorAddress, type HostPort } from '../lib/cli/clusterSettings';
 import { reportError } from '../lib/cli/JobRun';
-import { EXIT_CODES, positiveInt, type CliIo, type CommandContext, type RunFlags } from '../lib/cli/weirProgram';
+import { EXIT_CODES, positiveInt, progressIntervalMs, ProgressLine, type CliIo, type CommandContext, type RunFlags } from '../lib/cli/weirProgram';
 import type { JobEnded, SubtaskMetricsData } from '../lib/cluster/WireMessages';
 import { ClusterClientError, ClusterSettingsError, ConfigurationError, RequestFailedError } from '../lib/errors';
 import { SECRET_HELP } from './serverCommands';
@@ -339,6 +341,8 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
       return EXIT_CODES.FINISHED;
     }
     if (!flags.json) io.stderr.write(`Running job ${jobId} (${path.resolve(modulePath)}) on the cluster at ${client.address}; Ctrl-C stops it\n`);
+    const line = flags.json ? undefined : new ProgressLine(io.stderr);
+    const stopProgress = line === undefined ? () => {} : followProgress(client, jobId, line, progressIntervalMs(io.stderr));
 
     let interrupts = 0;
     let stopped: Promise<string | undefined> | undefined;
@@ -350,6 +354,7 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
         io.exit(EXIT_CODES.INTERRUPTED);
         return;
       }
+      line?.clear();
       if (interrupts === 2 || savepointTarget === undefined) {
         if (!flags.json) io.stderr.write(interrupts === 2 ? 'weir: cancelling now (Ctrl-C once more exits without waiting)\n' : 'weir: cancelling the job (no checkpoint directory, so no savepoint)…\n');
         stopped ??= Promise.resolve(undefined);
@@ -374,6 +379,8 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
       return clientFailure('run', e, io, flags.json, { jobId, coordinator: client.address });
     } finally {
       removeHandler();
+      stopProgress();
+      line?.clear();
     }
     const savepoint = (stopped === undefined ? undefined : await stopped) ?? ended.savepoint;
     const interrupted = interrupts > 0;
@@ -410,6 +417,35 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
   } finally {
     client.close();
   }
+}
+
+/**
+ * Shows the job's source progress on `line` every `intervalMs` ms, from the
+ * coordinator's answers to ReportJobProgress (one request at a time; the
+ * elapsed time counts from now, the job's submission). A request that fails
+ * is skipped: the WatchJob request says how the run ended. Returns the
+ * function that stops it.
+ */
+function followProgress(client: ClusterClient, jobId: string, line: ProgressLine, intervalMs: number): () => void {
+  const submittedAt = Date.now();
+  let asking = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (asking) return;
+    asking = true;
+    client.request({ type: 'ReportJobProgress', jobId }).then(
+      ({ recordsRead, totalRecords, percent, restarted, bounded }) => {
+        asking = false;
+        if (!stopped) line.update({ recordsRead, totalRecords, percent, restarted, bounded }, Date.now() - submittedAt);
+      },
+      () => (asking = false),
+    );
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -4,7 +4,8 @@
  * exactly-once checkpoints submitted with `weir run --coordinator` whose
  * committed output is exact, `weir nodes`, `weir list`, a detached job
  * stopped with a savepoint, Ctrl-C on a cluster run and a resume from its
- * savepoint, a wrong or missing secret, and `weir health`
+ * savepoint, the progress line of a cluster run (the command in this
+ * process against the cluster's processes), a wrong or missing secret, and `weir health`
  * before and after the cluster stops. Nothing waits on a clock: each step
  * waits for a line or a status the previous one produces.
  */
@@ -14,6 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCommittedLines } from '../lib/connectors/FileSink';
 import { expectedLines } from '../actors/cluster/fixtures/windowedCounts';
+import type { CliIo } from '../lib/cli/weirProgram';
+import { runOnCluster } from './clientCommands';
 
 const REGISTER_TS = path.join(__dirname, '..', 'scenarios', 'support', 'registerTs.js');
 const WEIR = path.join(__dirname, 'weir.ts');
@@ -108,6 +111,7 @@ test('weir run --coordinator: a keyed window job with exactly-once checkpoints w
   expect(run.code).toBe(0);
   expect(lastJson(run)).toMatchObject({ status: 'FINISHED', exitCode: 0, interrupted: false, restarts: 0, coordinator: address });
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(20000));
+  expect(run.stderr).not.toMatch(/read [\d,]+ records/); // --json: no progress line
   // Records per operator, summed over the subtasks on both nodes.
   const operators: { uid: string; parallelism: number; recordsIn: number; recordsOut: number }[] = lastJson(run).operators;
   expect(operators.find((o) => o.uid === 'ticks')).toMatchObject({ parallelism: 4, recordsOut: 20000 });
@@ -169,6 +173,31 @@ test('Ctrl-C on a cluster run stops the job with a savepoint (exit 130); a run f
   const resumed = await weir(['run', '--coordinator', address, '--json', '--checkpoint-dir', checkpoints, '--checkpoint-interval', '100', '-p', '2', '--from-savepoint', stopped.savepoint, ...args]);
   expect(resumed.code).toBe(0);
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(10000));
+});
+
+test('a cluster run on a terminal shows the embedded run\'s progress line, from the nodes\' counts, until Ctrl-C', async () => {
+  const secretFile = path.join(dir, 'secret');
+  fs.writeFileSync(secretFile, SECRET);
+  let stderr = '';
+  let stdout = '';
+  let interrupt: (() => void) | undefined;
+  const io: CliIo = {
+    stdout: { write: (s: string) => (stdout += s), isTTY: false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: true },
+    onInterrupt: (handler) => ((interrupt = handler), () => (interrupt = undefined)),
+    onTerminate: () => () => {},
+    exit: (code) => {
+      throw new Error(`exit ${code}`);
+    },
+  };
+  // 2,000 records/s over 100,000 records: it runs until interrupted (no checkpoint directory: Ctrl-C cancels).
+  const code = runOnCluster(FIXTURE, ['100000', path.join(dir, 'out-progress'), '2000'], { coordinator: address, secretFile, parallelism: 2 }, io);
+  const progressLine = /\r {2}read ([\d,]+) records of 100,000 \((\d+)%\) in [\d.]+ (?:ms|s), [\d,]+\/s\x1b\[K/;
+  while (!progressLine.test(stderr) || Number(progressLine.exec(stderr)![1].replace(/,/g, '')) === 0) await new Promise((r) => setTimeout(r, 50));
+  interrupt!();
+  expect(await code).toBe(130);
+  expect(stderr).toMatch(/\r\x1b\[Kweir: cancelling the job/); // the line is cleared before the message
+  expect(stdout).toMatch(/CANCELED \(interrupted\)/);
 });
 
 test('a wrong secret is refused with exit code 3; a missing or short one is a usage error (2)', async () => {

@@ -36,6 +36,7 @@ export interface ReplyTo {
   StopWithSavepoint: MessageOfType<'SavepointCompleted'>;
   Rescale: MessageOfType<'JobRescaled'>;
   ListNodes: MessageOfType<'NodesListed'>;
+  ReportJobProgress: MessageOfType<'JobProgressReported'>;
 }
 
 /** A request as the caller writes it: the client adds the requestId. */

@@ -26,6 +26,8 @@ import { FileSystemCheckpointStorage } from '../../lib/checkpoint/CheckpointStor
 import { loadJobModule, type JobModuleOptions, type LoadedJob } from '../../lib/cli/JobModule';
 import { failureRecord } from '../../lib/cluster/FailureRecord';
 import { heartbeatOptions, HeartbeatMonitor, type HeartbeatOptions } from '../../lib/cluster/HeartbeatMonitor';
+import { JobSourceProgress } from '../../lib/cluster/JobSourceProgress';
+import type { ProgressSnapshot } from '../../lib/cli/SourceProgress';
 import type { ClientRequest, NodeSummary, PlainData, WireMessage } from '../../lib/cluster/WireMessages';
 import { ConfigurationError, describe, JobExecutionError, ProtocolError } from '../../lib/errors';
 import { JobDocuments } from '../../lib/monitoring/JobDocuments';
@@ -96,6 +98,8 @@ interface ClusterJob {
   failure: unknown;
   /** Directories nodes may read and write through coordinator-held storage: checkpoints, savepoints, the snapshot started from. */
   readonly storageRoots: Set<string>;
+  /** What the sources of the current run's newest attempt read, from the nodes' samples. */
+  readonly progress: JobSourceProgress;
 }
 
 export class Coordinator implements NodeDirectory {
@@ -208,6 +212,7 @@ export class Coordinator implements NodeDirectory {
       storageRoots: new Set(
         [request.config.checkpointDir, request.restore && path.dirname(path.resolve(request.restore))].filter((d): d is string => typeof d === 'string').map((d) => path.resolve(d)),
       ),
+      progress: new JobSourceProgress(first.loaded.jobGraph),
     };
     this.jobs.set(job.jobId, job);
     this.runs.set(first.runId, job);
@@ -278,6 +283,7 @@ export class Coordinator implements NodeDirectory {
       try {
         const next = await this.startRun(job.request, parallelism, from);
         job.run = next;
+        job.progress.nextRun(next.loaded.jobGraph);
         this.runs.set(next.runId, job);
       } catch (e) {
         job.failure = e;
@@ -371,6 +377,11 @@ export class Coordinator implements NodeDirectory {
     return job && this.clientOf(job);
   }
 
+  /** How far the job's sources have read (what `weir run --coordinator` shows while it runs). */
+  progressOf(jobId: string): ProgressSnapshot | undefined {
+    return this.jobs.get(jobId)?.progress.snapshot();
+  }
+
   /** The parallelism the job runs at now. */
   parallelismOf(jobId: string): number | undefined {
     return this.jobs.get(jobId)?.run.parallelism;
@@ -421,7 +432,11 @@ export class Coordinator implements NodeDirectory {
       }
       if ('jobId' in msg) {
         const job = this.runs.get(msg.jobId);
-        if (job?.run.runId === msg.jobId) job.run.launcher.fromNode(msg);
+        if (job?.run.runId !== msg.jobId) return;
+        if (msg.type === 'SourceProgressSampled') return job.progress.sampled(msg.attempt, msg.subtasks);
+        // A finished source's final count is exact, whatever its node sampled last.
+        if (msg.type === 'SubtaskFinished') job.progress.finished(msg.attempt, msg.metrics);
+        job.run.launcher.fromNode(msg);
       }
     });
     conn.onClose((error) => {
@@ -513,6 +528,8 @@ export class Coordinator implements NodeDirectory {
           return reply({ type: 'JobRescaled', requestId, jobId: msg.jobId, parallelism: msg.parallelism });
         case 'ListNodes':
           return reply({ type: 'NodesListed', requestId, nodes: this.nodeSummaries() });
+        case 'ReportJobProgress':
+          return reply({ type: 'JobProgressReported', requestId, jobId: msg.jobId, ...found!.progress.snapshot() });
         default:
           return failed(new ConfigurationError('request', `${(msg as WireMessage).type} is not served by this coordinator`));
       }

@@ -186,7 +186,14 @@ export class Node {
   }
 
   private heartbeat(): void {
-    if (this.coordinator?.isClosed === false) this.coordinator.send({ type: 'Heartbeat', from: this.nodeId, seq: ++this.seq, sentAt: Date.now() });
+    if (this.coordinator?.isClosed === false) {
+      this.coordinator.send({ type: 'Heartbeat', from: this.nodeId, seq: ++this.seq, sentAt: Date.now() });
+      // Source progress rides the heartbeat's tick (no timer of its own, and nothing per record: counters are
+      // read here) but not the Heartbeat message: that one is liveness, both ways and job-free, while a
+      // progress sample is about one job attempt and carries it, as every job message does, so the
+      // coordinator drops stale attempts the usual way. Only changed counts are sent.
+      for (const m of this.runtime.sampleSourceProgress()) this.coordinator.send(m);
+    }
     for (const { silentMs } of this.monitor.expired(Date.now())) {
       this.coordinatorLost(`no heartbeat for ${silentMs} ms`);
     }

@@ -27,7 +27,8 @@ import { loadCheckpoint, resolveSnapshotPath } from '../../lib/checkpoint/Checkp
 import { MemoryCheckpointStorage, type CheckpointStorage } from '../../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../../lib/checkpoint/SubtaskState';
 import { failureRecord, type FailureRecord } from '../../lib/cluster/FailureRecord';
-import type { DeploySubtask, StateFileReply, SubtaskRef, WireMessage } from '../../lib/cluster/WireMessages';
+import { SourceCountSampler } from '../../lib/cluster/SourceCountSampler';
+import type { DeploySubtask, SourceProgressSampled, StateFileReply, SubtaskRef, WireMessage } from '../../lib/cluster/WireMessages';
 import { createExecutionGraph, type ExecutionGraph, type SubtaskId } from '../../lib/graph/ExecutionGraph';
 import type { JobGraph } from '../../lib/graph/JobGraph';
 import type { Logger } from '../../lib/monitoring/Logger';
@@ -78,6 +79,20 @@ export class NodeRuntime {
   /** Subtasks running here, per job: for status and tests. */
   get running(): { jobId: string; attempt: number; subtasks: string[] }[] {
     return [...this.attempts.values()].map((a) => ({ jobId: a.jobId, attempt: a.attempt, subtasks: [...a.subtasks.keys()] }));
+  }
+
+  /**
+   * What the source subtasks here have read, one message per job attempt
+   * whose counts changed since the last call (none for idle or finished
+   * ones): the node sends them on its heartbeat tick.
+   */
+  sampleSourceProgress(): SourceProgressSampled[] {
+    const out: SourceProgressSampled[] = [];
+    for (const a of this.attempts.values()) {
+      const subtasks = a.sources.sample();
+      if (subtasks !== undefined) out.push({ type: 'SourceProgressSampled', jobId: a.jobId, attempt: a.attempt, subtasks });
+    }
+    return out;
   }
 
   /** A message from the coordinator (after the handshake). */
@@ -195,6 +210,8 @@ function nameKey(n: ChannelName): string {
 /** One job attempt's subtasks on this node. */
 class NodeAttempt implements ChannelTransport {
   readonly subtasks = new Map<string, TRef<SubtaskMsg>>();
+  /** The counters of this attempt's source subtasks here, for progress reports. */
+  readonly sources = new SourceCountSampler();
   /** Where every subtask of the attempt runs. */
   private readonly nodeOf = new Map<string, string>();
   /** Channel name → the address this node's end knows it by. */
@@ -275,6 +292,9 @@ class NodeAttempt implements ChannelTransport {
       restore,
       storage,
       ...(remote ? { savepointStorage: remoteStorage } : {}),
+      sourceCounter: (read) => {
+        if (!this.stopped) this.sources.add(msg.subtask, read);
+      },
     });
     this.subtasks.set(k, ref);
     if (this.started) tell(ref, { type: 'Deploy' });
@@ -308,6 +328,7 @@ class NodeAttempt implements ChannelTransport {
     this.options.log.info({ jobId: this.jobId, attempt: this.attempt, subtasks: this.subtasks.size, reason }, 'stopping subtasks');
     for (const ref of this.subtasks.values()) stop(ref);
     this.subtasks.clear();
+    this.sources.clear();
     this.held.length = 0;
     stop(this.master);
   }

@@ -2,14 +2,17 @@
  * A coordinator and two nodes in this process, over real TCP connections:
  * a keyed event-time window job with exactly-once checkpoints runs across
  * both nodes and writes exactly the expected counts; a job module whose
- * graph differs on a node is refused with a clear failure.
+ * graph differs on a node is refused with a clear failure; the nodes'
+ * source counts reach a client as the job's progress.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JobClient } from '../../lib/api/JobClient';
+import type { ProgressSnapshot } from '../../lib/cli/SourceProgress';
 import { readCommittedLines } from '../../lib/connectors/FileSink';
 import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../lib/state/KeyGroup';
+import { ClusterClient } from './ClusterClient';
 import { Coordinator } from './Coordinator';
 import { serveStateFile } from './CoordinatorStorage';
 import { Node } from './Node';
@@ -75,6 +78,42 @@ test('a node that leaves mid-run: the job restores from its latest checkpoint on
   expect(result.restarts.length).toBeGreaterThanOrEqual(1);
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(30000));
   expect(coordinator.nodeSummaries().map((n) => n.nodeId)).not.toContain(victim.nodeId);
+  // Progress after a restart: the new attempt's counts (from the restored checkpoint), no percentage.
+  const progress = coordinator.progressOf(client.jobId)!;
+  expect(progress).toMatchObject({ totalRecords: 30000, percent: undefined, restarted: true, bounded: true });
+  expect(progress.recordsRead).toBeGreaterThan(0);
+  expect(progress.recordsRead).toBeLessThanOrEqual(30000);
+});
+
+test('a client follows a bounded job\'s progress: counts the nodes sample go up to the sources\' total', async () => {
+  await startCluster(['node-a', 'node-b']);
+  // 6,000 records at 3,000 records/s: running for about 2 s, several heartbeat ticks.
+  const { client } = await submitCounts(6000, { rate: 3000, parallelism: 2 });
+  const cli = await ClusterClient.connect({ coordinator: { host: coordinator.host, port: coordinator.port }, secret });
+  try {
+    let ended = false;
+    void client.result().finally(() => (ended = true));
+    const seen: ProgressSnapshot[] = [];
+    while (!ended) {
+      const { type: _, requestId: __, jobId, ...snapshot } = await cli.request({ type: 'ReportJobProgress', jobId: client.jobId });
+      expect(jobId).toBe(client.jobId);
+      seen.push(snapshot);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await client.result()).status).toBe('FINISHED');
+    const { type: _, requestId: __, ...last } = await cli.request({ type: 'ReportJobProgress', jobId: client.jobId });
+    expect(last).toEqual({ jobId: client.jobId, recordsRead: 6000, totalRecords: 6000, percent: 100, restarted: false, bounded: true });
+    // Every answer has the total; counts and percentages never go down, and some came while the sources read.
+    for (const s of seen) expect(s).toMatchObject({ totalRecords: 6000, restarted: false, bounded: true });
+    const counts = seen.map((s) => s.recordsRead);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(seen.map((s) => s.percent)).toEqual(counts.map((c) => Math.floor((c / 6000) * 100)));
+    expect(counts.some((c) => c > 0 && c < 6000)).toBe(true);
+    // The protocol's way with an unknown job: RequestFailed.
+    await expect(cli.request({ type: 'ReportJobProgress', jobId: 'no-such-job' })).rejects.toMatchObject({ code: 'INVALID_CONFIGURATION', message: expect.stringMatching(/no job no-such-job/) });
+  } finally {
+    cli.close();
+  }
 });
 
 async function until(cond: () => boolean): Promise<void> {
@@ -126,6 +165,8 @@ test('rescale by hand: stop with a savepoint, go on at the new parallelism; outp
   await coordinator.rescale(client.jobId, 3);
   expect(coordinator.parallelismOf(client.jobId)).toBe(3);
   const result = await client.result();
+  // The rescaled run read on from the savepoint: its own count, no percentage.
+  expect(coordinator.progressOf(client.jobId)).toMatchObject({ totalRecords: 30000, percent: undefined, restarted: true });
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(30000));
   const lastRun = result.jobId.replace(/[^0-9a-f]/gi, '').slice(-12).toLowerCase();
   expectKeysWhereKeyGroupsSay(linesBySubtask(out, lastRun), 3);

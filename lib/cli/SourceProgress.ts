@@ -13,6 +13,9 @@
  * source knows its total, and only until the first restart — after one,
  * readers start again from restored offsets, so counts restart from zero
  * and `restarted` says so; no percentage is guessed.
+ *
+ * `sourceTotals` and `progressSnapshot` are the same rules for counts read
+ * elsewhere (a cluster run: the coordinator sums what nodes report).
  */
 import type { JobGraph } from '../graph/JobGraph';
 import type { StreamNode } from '../graph/StreamGraph';
@@ -31,22 +34,53 @@ export interface ProgressSnapshot {
   readonly bounded: boolean;
 }
 
+/** What a job's sources say about their size. */
+export interface SourceTotals {
+  /** Records all sources emit in all; undefined unless every source knows its total. */
+  readonly totalRecords: number | undefined;
+  /** Whether every source is bounded. */
+  readonly bounded: boolean;
+}
+
+/** The sources of `jobGraph`: every chain head that is a source. */
+export function sourceNodes(jobGraph: JobGraph): StreamNode[] {
+  return jobGraph.vertices.flatMap((v) => v.nodes.filter((n) => n.kind === 'source' && n.source !== undefined));
+}
+
+/** The exact total of `jobGraph`'s sources (when every one knows its own) and whether all are bounded. */
+export function sourceTotals(jobGraph: JobGraph): SourceTotals {
+  return totalsOf(sourceNodes(jobGraph));
+}
+
+function totalsOf(sources: readonly StreamNode[]): SourceTotals {
+  const totals = sources.map((n) => n.source?.totalRecords);
+  return {
+    totalRecords: totals.every((t): t is number => typeof t === 'number') ? totals.reduce((a, b) => a + b, 0) : undefined,
+    bounded: sources.every((n) => n.source?.boundedness === 'BOUNDED'),
+  };
+}
+
+/** A snapshot from a count of records read: a percentage only from an exact total and only before a restart. */
+export function progressSnapshot(recordsRead: number, totals: SourceTotals, restarted: boolean): ProgressSnapshot {
+  const { totalRecords, bounded } = totals;
+  const percent =
+    totalRecords === undefined || restarted ? undefined : totalRecords === 0 ? 100 : Math.min(100, Math.floor((recordsRead / totalRecords) * 100));
+  return { recordsRead, totalRecords, percent, restarted, bounded };
+}
+
 export class SourceProgress {
   /** Per source node and subtask index: records its current reader emitted. */
   private readonly counts = new Map<string, number>();
   private restarts = false;
-  private readonly total: number | undefined;
-  private readonly bounded: boolean;
+  private readonly totals: SourceTotals;
 
   private constructor(sources: readonly StreamNode[]) {
-    const totals = sources.map((n) => n.source?.totalRecords);
-    this.total = totals.every((t): t is number => typeof t === 'number') ? totals.reduce((a, b) => a + b, 0) : undefined;
-    this.bounded = sources.every((n) => n.source?.boundedness === 'BOUNDED');
+    this.totals = totalsOf(sources);
   }
 
   /** Wraps every source of `jobGraph` in place (call before executing it, once). */
   static instrument(jobGraph: JobGraph): SourceProgress {
-    const sources = jobGraph.vertices.flatMap((v) => v.nodes.filter((n) => n.kind === 'source' && n.source !== undefined));
+    const sources = sourceNodes(jobGraph);
     const progress = new SourceProgress(sources);
     for (const node of sources) {
       (node as { source?: Source<unknown, SourceSplit> }).source = progress.wrap(node.id, node.source!);
@@ -57,9 +91,7 @@ export class SourceProgress {
   snapshot(): ProgressSnapshot {
     let read = 0;
     for (const c of this.counts.values()) read += c;
-    const percent =
-      this.total === undefined || this.restarts ? undefined : this.total === 0 ? 100 : Math.min(100, Math.floor((read / this.total) * 100));
-    return { recordsRead: read, totalRecords: this.total, percent, restarted: this.restarts, bounded: this.bounded };
+    return progressSnapshot(read, this.totals, this.restarts);
   }
 
   private wrap(nodeId: number, source: Source<unknown, SourceSplit>): Source<unknown, SourceSplit> {

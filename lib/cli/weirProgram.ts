@@ -197,7 +197,7 @@ Examples:
 On a cluster (--coordinator host:port, the secret from WEIR_CLUSTER_SECRET or --secret-file), the job module
 and the checkpoint directory are passed as absolute paths that every node must reach; --detached returns with
 the job id once it is submitted; --from-checkpoint must name one checkpoint (chk-<n>) there, not a directory
-to search. Ctrl-C works the same way there.
+to search. Ctrl-C and the progress line work the same way there (the nodes report what their sources read).
 
 Ctrl-C: the first stops the job — with a savepoint when checkpointing is on and a directory is known
 (--savepoint-dir, or --checkpoint-dir; its path is printed, resume with --from-savepoint), else by
@@ -259,7 +259,7 @@ async function run(modulePath: string, args: string[], flags: RunFlags, io: CliI
   const line = flags.json ? undefined : new ProgressLine(io.stderr);
   const jobRun = new JobRun(job, {
     ...(flags.savepointDir === undefined ? {} : { savepointDir: flags.savepointDir }),
-    ...(line === undefined ? {} : { onProgress: (p, ms) => line.update(p, ms), progressIntervalMs: io.stderr.isTTY ? 500 : 5000 }),
+    ...(line === undefined ? {} : { onProgress: (p, ms) => line.update(p, ms), progressIntervalMs: progressIntervalMs(io.stderr) }),
   });
   if (!flags.json) {
     const from = job.restoredFrom === undefined ? '' : ` from ${job.restoredFrom}`;
@@ -336,11 +336,20 @@ export function formatSummary(o: RunOutcome): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The progress line on stderr: rewritten in place on a terminal, one line per update otherwise. */
-class ProgressLine {
+/** How often the progress line is updated, in ms: twice a second on a terminal, every 5 s into a file or pipe. */
+export function progressIntervalMs(out: CliIo['stderr']): number {
+  return out.isTTY ? 500 : 5000;
+}
+
+/**
+ * The progress line on stderr: rewritten in place on a terminal, one line per
+ * update otherwise. Embedded runs and cluster runs (clientCommands) print it.
+ */
+export class ProgressLine {
   private shown = false;
   constructor(private readonly out: CliIo['stderr']) {}
 
+  /** Shows `p` after `elapsedMs` (ms since the job was submitted). */
   update(p: ProgressSnapshot, elapsedMs: number): void {
     const pct = p.percent === undefined ? '' : ` of ${count(p.totalRecords!)} (${p.percent}%)`;
     const restarted = p.restarted ? ' since the last restart' : '';

@@ -206,6 +206,7 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
   FaultStruck: rec({ type: fc.constant('FaultStruck'), jobId: id, fired: rec({ id: nat, at: ms, attempt: nat, where: fc.string(), spent: fc.boolean() }) }),
   SubtaskFinished: rec({ type: fc.constant('SubtaskFinished'), ...job, subtask, metrics }),
   SubtaskClosed: rec({ type: fc.constant('SubtaskClosed'), ...job, subtask, metrics }),
+  SourceProgressSampled: rec({ type: fc.constant('SourceProgressSampled'), ...job, subtasks: fc.array(rec({ subtask, recordsRead: nat }), { maxLength: 4 }) }),
   TriggerCheckpoint: rec({ type: fc.constant('TriggerCheckpoint'), ...job, subtask, barrier }),
   AcknowledgeCheckpoint: rec({
     type: fc.constant('AcknowledgeCheckpoint'),
@@ -274,6 +275,17 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
     type: fc.constant('NodesListed'),
     ...requestId,
     nodes: fc.array(rec({ nodeId: id, slots: fc.integer({ min: 1, max: 64 }), freeSlots: nat, dataHost: id, dataPort: port, lastHeartbeatAt: ms }), { maxLength: 3 }),
+  }),
+  ReportJobProgress: rec({ type: fc.constant('ReportJobProgress'), ...requestId, jobId: id }),
+  JobProgressReported: rec({
+    type: fc.constant('JobProgressReported'),
+    ...requestId,
+    jobId: id,
+    recordsRead: nat,
+    totalRecords: optional(nat),
+    percent: optional(fc.integer({ min: 0, max: 100 })),
+    restarted: fc.boolean(),
+    bounded: fc.boolean(),
   }),
   RequestFailed: rec({ type: fc.constant('RequestFailed'), ...requestId, code: id, message: fc.string() }),
 };

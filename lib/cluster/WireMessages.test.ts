@@ -54,6 +54,16 @@ describe('WireMessages', () => {
     expect(problem(noFingerprint)).toMatchObject({ field: 'fingerprint', message: expect.stringMatching(/fingerprint must be a non-empty string, got undefined/) });
   });
 
+  test('job progress: a percentage is 0–100, counts are whole numbers', () => {
+    const progress = { type: 'JobProgressReported', requestId: 1, jobId: 'j', recordsRead: 5, totalRecords: 10, percent: 50, restarted: false, bounded: true };
+    expect(validateMessage(progress)).toBe(progress);
+    expect(validateMessage({ ...progress, totalRecords: undefined, percent: undefined })).toBeDefined();
+    expect(problem({ ...progress, percent: 101 })).toMatchObject({ field: 'percent', message: expect.stringMatching(/a percentage/) });
+    expect(problem({ ...progress, recordsRead: 1.5 }).field).toBe('recordsRead');
+    const sampled = { type: 'SourceProgressSampled', jobId: 'j', attempt: 1, subtasks: [{ subtask: { vertexId: 1, index: 0 }, recordsRead: -1 }] };
+    expect(problem(sampled).field).toBe('subtasks[0].recordsRead');
+  });
+
   test('a field the message does not declare is refused (no closures or extras ride along)', () => {
     expect(problem({ type: 'TriggerSavepoint', requestId: 1, jobId: 'j', directory: '/sp', reply: () => undefined })).toMatchObject({ field: 'reply' });
   });

@@ -288,6 +288,24 @@ export interface SubtaskClosed {
   readonly subtask: SubtaskRef;
   readonly metrics: SubtaskMetricsData;
 }
+/** Records one source subtask emitted since it started (its attempt's readers count from the restored position). */
+export interface SourceSubtaskCount {
+  readonly subtask: SubtaskRef;
+  readonly recordsRead: number;
+}
+/**
+ * How far a node's source subtasks of one attempt have read, for the progress
+ * line of `weir run --coordinator`: every source subtask of the attempt on the
+ * node, sampled on the node's heartbeat tick and sent only when a count
+ * changed (SourceCountSampler). The sources' totals are not sent: the
+ * coordinator has the job graph.
+ */
+export interface SourceProgressSampled {
+  readonly type: 'SourceProgressSampled';
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly subtasks: readonly SourceSubtaskCount[];
+}
 
 // ---- Checkpoints ----
 
@@ -465,6 +483,28 @@ export interface JobEnded {
   /** The faults of a fault experiment that struck, in order (when the job ran one). */
   readonly faults?: readonly { readonly at: number; readonly attempt: number; readonly kind: string; readonly where: string }[];
 }
+/** How far the job's sources have read now (the progress line of `weir run --coordinator`): JobProgressReported. */
+export interface ReportJobProgress {
+  readonly type: 'ReportJobProgress';
+  readonly requestId: number;
+  readonly jobId: string;
+}
+/**
+ * The job's source progress (an embedded run's ProgressSnapshot): records its
+ * current attempt's sources read, summed over the nodes' latest samples; the
+ * exact total when every source knows it; a percentage (0–100) only with that
+ * total and before the first restart (or rescale), after which `restarted` is set.
+ */
+export interface JobProgressReported {
+  readonly type: 'JobProgressReported';
+  readonly requestId: number;
+  readonly jobId: string;
+  readonly recordsRead: number;
+  readonly totalRecords: number | undefined;
+  readonly percent: number | undefined;
+  readonly restarted: boolean;
+  readonly bounded: boolean;
+}
 export interface RequestFailed {
   readonly type: 'RequestFailed';
   readonly requestId: number;
@@ -473,8 +513,8 @@ export interface RequestFailed {
 }
 
 export type HandshakeMessage = Hello | Challenge | ChallengeResponse | Welcome | Refused;
-export type ClientRequest = SubmitJob | WatchJob | ListJobs | CancelJob | TriggerSavepoint | StopWithSavepoint | Rescale | ListNodes;
-export type ClientReply = JobSubmitted | JobEnded | JobsListed | JobCancelled | SavepointCompleted | JobRescaled | NodesListed | RequestFailed;
+export type ClientRequest = SubmitJob | WatchJob | ListJobs | CancelJob | TriggerSavepoint | StopWithSavepoint | Rescale | ListNodes | ReportJobProgress;
+export type ClientReply = JobSubmitted | JobEnded | JobsListed | JobCancelled | SavepointCompleted | JobRescaled | NodesListed | RequestFailed | JobProgressReported;
 
 export type WireMessage =
   | HandshakeMessage
@@ -494,6 +534,7 @@ export type WireMessage =
   | FaultStruck
   | SubtaskFinished
   | SubtaskClosed
+  | SourceProgressSampled
   | TriggerCheckpoint
   | AcknowledgeCheckpoint
   | DeclineCheckpoint
@@ -517,6 +558,10 @@ const channelName = S.object({ sourceVertex: S.nat, sourceIndex: S.nat, targetVe
 const port = (v: unknown, p: string) => {
   S.nat(v, p);
   if ((v as number) > 65535) throw new S.ShapeMismatch(p, 'a port (0–65535)', String(v));
+};
+const percent = (v: unknown, p: string) => {
+  S.nat(v, p);
+  if ((v as number) > 100) throw new S.ShapeMismatch(p, 'a percentage (0–100)', String(v));
 };
 const config = S.record(S.plainData);
 const jobArgs = S.array(S.plainData);
@@ -622,6 +667,7 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
   }),
   SubtaskFinished: message('SubtaskFinished', { ...jobFields, subtask: subtaskRef, metrics }),
   SubtaskClosed: message('SubtaskClosed', { ...jobFields, subtask: subtaskRef, metrics }),
+  SourceProgressSampled: message('SourceProgressSampled', { ...jobFields, subtasks: S.array(S.object({ subtask: subtaskRef, recordsRead: S.nat })) }),
   TriggerCheckpoint: message('TriggerCheckpoint', { ...jobFields, subtask: subtaskRef, barrier }),
   AcknowledgeCheckpoint: message('AcknowledgeCheckpoint', {
     ...jobFields,
@@ -677,6 +723,16 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
     savepoint: S.optional(S.string),
     subtasks: S.optional(S.array(metrics)),
     faults: S.optional(S.array(S.object({ at: S.number, attempt: S.nat, kind: S.string, where: S.string }))),
+  }),
+  ReportJobProgress: message('ReportJobProgress', { requestId: S.nat, jobId: id }),
+  JobProgressReported: message('JobProgressReported', {
+    requestId: S.nat,
+    jobId: id,
+    recordsRead: S.nat,
+    totalRecords: S.optional(S.nat),
+    percent: S.optional(percent),
+    restarted: S.boolean,
+    bounded: S.boolean,
   }),
   RequestFailed: message('RequestFailed', { requestId: S.nat, code: id, message: S.string }),
 };
