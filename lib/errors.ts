@@ -290,6 +290,34 @@ export class CheckpointStorageError extends WeirError {
   }
 }
 
+export type StateTransferErrorCode =
+  /** A chunk or range names a transfer that was never opened, or is gone (failed, finished, its connection closed). */
+  | 'UNKNOWN_TRANSFER'
+  /** A chunk does not start where the bytes received so far end. */
+  | 'OUT_OF_ORDER'
+  /** A chunk (or a read range) reaches past the size declared for the file. */
+  | 'PAST_DECLARED_SIZE'
+  /** The bytes received do not hash to the checksum declared when the transfer opened. */
+  | 'CHECKSUM_MISMATCH'
+  /** An opening declares an impossible file (a size or checksum that cannot be), or a read asks for an impossible range. */
+  | 'BAD_DECLARATION'
+  /** One connection holds as many open transfers as it may. */
+  | 'TOO_MANY_TRANSFERS';
+
+/**
+ * A chunked state-file transfer to coordinator-held checkpoint storage broke
+ * the transfer protocol. The transfer is discarded: nothing is published
+ * under the file's name, and its temporary file is removed.
+ */
+export class StateTransferError extends WeirError {
+  constructor(
+    readonly code: StateTransferErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export type RestoreErrorCode =
   /** The path names no savepoint or checkpoint (no `_metadata` there). */
   | 'SAVEPOINT_NOT_FOUND'

@@ -10,7 +10,9 @@
  * coordinator imports it to build the job graph and its fingerprint, and
  * every node imports the same path and must arrive at the same fingerprint.
  * A cluster job that checkpoints needs a checkpoint directory every node
- * reaches (state files are written by the nodes, metadata here).
+ * reaches (state files are written by the nodes, metadata here), or
+ * coordinator-held storage: nodes send state files here in chunks
+ * (CoordinatorStorage.ts).
  *
  * A node silent past the heartbeat timeout, or whose connection closes, is
  * removed: its subtasks fail and the jobs restore from their latest
@@ -35,7 +37,7 @@ import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
 import { PlannedFaults, validateFaults } from '../../lib/faults/PlannedFaults';
 import { startJob } from '../JobMaster';
 import { ClusterLauncher, type ClusterNode, type NodeDirectory } from './ClusterLauncher';
-import { serveStateFile } from './CoordinatorStorage';
+import { StateFileService } from './CoordinatorStorage';
 import { listen, type PeerConnection, type PeerServer } from './PeerConnection';
 
 /** Ended jobs a coordinator keeps listed by default (the executor in one process keeps as many). */
@@ -52,6 +54,8 @@ export interface CoordinatorOptions {
   readonly logger?: Logger;
   /** Ended jobs kept listed and watchable (default RETAINED_JOBS); older ones are forgotten. */
   readonly retainedJobs?: number;
+  /** Largest frame payload accepted and sent, in bytes (default 64 MiB; tests make it small). */
+  readonly maxFrameBytes?: number;
 }
 
 interface RegisteredNode extends ClusterNode {
@@ -134,6 +138,7 @@ export class Coordinator implements NodeDirectory {
       role: 'coordinator',
       peerId: 'coordinator',
       acceptRoles: ['node', 'client'],
+      ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
       host: options.host,
       port: options.port,
       logger: c.log,
@@ -398,6 +403,8 @@ export class Coordinator implements NodeDirectory {
 
   private nodeConnected(conn: PeerConnection, nodeId: string): void {
     let node: RegisteredNode | undefined;
+    // Coordinator-held storage: this connection's open state file transfers, discarded when it closes.
+    const stateFiles = new StateFileService();
     conn.onMessage((msg) => {
       this.monitor.heard(nodeId, Date.now());
       if (node !== undefined) node.lastHeartbeatAt = Date.now();
@@ -422,9 +429,9 @@ export class Coordinator implements NodeDirectory {
         return;
       }
       if (msg.type === 'Heartbeat') return;
-      if (msg.type === 'StateFileWrite' || msg.type === 'StateFileRead') {
-        const job = this.runs.get(msg.jobId);
-        return void serveStateFile(msg, job === undefined ? [] : [...job.storageRoots]).then((reply) => node?.send(reply));
+      if (msg.type === 'StateFileWrite' || msg.type === 'StateFileRead' || msg.type === 'StateFileChunk') {
+        const job = msg.type === 'StateFileChunk' ? undefined : this.runs.get(msg.jobId);
+        return void stateFiles.serve(msg, job === undefined ? [] : [...job.storageRoots]).then((reply) => node?.send(reply));
       }
       if (msg.type === 'FaultStruck') {
         const job = this.runs.get(msg.jobId);
@@ -440,6 +447,7 @@ export class Coordinator implements NodeDirectory {
       }
     });
     conn.onClose((error) => {
+      void stateFiles.close();
       if (this.registered.get(nodeId)?.connection === conn) this.nodeLost(nodeId, error ? describe(error) : 'its connection closed');
     });
   }

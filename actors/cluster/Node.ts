@@ -14,11 +14,13 @@
  */
 import { start, stop } from 'nact';
 import * as os from 'node:os';
+import { checkChunkBytes, DEFAULT_STATE_CHUNK_BYTES } from '../../lib/checkpoint/StateFileTransfer';
 import { loadJobModule } from '../../lib/cli/JobModule';
 import { heartbeatOptions, HeartbeatMonitor, type HeartbeatOptions } from '../../lib/cluster/HeartbeatMonitor';
 import type { DeploySubtask, WireMessage } from '../../lib/cluster/WireMessages';
 import { AuthenticationError, ConfigurationError, describe } from '../../lib/errors';
 import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
+import { DEFAULT_MAX_FRAME_BYTES } from '../../lib/transport/FrameCodec';
 import { jobOptions } from './Coordinator';
 import { NodeRuntime } from './NodeRuntime';
 import { connect, listen, type PeerConnection, type PeerServer } from './PeerConnection';
@@ -38,6 +40,14 @@ export interface NodeOptions {
   readonly reconnectMs?: number;
   readonly heartbeat?: Partial<HeartbeatOptions>;
   readonly logger?: Logger;
+  /** Largest frame payload accepted and sent on this node's connections, in bytes (default 64 MiB; tests make it small). */
+  readonly maxFrameBytes?: number;
+  /**
+   * Coordinator-held storage: bytes per state file chunk written or range
+   * read (default DEFAULT_STATE_CHUNK_BYTES, 4 MiB); at most half the frame
+   * limit, so a chunk and its message fit one frame.
+   */
+  readonly stateChunkBytes?: number;
 }
 
 /** Data connections to other nodes, and what waits for one that is being opened. */
@@ -74,6 +84,8 @@ export class Node {
   private constructor(private readonly options: NodeOptions) {
     this.nodeId = options.nodeId ?? `${os.hostname()}-${process.pid}`;
     if (!Number.isInteger(options.slots ?? 1) || (options.slots ?? 1) < 1) throw new ConfigurationError('slots', 'must be a positive integer');
+    const chunkBytes = checkChunkBytes(options.stateChunkBytes ?? DEFAULT_STATE_CHUNK_BYTES);
+    if (chunkBytes > (options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES) / 2) throw new ConfigurationError('stateChunkBytes', 'must be at most half the frame limit (maxFrameBytes)');
     this.log = (options.logger ?? createDefaultLogger()).child({ role: 'node', nodeId: this.nodeId });
     this.monitor = new HeartbeatMonitor(heartbeatOptions(options.heartbeat));
     this.registered = new Promise((resolve) => (this.markRegistered = resolve));
@@ -85,6 +97,7 @@ export class Node {
       toNode: (id, m) => this.sendToNode(id, m),
       loadJob: (d) => this.loadJob(d),
       log: this.log,
+      stateChunkBytes: chunkBytes,
     });
   }
 
@@ -96,6 +109,7 @@ export class Node {
       role: 'node',
       peerId: n.nodeId,
       acceptRoles: ['node'],
+      ...n.frameLimit,
       host: options.dataHost,
       port: options.dataPort,
       logger: n.log,
@@ -103,6 +117,11 @@ export class Node {
     });
     n.register();
     return n;
+  }
+
+  /** The frame limit for this node's connections, when one was given. */
+  private get frameLimit(): { maxFrameBytes?: number } {
+    return this.options.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.options.maxFrameBytes };
   }
 
   /** The port other nodes open data connections to (the bound one when 0 was asked for). */
@@ -140,7 +159,7 @@ export class Node {
   private register(): void {
     if (this.closed) return;
     const { host, port } = this.options.coordinator;
-    connect({ secret: this.options.secret, role: 'node', peerId: this.nodeId, acceptRoles: ['coordinator'], host, port, logger: this.log }).then(
+    connect({ secret: this.options.secret, role: 'node', peerId: this.nodeId, acceptRoles: ['coordinator'], ...this.frameLimit, host, port, logger: this.log }).then(
       (conn) => {
         if (this.closed) return conn.close();
         this.coordinator = conn;
@@ -236,7 +255,7 @@ export class Node {
   private openPeer(nodeId: string): void {
     const at = this.addresses.get(nodeId);
     if (at === undefined) return this.runtime.nodeLost(nodeId);
-    connect({ secret: this.options.secret, role: 'node', peerId: this.nodeId, acceptRoles: ['node'], host: at.host, port: at.port, logger: this.log }).then(
+    connect({ secret: this.options.secret, role: 'node', peerId: this.nodeId, acceptRoles: ['node'], ...this.frameLimit, host: at.host, port: at.port, logger: this.log }).then(
       (conn) => {
         if (conn.peer?.peerId !== nodeId) {
           conn.close();

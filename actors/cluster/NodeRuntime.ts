@@ -56,6 +56,8 @@ export interface NodeRuntimeOptions {
   /** Imports the job module and rebuilds the job (the CLI's loader). */
   readonly loadJob: (deploy: DeploySubtask) => Promise<NodeJob>;
   readonly log: Logger;
+  /** Coordinator-held storage: bytes per state file chunk written or range read (default DEFAULT_STATE_CHUNK_BYTES). */
+  readonly stateChunkBytes?: number;
 }
 
 export class NodeRuntime {
@@ -138,7 +140,7 @@ export class NodeRuntime {
   /** The coordinator is gone: stop every subtask (a new coordinator deploys afresh). */
   stopAll(reason: string): void {
     for (const resolve of this.storageRequests.values()) {
-      resolve({ type: 'StateFileReply', requestId: 0, handle: undefined, payload: undefined, error: `the coordinator was lost (${reason})`, corrupt: false });
+      resolve({ type: 'StateFileReply', requestId: 0, transferId: undefined, handle: undefined, payload: undefined, error: `the coordinator was lost (${reason})`, corrupt: false });
     }
     this.storageRequests.clear();
     for (const a of this.attempts.values()) a.stop(reason);
@@ -265,7 +267,7 @@ class NodeAttempt implements ChannelTransport {
     for (const a of outputChannelAddresses(descriptor)) this.outbound.set(nameKey(a.name), a);
     // Coordinator-held storage: state files go to (and come from) the coordinator's directories.
     const remote = msg.config.checkpointStorage === 'coordinator';
-    const remoteStorage = (root: string) => new CoordinatorStorage(root, this.jobId, this.requestStorage);
+    const remoteStorage = (root: string) => new CoordinatorStorage(root, this.jobId, this.requestStorage, this.options.stateChunkBytes);
     this.restore ??= msg.restore === undefined ? Promise.resolve(undefined) : loadRestore(msg.restore, remote ? remoteStorage : undefined);
     const restore = await this.restore;
     if (this.stopped || this.subtasks.has(k)) return;

@@ -5,6 +5,7 @@
  * graph differs on a node is refused with a clear failure; the nodes'
  * source counts reach a client as the job's progress.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,12 +15,14 @@ import { readCommittedLines } from '../../lib/connectors/FileSink';
 import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../lib/state/KeyGroup';
 import { ClusterClient } from './ClusterClient';
 import { Coordinator } from './Coordinator';
-import { serveStateFile } from './CoordinatorStorage';
+import { StateFileService } from './CoordinatorStorage';
 import { Node } from './Node';
+import { expectedLines as bigStateLines } from './fixtures/bigState';
 import { expectedLines } from './fixtures/windowedCounts';
 
 const secret = 'a cluster secret of enough length';
 const fixture = path.join(__dirname, 'fixtures', 'windowedCounts.ts');
+const bigState = path.join(__dirname, 'fixtures', 'bigState.ts');
 
 let coordinator: Coordinator;
 let nodes: Node[] = [];
@@ -115,6 +118,24 @@ test('a client follows a bounded job\'s progress: counts the nodes sample go up 
     cli.close();
   }
 });
+
+/** The largest published state file (bytes) in any checkpoint directory under `root` now; checkpoints come and go while it looks. */
+function largestStateFile(root: string): number {
+  let largest = 0;
+  try {
+    for (const f of fs.readdirSync(root, { recursive: true }).map(String)) {
+      if (!/chk-\d+[\\/][^\\/]+$/.test(f) || f.endsWith('_metadata') || f.includes('.tmp-')) continue;
+      try {
+        largest = Math.max(largest, fs.statSync(path.join(root, f)).size);
+      } catch {
+        // discarded meanwhile
+      }
+    }
+  } catch {
+    // a directory went away while it was listed
+  }
+  return largest;
+}
 
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 10));
@@ -213,8 +234,39 @@ test('coordinator-held storage refuses a directory outside the job\'s', async ()
   await expect(
     coordinator.submit({ jobModule: fixture, jobArgs: ['10', path.join(dir, 'o')], config: { checkpointStorage: 'coordinator', checkpointIntervalMs: 100 } }),
   ).rejects.toThrow(/checkpointDir/);
-  const reply = await serveStateFile({ type: 'StateFileWrite', requestId: 1, jobId: 'j', root: '/etc', dir: '', name: 'passwd', payload: new Uint8Array([1]) }, [dir]);
+  const payload = new Uint8Array([1]);
+  const checksum = createHash('sha256').update(payload).digest('hex');
+  const reply = await new StateFileService().serve({ type: 'StateFileWrite', requestId: 1, jobId: 'j', root: '/etc', dir: '', name: 'passwd', size: 1, checksum, payload }, [dir]);
   expect(reply.error).toMatch(/not a checkpoint or savepoint directory/);
+});
+
+test('coordinator-held storage: state files larger than the frame limit travel in chunks, and a lost node restores from them', async () => {
+  // A small frame limit and chunk size stand in for 64 MiB and 4 MiB: each subtask's state file is larger than one frame.
+  const maxFrameBytes = 256 * 1024;
+  const stateChunkBytes = 32 * 1024;
+  coordinator = await Coordinator.start({ secret, maxFrameBytes });
+  const at = { host: coordinator.host, port: coordinator.port };
+  nodes = await Promise.all(['node-a', 'node-b', 'node-c'].map((nodeId) => Node.start({ nodeId, secret, slots: 2, coordinator: at, maxFrameBytes, stateChunkBytes })));
+  await Promise.all(nodes.map((n) => n.registered));
+  const out = path.join(dir, 'out');
+  const checkpoints = path.join(dir, 'coordinator-checkpoints');
+  const client = await coordinator.submit({
+    jobModule: bigState,
+    jobArgs: ['6000', out, '2000', String(64 * 1024)],
+    parallelism: 2,
+    config: { checkpointDir: checkpoints, checkpointIntervalMs: 100, checkpointStorage: 'coordinator' },
+  });
+  await firstCheckpoint(client);
+  // Published state files (not temporary ones) larger than a frame are on the coordinator's disk.
+  await until(() => largestStateFile(checkpoints) > maxFrameBytes);
+  // The node running the keyed subtask 0 goes away (its transfers, if any, are abandoned); the job restores from the coordinator.
+  const victim = nodes.find((n) => n.running.some((r) => r.subtasks.some((k) => k.endsWith('#0'))))!;
+  await victim.close();
+  const result = await client.result();
+  expect(result.status).toBe('FINISHED');
+  expect(result.restarts.length).toBeGreaterThanOrEqual(1);
+  expect(readCommittedLines(out).sort()).toEqual(bigStateLines(6000));
+  expect(fs.readdirSync(checkpoints, { recursive: true }).map(String).filter((f) => f.includes('.tmp-'))).toEqual([]);
 });
 
 test('a coordinator keeps only the newest ended jobs', async () => {

@@ -18,13 +18,15 @@
  *   discarded fails instead of leaving an orphan.
  * - On the file system every file is written atomically (temp file, fsync,
  *   rename, fsync of the directory): a crash leaves the old file or the new
- *   one, never a partial one under the final name.
+ *   one, never a partial one under the final name. A file written in pieces
+ *   (`stageFile`, coordinator-held storage) is published the same way, and
+ *   read back in ranges (`readRange`) with the same checks.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { CheckpointStorageError, ConfigurationError, CorruptStateError } from '../errors';
+import { CheckpointStorageError, ConfigurationError, CorruptStateError, StateTransferError } from '../errors';
 
 /** Where one stored payload is inside its checkpoint directory, and what it must be. */
 export interface StateHandleRef {
@@ -40,6 +42,34 @@ export interface StateHandleRef {
 export interface ExpectedFile {
   readonly size: number;
   readonly checksum: string;
+}
+
+/**
+ * A file being written in pieces (coordinator-held storage): its bytes go to
+ * a temporary file next to where it is published, with the frame header
+ * written first from the declared checksum. Nothing appears under the
+ * file's name until `publish`; the caller verifies the bytes (size and
+ * checksum) before publishing.
+ */
+export interface StagedFile {
+  /** The temporary file's path. */
+  readonly tempPath: string;
+  /** Writes `bytes` at `offset` bytes from the payload's start. */
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+  /** Syncs the file, renames it to its name and syncs the directory; the file's handle. */
+  publish(): Promise<StateHandleRef>;
+  /** Closes and removes the temporary file (no error if it is gone); nothing is published. Safe to call more than once. */
+  discard(): Promise<void>;
+}
+
+/** One range of a stored file's payload, with what the file's frame says about the whole payload. */
+export interface FileRange {
+  /** The whole payload's size in bytes. */
+  readonly size: number;
+  /** The hex sha256 of the whole payload, from the file's header. */
+  readonly checksum: string;
+  /** The bytes asked for (fewer at the payload's end). */
+  readonly bytes: Uint8Array;
 }
 
 export interface CheckpointStorage {
@@ -290,35 +320,110 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
 
   async readFile(dir: string, name: string, expected?: ExpectedFile, maxBytes = DEFAULT_MAX_READ_BYTES): Promise<Uint8Array> {
     const location = this.path(dir, name);
-    let handle;
+    const { handle, total } = await openForRead(location, expected, maxBytes);
     try {
-      handle = await open(location, READ_FLAGS);
-    } catch (e) {
-      const code = ioCode(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw corrupt(location, 'missing', undefined, e);
-      if (code === 'ELOOP') throw corrupt(location, 'not a regular file', 'a symbolic link', e);
-      throw corrupt(location, 'cannot read', code || (e as Error).message, e);
-    }
-    try {
-      let st: Stats;
-      try {
-        st = await handle.stat();
-      } catch (e) {
-        throw corrupt(location, 'cannot read', ioCode(e), e);
-      }
-      if (!st.isFile()) throw corrupt(location, 'not a regular file', st.isDirectory() ? 'a directory' : 'a device, socket or pipe');
-      checkSize(location, st.size, expected, maxBytes);
-      const buf = Buffer.allocUnsafe(st.size);
-      let at = 0;
-      while (at < st.size) {
-        const { bytesRead } = await handle.read(buf, at, st.size - at, at);
-        if (bytesRead === 0) throw corrupt(location, 'truncated', 'the file shrank while it was read');
-        at += bytesRead;
-      }
+      const buf = Buffer.allocUnsafe(total);
+      await readFully(handle, buf, 0, location);
       return unframe(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), location, expected);
     } finally {
       await handle.close();
     }
+  }
+
+  /**
+   * Reads payload bytes [offset, offset + length) of a stored file (fewer at
+   * its end), checked as `readFile` checks the whole: a regular file, its
+   * size against `expected` (or at most `maxBytes` without), its magic, and
+   * the checksum in its header against `expected`'s. The payload's own
+   * checksum can only be checked once every range is read: the reader does
+   * that. An offset past the payload is a StateTransferError.
+   */
+  async readRange(dir: string, name: string, offset: number, length: number, expected?: ExpectedFile, maxBytes = DEFAULT_MAX_READ_BYTES): Promise<FileRange> {
+    const location = this.path(dir, name);
+    const { handle, total } = await openForRead(location, expected, maxBytes);
+    try {
+      const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+      await readFully(handle, header, 0, location);
+      if (!MAGIC.every((b, i) => header[i] === b)) throw corrupt(location, 'not a Weir checkpoint file', 'bad magic');
+      const checksum = header.subarray(MAGIC.length).toString('hex');
+      if (expected !== undefined && checksum !== expected.checksum) {
+        throw corrupt(location, 'checksum mismatch', `file holds payload ${checksum}, the handle says ${expected.checksum}`);
+      }
+      const size = total - FRAME_HEADER_BYTES;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
+        throw new StateTransferError('PAST_DECLARED_SIZE', `a read at byte ${offset} of '${location}', whose payload has ${size} bytes`);
+      }
+      const bytes = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
+      await readFully(handle, bytes, FRAME_HEADER_BYTES + offset, location);
+      return { size, checksum, bytes };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Starts writing file `name` in `dir` in pieces: a payload of `size` bytes
+   * whose hex sha256 is `checksum`. The temporary file is created in `dir`
+   * itself (so a discarded checkpoint's directory takes it along), never
+   * creating the directory: a CheckpointStorageError if it does not exist.
+   */
+  async stageFile(dir: string, name: string, size: number, checksum: string): Promise<StagedFile> {
+    const path = this.path(dir, name);
+    if (!/^[0-9a-f]{64}$/.test(checksum)) throw new CheckpointStorageError(`cannot write '${path}': ${JSON.stringify(checksum)} is not a hex sha256`);
+    const tempPath = `${path}.tmp-${randomBytes(8).toString('hex')}`;
+    let handle;
+    try {
+      handle = await open(tempPath, 'wx');
+      const header = new Uint8Array(FRAME_HEADER_BYTES);
+      header.set(MAGIC, 0);
+      header.set(Buffer.from(checksum, 'hex'), MAGIC.length);
+      await handle.write(header, 0, header.byteLength, 0);
+    } catch (e) {
+      await handle?.close().catch(() => undefined);
+      await rm(tempPath, { force: true }).catch(() => undefined);
+      if (ioCode(e) === 'ENOENT') throw new CheckpointStorageError(`cannot write '${path}': its directory does not exist (discarded?)`, e);
+      throw storageError(`cannot write '${path}'`, e);
+    }
+    const file = handle;
+    let state: 'open' | 'published' | 'discarded' = 'open';
+    const discard = async () => {
+      if (state !== 'open') return;
+      state = 'discarded';
+      await file.close().catch(() => undefined);
+      await rm(tempPath, { force: true }).catch(() => undefined);
+    };
+    return {
+      tempPath,
+      write: async (offset, bytes) => {
+        if (state !== 'open') throw new CheckpointStorageError(`cannot write '${path}': its transfer was ${state}`);
+        try {
+          let at = 0;
+          while (at < bytes.byteLength) {
+            const { bytesWritten } = await file.write(bytes, at, bytes.byteLength - at, FRAME_HEADER_BYTES + offset + at);
+            at += bytesWritten;
+          }
+        } catch (e) {
+          throw storageError(`cannot write '${path}'`, e);
+        }
+      },
+      publish: async () => {
+        if (state !== 'open') throw new CheckpointStorageError(`cannot publish '${path}': its transfer was ${state}`);
+        try {
+          await file.sync();
+          state = 'published';
+          await file.close();
+          await rename(tempPath, path);
+          await fsyncDirectory(dirname(path));
+        } catch (e) {
+          state = 'open';
+          await discard();
+          if (ioCode(e) === 'ENOENT') throw new CheckpointStorageError(`cannot write '${path}': its directory does not exist (discarded?)`, e);
+          throw storageError(`cannot write '${path}'`, e);
+        }
+        return { file: name, size, checksum };
+      },
+      discard,
+    };
   }
 
   async list(dir: string): Promise<string[]> {
@@ -354,6 +459,45 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
     const dir = parts.join('/');
     checkDirectory(dir);
     return { dir, name };
+  }
+}
+
+type ReadHandle = Awaited<ReturnType<typeof open>>;
+
+/** Opens a stored file for reading: a regular file (no link, device or pipe) whose size fits what the read expects. */
+async function openForRead(location: string, expected: ExpectedFile | undefined, maxBytes: number): Promise<{ handle: ReadHandle; total: number }> {
+  let handle: ReadHandle;
+  try {
+    handle = await open(location, READ_FLAGS);
+  } catch (e) {
+    const code = ioCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw corrupt(location, 'missing', undefined, e);
+    if (code === 'ELOOP') throw corrupt(location, 'not a regular file', 'a symbolic link', e);
+    throw corrupt(location, 'cannot read', code || (e as Error).message, e);
+  }
+  try {
+    let st: Stats;
+    try {
+      st = await handle.stat();
+    } catch (e) {
+      throw corrupt(location, 'cannot read', ioCode(e), e);
+    }
+    if (!st.isFile()) throw corrupt(location, 'not a regular file', st.isDirectory() ? 'a directory' : 'a device, socket or pipe');
+    checkSize(location, st.size, expected, maxBytes);
+    return { handle, total: st.size };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/** Fills `buf` from the file at `position`; CorruptStateError if the file ends first. */
+async function readFully(handle: ReadHandle, buf: Buffer, position: number, location: string): Promise<void> {
+  let at = 0;
+  while (at < buf.byteLength) {
+    const { bytesRead } = await handle.read(buf, at, buf.byteLength - at, position + at);
+    if (bytesRead === 0) throw corrupt(location, 'truncated', 'the file shrank while it was read');
+    at += bytesRead;
   }
 }
 

@@ -225,7 +225,14 @@ export interface WriteFinalState {
 /**
  * Coordinator-held checkpoint storage: a node writes a subtask's state file
  * into a directory on the coordinator's side (`root`: the job's checkpoint
- * directory, or a savepoint's) — for clusters without a shared disk.
+ * directory, or a savepoint's) — for clusters without a shared disk. A file
+ * travels in chunks, each in its own frame, so its size is not limited by
+ * the frame size: this message opens the transfer, declaring the payload's
+ * `size` (bytes) and hex sha256 `checksum`, and carries its first bytes
+ * (`payload`, one chunk at most). When those are all of it, the reply holds
+ * the file's handle; otherwise it names the transfer the StateFileChunks go
+ * to. The coordinator publishes the file only once every byte arrived and
+ * hashes to `checksum`.
  */
 export interface StateFileWrite {
   readonly type: 'StateFileWrite';
@@ -234,9 +241,32 @@ export interface StateFileWrite {
   readonly root: string;
   readonly dir: string;
   readonly name: string;
+  /** The whole payload's size, in bytes. */
+  readonly size: number;
+  /** The whole payload's hex sha256. */
+  readonly checksum: string;
+  /** The payload's first bytes (from byte 0). */
   readonly payload: Uint8Array;
 }
-/** A node reads a state file from the coordinator's storage (a restore), verified against `expected` when given. */
+/**
+ * The next bytes of an open write (StateFileWrite's reply named
+ * `transferId`): `offset` (bytes from the payload's start) must be where the
+ * bytes so far end. Each is answered; the last one's reply holds the handle.
+ */
+export interface StateFileChunk {
+  readonly type: 'StateFileChunk';
+  readonly requestId: number;
+  readonly transferId: number;
+  readonly offset: number;
+  readonly payload: Uint8Array;
+}
+/**
+ * A node reads payload bytes [offset, offset + length) of a state file from
+ * the coordinator's storage (a restore reads a file range by range; the
+ * reply may hold fewer bytes than asked). The file is checked against
+ * `expected` when given (else its payload may hold at most `maxBytes`); the
+ * reader verifies the whole payload against the checksum once it has it all.
+ */
 export interface StateFileRead {
   readonly type: 'StateFileRead';
   readonly requestId: number;
@@ -246,11 +276,23 @@ export interface StateFileRead {
   readonly name: string;
   readonly expected: { readonly size: number; readonly checksum: string } | undefined;
   readonly maxBytes: number | undefined;
+  /** Where the range starts, in payload bytes. */
+  readonly offset: number;
+  /** How many bytes are asked for (≥ 1). */
+  readonly length: number;
 }
-/** The answer to StateFileWrite (its handle) or StateFileRead (the payload), or why it failed (`corrupt`: the file is missing or altered). */
+/**
+ * The answer to StateFileWrite or StateFileChunk — the file's `handle` once
+ * it is published, else the open `transferId` to send the next chunk to —
+ * or to StateFileRead: the range's bytes (`payload`) and, in `handle`, the
+ * stored file's name, payload size and header checksum. Or why it failed
+ * (`corrupt`: the file is missing or altered); a failed write's transfer is
+ * gone, nothing published.
+ */
 export interface StateFileReply {
   readonly type: 'StateFileReply';
   readonly requestId: number;
+  readonly transferId: number | undefined;
   readonly handle: { readonly file: string; readonly size: number; readonly checksum: string } | undefined;
   readonly payload: Uint8Array | undefined;
   readonly error: string | undefined;
@@ -529,6 +571,7 @@ export type WireMessage =
   | WriteFinalState
   | OperatorEvent
   | StateFileWrite
+  | StateFileChunk
   | StateFileRead
   | StateFileReply
   | FaultStruck
@@ -643,7 +686,17 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
   }),
   StartTasks: message('StartTasks', jobFields),
   WriteFinalState: message('WriteFinalState', { ...jobFields, subtask: subtaskRef, checkpointId: S.nat, target: S.optional(S.string) }),
-  StateFileWrite: message('StateFileWrite', { requestId: S.nat, jobId: id, root: id, dir: S.string, name: id, payload: S.bytes }),
+  StateFileWrite: message('StateFileWrite', {
+    requestId: S.nat,
+    jobId: id,
+    root: id,
+    dir: S.string,
+    name: id,
+    size: S.nat,
+    checksum: S.string,
+    payload: S.bytes,
+  }),
+  StateFileChunk: message('StateFileChunk', { requestId: S.nat, transferId: S.nat, offset: S.nat, payload: S.bytes }),
   StateFileRead: message('StateFileRead', {
     requestId: S.nat,
     jobId: id,
@@ -652,9 +705,12 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
     name: id,
     expected: S.optional(S.object({ size: S.nat, checksum: S.string })),
     maxBytes: S.optional(S.nat),
+    offset: S.nat,
+    length: S.positive,
   }),
   StateFileReply: message('StateFileReply', {
     requestId: S.nat,
+    transferId: S.optional(S.nat),
     handle: S.optional(S.object({ file: id, size: S.nat, checksum: S.string })),
     payload: S.optional(S.bytes),
     error: S.optional(S.string),
