@@ -7,7 +7,7 @@
  */
 import * as net from 'node:net';
 import { AuthenticationError } from '../../lib/errors';
-import type { WireMessage } from '../../lib/cluster/WireMessages';
+import { PROTOCOL_VERSION, type WireMessage } from '../../lib/cluster/WireMessages';
 import type { Logger } from '../../lib/monitoring/Logger';
 import { encodeFrame } from '../../lib/transport/FrameCodec';
 import { decodeMessage, encodeMessage } from '../../lib/transport/WireCodec';
@@ -124,7 +124,7 @@ async function rogue(peerId: string): Promise<{ socket: net.Socket; connection: 
 }
 
 const hello = (): Buffer =>
-  encodeFrame(encodeMessage({ type: 'Hello', protocolVersion: 1, role: 'node', peerId: 'mute', nonce: new Uint8Array(32).fill(7) }));
+  encodeFrame(encodeMessage({ type: 'Hello', protocolVersion: PROTOCOL_VERSION, role: 'node', peerId: 'mute', nonce: new Uint8Array(32).fill(7) }));
 
 describe('PeerConnection', () => {
   beforeEach(() => startServer());
@@ -224,7 +224,7 @@ describe('PeerConnection', () => {
   });
 
   test('a message of a known type with a wrong field is INVALID_MESSAGE naming the field', async () => {
-    const bad = new Packr({ useRecords: true, mapsAsObjects: false, moreTypes: true }).pack({ type: 'Hello', protocolVersion: 1, role: 'root', peerId: 'x', nonce: new Uint8Array(32) });
+    const bad = new Packr({ useRecords: true, mapsAsObjects: false, moreTypes: true }).pack({ type: 'Hello', protocolVersion: PROTOCOL_VERSION, role: 'root', peerId: 'x', nonce: new Uint8Array(32) });
     await rawClient(encodeFrame(bad));
     expect(warned('INVALID_MESSAGE')?.msg).toMatch(/role must be one of/);
     await expectServing();

@@ -26,8 +26,12 @@ import type { ChannelName } from '../transport/ChannelTransport';
 import type { FailureRecord } from './FailureRecord';
 import * as S from './shapes';
 
-/** The protocol's version, sent in Hello; peers with another version are refused. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol's version, sent in Hello; peers with another version are
+ * refused. 2: record frames in columns with a string table per connection;
+ * state files in chunks and ranges.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** JSON-like data (configuration, job arguments): what `S.plainData` accepts. */
 export type PlainData = null | boolean | number | string | undefined | readonly PlainData[] | { readonly [key: string]: PlainData };
