@@ -11,85 +11,18 @@
  * Replay: FC_SEED=<seed> npx jest lib/cluster/WireMessages.prop.ts
  */
 import fc from 'fast-check';
-import { registerStateType } from '../state/StateTypeRegistry';
+import { sameValue, stateValue } from '../../property-tests/support/stateValueArbitraries';
 import { decodeMessage, encodeMessage } from '../transport/WireCodec';
 import type { ChannelBuffer } from '../transport/ChannelBuffer';
 import { MESSAGE_VALIDATORS, WIRE_MESSAGE_TYPES, validateMessage, type MessageOfType, type PlainData, type WireMessage, type WireMessageType } from './WireMessages';
 
-class Point {
-  constructor(
-    public x: unknown,
-    public y: unknown,
-  ) {}
-}
-registerStateType(Point, { name: 'prop.wire.Point' });
-
-const key = fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('__proto__', '\u0000type', '\u0000data', 'constructor', 'type', 'length'));
-
-function objectOf(entries: readonly [string, unknown][], nullProto: boolean): Record<string, unknown> {
-  const o = (nullProto ? Object.create(null) : {}) as Record<string, unknown>;
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-  return o;
-}
-
-const leaf: fc.Arbitrary<unknown> = fc.oneof(
-  fc.double(),
-  fc.integer(),
-  fc.bigInt(),
-  fc.string({ unit: 'binary', maxLength: 8 }),
-  fc.boolean(),
-  fc.constantFrom(undefined, null, -0, NaN, Infinity, -Infinity),
-  fc.date({ noInvalidDate: false }),
-  fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)),
-  fc.uint8Array({ maxLength: 8 }),
-  fc.float64Array({ maxLength: 4 }),
-  fc.int32Array({ maxLength: 4 }),
-);
-
-const { value } = fc.letrec<{ value: unknown; container: unknown }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('container')),
-  container: fc.oneof(
-    fc.array(tie('value'), { maxLength: 4 }),
-    fc.tuple(fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }), fc.boolean()).map(([es, n]) => objectOf(es, n)),
-    fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((es) => new Map(es)),
-    fc.array(tie('value'), { maxLength: 3 }).map((xs) => new Set(xs)),
-    fc.tuple(tie('value'), tie('value')).map(([x, y]) => new Point(x, y)),
-  ),
-}));
-
-/**
- * Deep equality requiring the same prototypes, key order, and equal bytes;
- * numbers are compared with Object.is when `exact` (record values: -0 is
- * not 0), else as numbers (protocol fields: -0 arrives as 0, NaN as NaN).
- */
-function same(a: unknown, b: unknown, exact = true): boolean {
-  if (typeof a !== typeof b) return false;
-  if (!exact && typeof a === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b));
-  if (typeof a !== 'object' || a === null || b === null) return Object.is(a, b);
-  const o = b as object;
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(o)) return false;
-  if (a instanceof Date) return Object.is(a.getTime(), (o as Date).getTime());
-  if (ArrayBuffer.isView(a)) {
-    const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    return bytes(a).equals(bytes(o as ArrayBufferView));
-  }
-  if (a instanceof Map) return sameList([...a].flat(), [...(o as Map<unknown, unknown>)].flat(), exact);
-  if (a instanceof Set) return sameList([...a], [...(o as Set<unknown>)], exact);
-  if (Array.isArray(a)) return sameList(a, o as unknown[], exact);
-  const ka = Object.keys(a);
-  const kb = Object.keys(o);
-  return sameList(ka, kb, exact) && ka.every((k) => same((a as Record<string, unknown>)[k], (o as Record<string, unknown>)[k], exact));
-}
-
-function sameList(a: readonly unknown[], b: readonly unknown[], exact: boolean): boolean {
-  return a.length === b.length && a.every((x, i) => same(x, b[i], exact));
-}
+const value = stateValue();
 
 /** Protocol fields compare as numbers; record values exactly. */
 function sameMessage(back: WireMessage, m: WireMessage): boolean {
-  if (!same(back, m, false)) return false;
+  if (!sameValue(back, m, { exactNumbers: false })) return false;
   if (m.type !== 'DeliverBuffer' || m.buffer.kind !== 'records') return true;
-  return back.type === 'DeliverBuffer' && back.buffer.kind === 'records' && same(back.buffer.values, m.buffer.values, true);
+  return back.type === 'DeliverBuffer' && back.buffer.kind === 'records' && sameValue(back.buffer.values, m.buffer.values);
 }
 
 // ---- Field arbitraries ----

@@ -23,19 +23,9 @@ import { ValueStateDescriptor } from './StateDescriptor';
 import { registerStateType } from './StateTypeRegistry';
 import { fromEncodable } from './stateValueReader';
 import { StateValueRefusal, toEncodable } from './stateValues';
+import { sameValue, stateValue } from '../../property-tests/support/stateValueArbitraries';
 
 const RUNS = Number(process.env.FC_NUM_RUNS ?? (process.env.CI ? 300 : 150));
-
-class Point {
-  constructor(
-    public x: unknown,
-    public y: unknown,
-  ) {}
-  norm(): string {
-    return `${String(this.x)},${String(this.y)}`;
-  }
-}
-registerStateType(Point, { name: 'prop.Point' });
 
 class Money {
   #cents: number;
@@ -56,68 +46,11 @@ class TreeNode {
 }
 registerStateType(TreeNode, { name: 'prop.TreeNode' });
 
-const key = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 6 }),
-  fc.constantFrom('__proto__', '\u0000type', '\u0000data', 'constructor', 'toJSON', '0', 'length'),
-);
+const value = stateValue([fc.integer().map((c) => new Money(c))], (v) => [fc.tuple(fc.integer(), fc.array(v, { maxLength: 3 })).map(([n, c]) => new TreeNode(n, c))]);
 
-/** An object from entries, every key an own data property ("__proto__" too), with or without a prototype. */
-function objectOf(entries: readonly [string, unknown][], nullProto: boolean): Record<string, unknown> {
-  const o = (nullProto ? Object.create(null) : {}) as Record<string, unknown>;
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-  return o;
-}
-
-const leaf: fc.Arbitrary<unknown> = fc.oneof(
-  fc.double(),
-  fc.integer(),
-  fc.bigInt(),
-  fc.string({ unit: 'binary', maxLength: 8 }),
-  fc.boolean(),
-  fc.constantFrom(undefined, null, -0, NaN),
-  fc.date({ noInvalidDate: false }),
-  fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)),
-  fc.uint8Array({ maxLength: 8 }),
-  fc.float64Array({ maxLength: 4 }),
-  fc.int16Array({ maxLength: 4 }),
-  fc.bigInt64Array({ maxLength: 3 }),
-  fc.integer().map((c) => new Money(c)),
-);
-
-const { value } = fc.letrec<{ value: unknown; container: unknown }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('container')),
-  container: fc.oneof(
-    fc.array(tie('value'), { maxLength: 4 }),
-    fc.tuple(fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }), fc.boolean()).map(([es, n]) => objectOf(es, n)),
-    fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((es) => new Map(es)),
-    fc.array(tie('value'), { maxLength: 3 }).map((xs) => new Set(xs)),
-    fc.tuple(tie('value'), tie('value')).map(([x, y]) => new Point(x, y)),
-    fc.tuple(fc.integer(), fc.array(tie('value'), { maxLength: 3 })).map(([v, c]) => new TreeNode(v, c)),
-  ),
-}));
-
-/** Deep equality that also requires the same prototypes, the same key order, and bitwise-equal numbers and bytes. */
+/** Equal values (sameValue), Money by its private cents. */
 function same(a: unknown, b: unknown): boolean {
-  if (typeof a !== typeof b) return false;
-  if (typeof a !== 'object' || a === null || b === null) return Object.is(a, b);
-  const o = b as object;
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(o)) return false;
-  if (a instanceof Date) return Object.is(a.getTime(), (o as Date).getTime());
-  if (ArrayBuffer.isView(a)) {
-    const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    return bytes(a).equals(bytes(o as ArrayBufferView));
-  }
-  if (a instanceof Money) return a.cents === (o as Money).cents;
-  if (a instanceof Map) return sameList([...a].flat(), [...(o as Map<unknown, unknown>)].flat());
-  if (a instanceof Set) return sameList([...a], [...(o as Set<unknown>)]);
-  if (Array.isArray(a)) return sameList(a, o as unknown[]);
-  const ka = Object.keys(a);
-  const kb = Object.keys(o);
-  return sameList(ka, kb) && ka.every((k) => same((a as Record<string, unknown>)[k], (o as Record<string, unknown>)[k]));
-}
-
-function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  return sameValue(a, b, { custom: (x, y) => (x instanceof Money ? x.cents === (y as Money).cents : undefined) });
 }
 
 describe('every generated value comes back the same', () => {

@@ -417,7 +417,6 @@ function records(fields: readonly string[], data: unknown[][], n: number): unkno
     if (builders.size >= MAX_BUILDERS) builders.clear();
     const cols = fields.map((_, f) => `c${f} = data[${f}]`).join(', ');
     const literal = fields.map((k, f) => `${JSON.stringify(k)}: c${f}[i]`).join(', ');
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the docstring
     build = new Function('data', 'n', `const ${cols}; const out = new Array(n); for (let i = 0; i < n; i++) out[i] = { ${literal} }; return out;`) as RecordBuilder;
     builders.set(cacheKey, build);
   }
