@@ -24,7 +24,7 @@
  * the job ends.
  */
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
-import type { CheckpointStats } from '../lib/api/JobClient';
+import type { CheckpointCounts, CheckpointStats } from '../lib/api/JobClient';
 import { CheckpointCoordinator, type PendingCheckpoint, type SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
 import { CheckpointHistory } from '../lib/checkpoint/CheckpointHistory';
 import { jobDirectory, snapshotLocation } from '../lib/checkpoint/CheckpointLayout';
@@ -133,6 +133,10 @@ export class JobCheckpoints {
 
   get stats(): CheckpointStats[] {
     return this.history.all();
+  }
+
+  get counts(): CheckpointCounts {
+    return this.history.totals();
   }
 
   /** Completed checkpoints kept, newest first: what a restart restores. */

@@ -610,6 +610,7 @@ class JobMaster {
       status: () => this.lifecycle.status,
       result: () => this.result,
       checkpoints: () => this.checkpoints.stats,
+      checkpointCounts: () => this.checkpoints.counts,
       triggerSavepoint: (dir) => savepoint(dir, false),
       stopWithSavepoint: (dir) => savepoint(dir, true),
       cancel: async () => {

@@ -353,6 +353,7 @@ export class Coordinator implements NodeDirectory {
       status: () => (job.failure !== undefined ? 'FAILED' : job.rescaling !== undefined ? 'RESTARTING' : job.run.client.status()),
       result: () => follow((run) => run.client.result()),
       checkpoints: () => job.run.client.checkpoints(),
+      checkpointCounts: () => job.run.client.checkpointCounts(),
       // A savepoint's directory is one nodes may write to through coordinator-held storage.
       triggerSavepoint: (dir) => (job.storageRoots.add(path.resolve(dir)), job.run.client.triggerSavepoint(dir)),
       stopWithSavepoint: (dir) => (job.storageRoots.add(path.resolve(dir)), follow((run) => run.client.stopWithSavepoint(dir))),

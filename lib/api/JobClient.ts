@@ -26,6 +26,17 @@ export interface CheckpointStats {
   readonly location?: string;
 }
 
+/** Checkpoints of a job's whole life by outcome (the history keeps only the newest records). */
+export interface CheckpointCounts {
+  /** Completed checkpoints, savepoints not included. */
+  readonly completed: number;
+  /** Completed savepoints. */
+  readonly savepoints: number;
+  /** Failed checkpoints and savepoints. */
+  readonly failed: number;
+  readonly inProgress: number;
+}
+
 /** A restart of the job after a failure. */
 export interface RestartRecord {
   readonly at: number;
@@ -81,8 +92,10 @@ export interface JobClient {
   triggerSavepoint(directory: string): Promise<string>;
   /** Takes a savepoint, sources stopping at its barrier, then ends the job; resolves with the savepoint location. */
   stopWithSavepoint(directory: string): Promise<string>;
-  /** Checkpoint history so far. */
+  /** The checkpoint history: the newest records (100 by default), oldest first. */
   checkpoints(): readonly CheckpointStats[];
+  /** Checkpoints of the job's whole life by outcome. */
+  checkpointCounts(): CheckpointCounts;
   /** The engine's live documents ('jobs' and 'checkpoints' collections, doc id = jobId). */
   readonly documents: JobDocuments;
 }

@@ -45,3 +45,26 @@ test('failures carry their reason; failInProgress fails only what is still in pr
   expect(h.get(3)!.durationMs).toBe(20);
   expect(heard.filter((x) => x.startsWith('failed'))).toEqual(['failed 2 CHECKPOINT_EXPIRED', 'failed 3 JOB_FAILOVER']);
 });
+
+test('only the newest records are kept, never dropping one in progress; counts cover the whole life', () => {
+  const h = new CheckpointHistory({ triggered: () => {}, completed: () => {}, failed: () => {} }, 3);
+  h.triggered(1, false, 0); // stays in progress throughout
+  for (let id = 2; id <= 10; id++) {
+    h.triggered(id, id === 4, id);
+    if (id % 5 === 0) h.failed(id, id + 1, 'CHECKPOINT_DECLINED');
+    else h.completed(id, id + 1, { alignmentMs: 0, sizeBytes: 0, location: undefined });
+  }
+  expect(h.all().map((s) => s.id)).toEqual([1, 9, 10]);
+  expect(h.totals()).toEqual({ completed: 6, savepoints: 1, failed: 2, inProgress: 1 });
+  h.failInProgress(20, 'JOB_FAILOVER');
+  h.triggered(11, false, 21);
+  h.completed(11, 22, { alignmentMs: 0, sizeBytes: 0, location: undefined });
+  expect(h.all().map((s) => s.id)).toEqual([9, 10, 11]);
+  expect(h.totals()).toEqual({ completed: 7, savepoints: 1, failed: 3, inProgress: 0 });
+});
+
+test('a history size that is not a positive integer is a configuration error', () => {
+  for (const size of [0, -1, 1.5, NaN]) {
+    expect(() => new CheckpointHistory({ triggered: () => {}, completed: () => {}, failed: () => {} }, size)).toThrow(expect.objectContaining({ name: 'ConfigurationError' }));
+  }
+});

@@ -175,6 +175,7 @@ export class JobRun {
 
   private common(): RunOutcome {
     const stats = this.client?.checkpoints() ?? [];
+    const counts = this.client?.checkpointCounts();
     const completed = stats.filter((c) => c.state === 'COMPLETED' && !c.savepoint);
     // Named only while it is there to resume from (a stop with a savepoint, or a retention policy, removes it).
     const onDisk = this.job.env.config.checkpointStorage instanceof FileSystemCheckpointStorage;
@@ -190,8 +191,8 @@ export class JobRun {
       operators: [],
       recordsRead: this.progress.snapshot().recordsRead,
       checkpoints: {
-        completed: completed.length,
-        failed: stats.filter((c) => c.state === 'FAILED').length,
+        completed: counts?.completed ?? 0,
+        failed: counts?.failed ?? 0,
         ...(latest === undefined ? {} : { latest }),
       },
       restarts: [],
