@@ -275,6 +275,13 @@ export async function run(): Promise<CaseResult> {
     ratios['CPU per record: 2 nodes / 1 node'] = two.cpuUsPerRecord / one.cpuUsPerRecord;
     notes.push(`case 1 load average at the start: ${one.load.toFixed(2)} (1 node), ${two.load.toFixed(2)} (2 nodes)`);
     notes.push(`case 1 CPU of the node processes per record: ${one.cpuUsPerRecord.toFixed(2)} µs (1 node), ${two.cpuUsPerRecord.toFixed(2)} µs (2 nodes)`);
+    // The same work with no record crossing between nodes: what two node processes can reach on this machine.
+    const oneLocal = await throughput('keyed sum, keys local to their source subtask, 1 node × 2 slots', 1, 2, records, 'local');
+    const twoLocal = await throughput('keyed sum, keys local to their source subtask, 2 nodes × 1 slot', 2, 1, records, 'local');
+    measurements.push(oneLocal, twoLocal);
+    ratios['2 nodes / 1 node, no record crossing nodes'] = twoLocal.recordsPerSecond / oneLocal.recordsPerSecond;
+    ratios['2 nodes / 1 node, as a share of the no-crossing ratio'] = ratios['2 nodes / 1 node'] / ratios['2 nodes / 1 node, no record crossing nodes'];
+    notes.push(`case 1, no crossing: CPU per record ${oneLocal.cpuUsPerRecord.toFixed(2)} µs (1 node), ${twoLocal.cpuUsPerRecord.toFixed(2)} µs (2 nodes)`);
   }
   if (only.includes('2')) {
     const local = await throughput('all records slot 0 → slot 1, one node (local channel)', 1, 2, records, 'cross');

@@ -12,6 +12,10 @@
  * - `cross`: one source subtask, and every key in a key group of keyed
  *   subtask 1, so every record goes from slot 0 to slot 1 (on one node, a
  *   local channel; on two nodes, TCP), and the same work either way.
+ * - `local`: every vertex at the job's parallelism, and source subtask s
+ *   (which yields the indexes ≡ s mod p) emits only keys of keyed subtask s:
+ *   the work of `spread` with no record leaving its slot, so no record
+ *   crosses between nodes — what the machine allows 2 node processes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -76,10 +80,13 @@ export default function job(env: StreamExecutionEnvironment, args: string[]): vo
   const dir = args[1];
   const mode = args[2] ?? 'spread';
   const rate = args[3] === undefined ? undefined : Number(args[3]);
-  if (dir === undefined) throw new Error('usage: clusterKeyedSum <records|unbounded> <marker dir> [spread|cross] [records/s]');
+  if (dir === undefined) throw new Error('usage: clusterKeyedSum <records|unbounded> <marker dir> [spread|cross|local] [records/s]');
   const { parallelism, maxParallelism } = env.config;
   const keys = mode === 'cross' ? keyNames(KEYS, { index: 1, parallelism, maxParallelism }) : keyNames(KEYS);
-  const source = env.fromGenerator(records, (i): Payment => ({ key: keys[(i * 7919) % KEYS], amount: i % 10 }), rate === undefined ? {} : { ratePerSecond: rate }, 'payments').uid('payments');
+  // Mode local: the keys of each keyed subtask, for the source subtask of the same index.
+  const own = Array.from({ length: parallelism }, (_, index) => keyNames(KEYS / parallelism, { index, parallelism, maxParallelism }));
+  const pick = mode === 'local' ? (i: number) => own[i % parallelism][(Math.floor(i / parallelism) * 7919) % own[0].length] : (i: number) => keys[(i * 7919) % KEYS];
+  const source = env.fromGenerator(records, (i): Payment => ({ key: pick(i), amount: i % 10 }), rate === undefined ? {} : { ratePerSecond: rate }, 'payments').uid('payments');
   if (mode === 'cross') source.setParallelism(1);
   source
     .keyBy((x) => x.key)

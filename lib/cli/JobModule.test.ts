@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import '../../index';
 import { JobModuleError, RestoreError } from '../errors';
+import { firstDifference } from '../graph/JobFingerprint';
 import { loadJobModule } from './JobModule';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'cli', 'fixtures');
@@ -143,5 +144,22 @@ describe('loadJobModule', () => {
     expect((e as RestoreError).code).toBe('SAVEPOINT_NOT_FOUND');
     const missing = await loadJobModule(path.join(FIXTURES, 'sumJob.ts'), { restore: { savepoint: path.join(dir, 'none') } }).catch((err: unknown) => err);
     expect((missing as RestoreError).code).toBe('SAVEPOINT_NOT_FOUND');
+  });
+
+  test('the code version covers the local files the module imports, and names the one that differs', async () => {
+    const variant = (name: string, factor: number) => {
+      const d = fs.mkdtempSync(path.join(dir, `${name}-`));
+      fs.mkdirSync(path.join(d, 'lib'));
+      fs.writeFileSync(path.join(d, 'lib', 'scale.js'), `exports.scale = (x) => x * ${factor};\n`);
+      fs.writeFileSync(path.join(d, 'job.js'), "const { scale } = require('./lib/scale');\nexports.job = (env) => { env.fromCollection([1, 2]).map(scale).uid('scaled').print(); };\n");
+      return path.join(d, 'job.js');
+    };
+    const a = await loadJobModule(variant('a', 2));
+    const same = await loadJobModule(variant('same', 2));
+    const b = await loadJobModule(variant('b', 3));
+    expect(Object.keys(a.description.code.moduleFiles ?? {})).toEqual(['job.js', 'lib/scale.js']);
+    expect(same.fingerprint).toBe(a.fingerprint); // the same code in another directory
+    expect(b.fingerprint).not.toBe(a.fingerprint);
+    expect(firstDifference(a.description, b.description)).toMatch(/^job module file lib\/scale\.js differs/);
   });
 });

@@ -133,8 +133,37 @@ export async function loadJobModule(modulePath: string, options: JobModuleOption
     if (e instanceof GraphValidationError) throw new JobModuleError('INVALID_JOB_GRAPH', abs, e.message, { cause: e });
     throw e;
   }
-  const description = describeJobGraph(jobGraph, { weirVersion: weirVersion(), moduleSha256: createHash('sha256').update(bytes).digest('hex') });
+  const description = describeJobGraph(jobGraph, { weirVersion: weirVersion(), ...moduleCode(abs, bytes) });
   return { modulePath: abs, jobName, env, jobGraph, description, fingerprint: jobFingerprint(description), restoredFrom };
+}
+
+/**
+ * The code version of a loaded module: the sha256 of each local file it
+ * imported (CommonJS, followed through require.cache: files outside
+ * node_modules, by path relative to the module's directory, so the same
+ * deployment under another root hashes the same) and one sha256 over them.
+ * An ES module loaded by import() is hashed alone (its imports are not
+ * visible to the loader).
+ */
+function moduleCode(abs: string, bytes: Buffer): { moduleSha256: string; moduleFiles: Record<string, string> } {
+  const root = path.dirname(abs);
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const files: Record<string, string> = { [path.basename(abs)]: sha(bytes) };
+  const seen = new Set<string>([abs]);
+  const pending = [...(require.cache[abs]?.children ?? [])];
+  for (let m = pending.pop(); m !== undefined; m = pending.pop()) {
+    if (seen.has(m.filename) || m.filename.split(path.sep).includes('node_modules')) continue;
+    seen.add(m.filename);
+    try {
+      files[path.relative(root, m.filename).split(path.sep).join('/')] = sha(fs.readFileSync(m.filename));
+    } catch {
+      continue; // a built-in or a file gone since: not code this process can compare
+    }
+    pending.push(...m.children);
+  }
+  const names = Object.keys(files).sort();
+  const moduleFiles = Object.fromEntries(names.map((n) => [n, files[n]]));
+  return { moduleSha256: createHash('sha256').update(names.map((n) => `${n}\0${files[n]}\n`).join('')).digest('hex'), moduleFiles };
 }
 
 /** CommonJS (and ES modules Node can require) by require; an ES module with top-level await by import(). */

@@ -10,7 +10,8 @@
  * - every stream edge: source and target uid, partitioner kind, side-output
  *   tag, logical input of a two-input operator;
  * - the code version: the weir package version and the sha256 of the job
- *   module file's bytes (given by the caller).
+ *   module's code — the module file and the local files it imports, each
+ *   also by name so a difference can be named (given by the caller).
  *
  * Guarantees: the description holds only strings, numbers and arrays in a
  * fixed order (no ids that depend on how many environments a process built
@@ -18,8 +19,8 @@
  * the same module at the same options get the same fingerprint; changing a
  * uid, a name, a parallelism, an edge, a partitioner, the chaining or the
  * code changes it. Functions (key selectors, user functions) are covered by
- * the module hash only: code the module imports from other files is not
- * hashed.
+ * the module hash only: the job module and the files it imports outside
+ * node_modules (packages are covered by their own versions only).
  *
  *   const a = describeJobGraph(jobGraph, { weirVersion: '0.1.0', moduleSha256 });
  *   jobFingerprint(a);                 // '3f1c…' (64 hex digits)
@@ -32,8 +33,10 @@ import type { JobGraph } from './JobGraph';
 export interface CodeVersion {
   /** The weir package version (package.json `version`). */
   readonly weirVersion: string;
-  /** sha256 hex of the job module file's bytes. */
+  /** sha256 hex over the job module's code: the module file and the local files it imports (moduleFiles). */
   readonly moduleSha256: string;
+  /** sha256 hex of each file in moduleSha256, by path relative to the module's directory (absent: the module file only). */
+  readonly moduleFiles?: Readonly<Record<string, string>>;
 }
 
 export interface OperatorDescription {
@@ -96,7 +99,7 @@ export function describeJobGraph(graph: JobGraph, code: CodeVersion): JobGraphDe
   }
   // Edges sorted by their own content: independent of the order a program connected them in.
   edges.sort((a, b) => compareStrings(edgeKey(a), edgeKey(b)));
-  return { format: 1, operators, edges, code: { weirVersion: code.weirVersion, moduleSha256: code.moduleSha256 } };
+  return { format: 1, operators, edges, code: { weirVersion: code.weirVersion, moduleSha256: code.moduleSha256, ...(code.moduleFiles === undefined ? {} : { moduleFiles: code.moduleFiles }) } };
 }
 
 /** sha256 hex (64 characters) of the description's canonical JSON. */
@@ -116,7 +119,11 @@ export function firstDifference(here: JobGraphDescription, there: JobGraphDescri
     return `weir version ${here.code.weirVersion} here, ${there.code.weirVersion} there`;
   }
   if (here.code.moduleSha256 !== there.code.moduleSha256) {
-    return `job module contents differ (sha256 ${here.code.moduleSha256.slice(0, 12)}… here, ${there.code.moduleSha256.slice(0, 12)}… there)`;
+    const a = here.code.moduleFiles ?? {};
+    const b = there.code.moduleFiles ?? {};
+    const file = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().find((f) => a[f] !== b[f]);
+    const which = file === undefined ? 'job module contents differ' : a[file] === undefined || b[file] === undefined ? `the job module imports ${file} ${a[file] === undefined ? 'there, not here' : 'here, not there'}` : `job module file ${file} differs`;
+    return `${which} (sha256 ${here.code.moduleSha256.slice(0, 12)}… here, ${there.code.moduleSha256.slice(0, 12)}… there)`;
   }
   const thereByUid = new Map(there.operators.map((o) => [o.uid, o]));
   const hereUids = new Set(here.operators.map((o) => o.uid));
