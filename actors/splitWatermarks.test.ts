@@ -21,6 +21,8 @@ import {
   TumblingEventTimeWindows,
   Watermark,
   WatermarkStrategy,
+  type ProcessWindowFunction,
+  type TimeWindow,
 } from '../index';
 
 let dir: string;
@@ -75,6 +77,10 @@ function expectedSums(evs: readonly Ev[]): string[] {
   return [...m].map(([k, v]) => `${k}=${v}`).sort();
 }
 
+const describeWindow: ProcessWindowFunction<Ev, string, string, TimeWindow> = {
+  process: (key, ctx, [total], out) => out.collect(`${key}@${ctx.window.start}=${total.amount}`),
+};
+
 const strategies = {
   'bounded out-of-orderness (periodic)': () => WatermarkStrategy.forBoundedOutOfOrderness<Ev>(BOUND_MS).withTimestampAssigner((e) => e.ts),
   // A watermark right after every record: without per-split generators the first file's last record would make every later record late.
@@ -99,10 +105,7 @@ async function windowsAt(parallelism: number, strategy: WatermarkStrategy<Ev>): 
     .keyBy((e) => e.key)
     .window(TumblingEventTimeWindows.of(WINDOW_MS))
     .sideOutputLateData(late)
-    .reduce(
-      (a, b) => ({ ...a, amount: a.amount + b.amount }),
-      { process: (key, ctx, [total], out) => out.collect(`${key}@${ctx.window.start}=${total.amount}`) },
-    );
+    .reduce((a, b) => ({ ...a, amount: a.amount + b.amount }), describeWindow);
   const got = await sums.union(sums.getSideOutput(late).map((e) => `late ${e.id}`)).executeAndCollect();
   return got.sort();
 }
@@ -146,10 +149,7 @@ describe('per-split watermarks of a FileSource', () => {
         .keyBy((e) => e.key)
         .window(TumblingEventTimeWindows.of(WINDOW_MS))
         .sideOutputLateData(late)
-        .reduce(
-          (a, b) => ({ ...a, amount: a.amount + b.amount }),
-          { process: (key, ctx, [total], o) => o.collect(`${key}@${ctx.window.start}=${total.amount}`) },
-        )
+        .reduce((a, b) => ({ ...a, amount: a.amount + b.amount }), describeWindow)
         .uid('windows');
       sums
         .union(sums.getSideOutput(late).map((e) => `late ${e.id}`))
