@@ -452,3 +452,72 @@ describe('continuous monitoring', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe('split outputs (per-split watermarks)', () => {
+  test('every file the reader holds gets its own output before any record; each file\'s records go through it; it is released when read', async () => {
+    write('in/a.jsonl', '1\n2\n3\n');
+    write('in/b.jsonl', '4\n5\n');
+    write('in/c.jsonl', '6\n');
+    const source = FileSource.jsonLines<number>(path.join(dir, 'in'), { chunkSize: 2 });
+    const log: string[] = [];
+    const live = new Set<string>();
+    const output: ReaderOutput<number> = {
+      collect: (v) => log.push(`main ${v}`),
+      createOutputForSplit: (id) => {
+        live.add(path.basename(id));
+        log.push(`create ${path.basename(id)}`);
+        return { collect: (v) => log.push(`${path.basename(id)} ${v} (open: ${[...live].join(',')})`) };
+      },
+      releaseOutputForSplit: (id) => {
+        live.delete(path.basename(id));
+        log.push(`release ${path.basename(id)}`);
+      },
+    };
+    const r = reader(source, source.createSplits(1), { batch: 2 });
+    expect(await drain(r, output)).toBe(true);
+    await r.close!();
+    expect(log).toEqual([
+      'create a.jsonl',
+      'create b.jsonl',
+      'create c.jsonl',
+      'a.jsonl 1 (open: a.jsonl,b.jsonl,c.jsonl)',
+      'a.jsonl 2 (open: a.jsonl,b.jsonl,c.jsonl)',
+      'a.jsonl 3 (open: a.jsonl,b.jsonl,c.jsonl)',
+      'release a.jsonl',
+      'b.jsonl 4 (open: b.jsonl,c.jsonl)',
+      'b.jsonl 5 (open: b.jsonl,c.jsonl)',
+      'release b.jsonl',
+      'c.jsonl 6 (open: c.jsonl)',
+      'release c.jsonl',
+    ]);
+  });
+
+  test('restored file splits get their outputs at the first poll; an output without split outputs gets every record', async () => {
+    const a = write('a.jsonl', '1\n2\n');
+    const b = write('b.jsonl', '3\n');
+    const source = FileSource.jsonLines<number>([a, b]);
+    const splits: FileSplit[] = [
+      { kind: 'file', splitId: a, path: a, size: 4, offset: 2, line: 2, records: 1 },
+      { kind: 'file', splitId: b, path: b, size: 2, offset: 0, line: 1, records: 0 },
+    ];
+    const created: string[] = [];
+    const got: string[] = [];
+    const output: ReaderOutput<number> = {
+      collect: (v) => got.push(`main ${v}`),
+      createOutputForSplit: (id) => {
+        created.push(path.basename(id));
+        return { collect: (v) => got.push(`${path.basename(id)} ${v}`) };
+      },
+    };
+    const r = reader(source, splits);
+    expect(await drain(r, output)).toBe(true);
+    await r.close!();
+    expect(created).toEqual(['a.jsonl', 'b.jsonl']);
+    expect(got).toEqual(['a.jsonl 2', 'b.jsonl 3']);
+    const plain = collector<number>();
+    const again = reader(source, splits);
+    expect(await drain(again, plain.output)).toBe(true);
+    await again.close!();
+    expect(plain.records).toEqual([2, 3]);
+  });
+});

@@ -17,6 +17,12 @@
  * A file is read up to the size it had when discovered; if it has become
  * shorter — at open or while reading — the reader fails with
  * FileChangedError. A UTF-8 byte-order mark at the start of a file is skipped.
+ *
+ * Files are read one after another, so each file split has its own output
+ * (`createOutputForSplit`), created at the first poll after the reader got
+ * it and released when the file is read: with a WatermarkStrategy, a file
+ * waiting in the queue holds the subtask's watermark back, and a file whose
+ * timestamps run far ahead does not make the next file's records late.
  */
 import * as fs from 'node:fs';
 import type { OutputTag } from '../api/OutputTag';
@@ -25,7 +31,7 @@ import type { Clock, TimerHandle } from '../time/Clock';
 import { enumerateFiles } from './fileEnumerator';
 import type { DecoderOutput, FileRecordFormat, RecordDecoder } from './FileRecordFormat';
 import { checkFileSourceSplit, newFileSplit, ownerOf, type FileSourceSplit, type FileSplit } from './FileSourceSplit';
-import { alwaysAvailable, type InputStatus, type ReaderOutput, type SourceReader } from './Source';
+import { alwaysAvailable, type InputStatus, type ReaderOutput, type SourceOutput, type SourceReader } from './Source';
 
 /** A record that did not parse, as a FileSource sends it to its malformed-record side output. */
 export interface MalformedRecord {
@@ -59,6 +65,10 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
   private readonly discovery: { index: number; of: number; assigned: Set<string>; dueAt: number }[] = [];
   /** File splits not opened yet, in reading order. */
   private readonly queue: FileSplit[] = [];
+  /** File splits (ids) that got no output of their own yet: they get one at the next poll. */
+  private unregistered: string[] = [];
+  /** The outputs of file splits not finished, by split id. */
+  private readonly splitOutputs = new Map<string, SourceOutput<T>>();
   private current: FileCursor<T> | undefined;
   /** The split being opened (still part of the reader's state). */
   private opening: FileSplit | undefined;
@@ -80,7 +90,10 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
   addSplits(splits: readonly FileSourceSplit[]): void {
     for (const raw of splits) {
       const s = checkFileSourceSplit(raw);
-      if (s.kind === 'file') this.queue.push({ ...s });
+      if (s.kind === 'file') {
+        this.queue.push({ ...s });
+        this.unregistered.push(s.splitId);
+      }
       else this.discovery.push({ index: s.index, of: s.of, assigned: new Set(s.assigned), dueAt: this.clock.now() });
     }
   }
@@ -89,6 +102,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
     this.changed = false;
     if (this.failure) throw this.failure;
     this.discoverIfDue();
+    if (this.unregistered.length > 0) this.createOutputs(output);
     for (;;) {
       const c = this.current;
       if (c === undefined) {
@@ -100,9 +114,11 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
         }
         return this.discovery.length === 0 && !this.listing ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
       }
-      const emitted = c.decode(output, this.batch);
+      const emitted = c.decode(this.splitOutputs.get(c.splitId) ?? output, this.batch);
       if (c.finished) {
         this.closeCurrent();
+        // Its last record is out: the file no longer holds the watermark back.
+        if (this.splitOutputs.delete(c.splitId)) output.releaseOutputForSplit?.(c.splitId);
         if (emitted > 0) return 'MORE_AVAILABLE';
         continue;
       }
@@ -149,6 +165,14 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
     await Promise.all(this.closing);
   }
 
+  /** Every file split the reader holds gets its own output before any record is emitted after it arrived. */
+  private createOutputs(output: ReaderOutput<T>): void {
+    const ids = this.unregistered;
+    this.unregistered = [];
+    if (output.createOutputForSplit === undefined) return;
+    for (const id of ids) if (!this.splitOutputs.has(id)) this.splitOutputs.set(id, output.createOutputForSplit(id));
+  }
+
   private discoverIfDue(): void {
     if (this.listing || this.discovery.length === 0) return;
     const now = this.clock.now();
@@ -162,7 +186,9 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
           for (const f of files) {
             if (d.assigned.has(f.path) || ownerOf(f.path, d.of) !== d.index) continue;
             d.assigned.add(f.path);
-            this.queue.push(newFileSplit(f.path, f.size));
+            const split = newFileSplit(f.path, f.size);
+            this.queue.push(split);
+            this.unregistered.push(split.splitId);
           }
           d.dueAt = this.clock.now() + (interval ?? 0);
         }
@@ -244,6 +270,7 @@ export class FileSourceReader<T> implements SourceReader<T, FileSourceSplit> {
 /** One open file: buffered bytes from the next record on, and the position of that record. */
 class FileCursor<T> implements DecoderOutput<T> {
   readonly path: string;
+  readonly splitId: string;
   private readonly size: number;
   /** File offset of the next record (of bytes[pos]). */
   private offset: number;
@@ -256,7 +283,7 @@ class FileCursor<T> implements DecoderOutput<T> {
   reading = false;
   /** Whether a byte-order mark can no longer come (not at the file's start, or checked). */
   private bomChecked: boolean;
-  private output!: ReaderOutput<T>;
+  private output!: SourceOutput<T>;
 
   constructor(
     split: FileSplit,
@@ -265,6 +292,7 @@ class FileCursor<T> implements DecoderOutput<T> {
     private readonly settings: FileReaderSettings<T>,
   ) {
     this.path = split.path;
+    this.splitId = split.splitId;
     this.size = split.size;
     this.offset = split.offset;
     this.line = split.line;
@@ -289,7 +317,7 @@ class FileCursor<T> implements DecoderOutput<T> {
     const format = this.decoder.state();
     return {
       kind: 'file',
-      splitId: this.path,
+      splitId: this.splitId,
       path: this.path,
       size: this.size,
       offset: this.offset,
@@ -300,7 +328,7 @@ class FileCursor<T> implements DecoderOutput<T> {
   }
 
   /** Decodes up to `max` records from the buffer; returns how many it emitted. */
-  decode(output: ReaderOutput<T>, max: number): number {
+  decode(output: SourceOutput<T>, max: number): number {
     if (!this.bomChecked && !this.skipBom()) return 0;
     if (this.pos >= this.bytes.length) return 0;
     this.output = output;

@@ -21,7 +21,13 @@ export interface SourceSplit {
   readonly splitId: string;
 }
 
-export interface ReaderOutput<T> {
+/**
+ * Where a reader emits the records of one split (Flink's SourceOutput). With
+ * a WatermarkStrategy on the source, each split output has its own timestamp
+ * assigner and watermark generator, and the subtask's watermark is the
+ * minimum over its splits (see SplitTimestampsAndWatermarks).
+ */
+export interface SourceOutput<T> {
   collect(value: T, timestamp?: number): void;
   /**
    * Emits to the side output `tag` of the source (read with `getSideOutput(tag)`);
@@ -29,10 +35,31 @@ export interface ReaderOutput<T> {
    * without it has no side outputs, so readers call `output.output?.(…)`.
    */
   output?<X>(tag: OutputTag<X>, value: X, timestamp?: number): void;
+}
+
+export interface ReaderOutput<T> extends SourceOutput<T> {
   /** Emits a watermark (ms) downstream; the engine emits +Infinity itself when the reader ends. */
   emitWatermark?(watermark: number): void;
   /** Marks the source subtask's stream idle or active again. */
   emitWatermarkStatus?(status: WatermarkStatus): void;
+  /**
+   * The output for the records of split `splitId` (Flink's
+   * ReaderOutput.createOutputForSplit, FLIP-27): with a WatermarkStrategy,
+   * the split gets its own watermark generator, and from this call until
+   * `releaseOutputForSplit` it holds the subtask's watermark back to its
+   * own (a split created here and not read yet stands at -Infinity). Create
+   * the output of every split the reader will read as soon as it holds the
+   * split, so one read later does not find its records late. Calling it
+   * again for the same split returns the same output.
+   *
+   * Optional to implement: readers call `output.createOutputForSplit?.(id) ?? output`.
+   * A reader of one split, or one that emits in event-time order across its
+   * splits, can keep emitting through `collect` (the main output, which
+   * counts as one split from its first record on).
+   */
+  createOutputForSplit?(splitId: string): SourceOutput<T>;
+  /** The split finished (or left the reader): it no longer holds the subtask's watermark back (Flink's releaseOutputForSplit). */
+  releaseOutputForSplit?(splitId: string): void;
 }
 
 export interface SourceReaderContext {

@@ -6,19 +6,24 @@
  * `isAvailable()` that returns no promise (AsyncUserFunctionError when
  * `pollNext` itself returns one). When the reader ends, a watermark at
  * +Infinity follows its last record.
+ *
+ * With a WatermarkStrategy (`fromSource(source, strategy)`), watermarks are
+ * made per split (SplitTimestampsAndWatermarks): the reader's
+ * `createOutputForSplit(splitId)` gives each split its own generator, and
+ * the subtask emits the minimum over its splits.
  */
 import { asUserFunctionError, AsyncUserFunctionError, handleRejection, isThenable, preview, UserFunctionError, type OperatorLocation } from '../errors';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceSplit } from '../connectors/Source';
 import type { SourceWatermarks } from '../api/Transformation';
 import type { Clock, TimerHandle } from '../time/Clock';
-import { TimestampsAndWatermarks } from '../time/TimestampsAndWatermarks';
+import { SplitTimestampsAndWatermarks } from '../time/SplitTimestampsAndWatermarks';
 import type { ProcessingTimeService } from './StreamOperator';
 
 export class SourceOperator<T> {
   private reader!: SourceReader<T, SourceSplit>;
   private output!: ReaderOutput<T>;
-  /** With a WatermarkStrategy: assigns timestamps, makes watermarks (fromSource(source, strategy)). */
-  private watermarks: TimestampsAndWatermarks<T> | undefined;
+  /** With a WatermarkStrategy: assigns timestamps, makes watermarks per split (fromSource(source, strategy)). */
+  private watermarks: SplitTimestampsAndWatermarks<T> | undefined;
   private periodic: TimerHandle | undefined;
   private processingTime: ProcessingTimeService | undefined;
 
@@ -43,18 +48,16 @@ export class SourceOperator<T> {
     this.output = output;
     if (watermarking !== undefined) {
       const downstream = output;
-      const core = new TimestampsAndWatermarks<T>(watermarking.watermarks.strategy, clock, {
+      const core = new SplitTimestampsAndWatermarks<T>(watermarking.watermarks.strategy, clock, {
         autoWatermarkIntervalMs: watermarking.watermarks.autoWatermarkIntervalMs,
         collect: (value, timestamp) => downstream.collect(value, timestamp),
         emit: (e) => (e.kind === 'watermark' ? downstream.emitWatermark?.(e.timestamp) : downstream.emitWatermarkStatus?.(e.status)),
+        output: output.output?.bind(output),
       });
       this.watermarks = core;
       this.processingTime = watermarking.processingTime;
       // The reader's records go through the strategy; its own watermarks are ignored (the strategy makes event time).
-      this.output = {
-        collect: (value, timestamp) => void core.onElement(value, timestamp),
-        output: output.output?.bind(output),
-      };
+      this.output = core.mainOutput;
       this.schedulePeriodic();
     }
     try {
