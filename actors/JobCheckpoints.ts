@@ -117,14 +117,17 @@ export class JobCheckpoints {
     };
     this.coordinator = new CheckpointCoordinator(cp, subtasks, sources);
     this.store = new CompletedCheckpointStore(cp.retained);
-    this.history = new CheckpointHistory({
-      triggered: (s) => host.publish((d) => d.checkpointTriggered(jobId, s)),
-      completed: (s) =>
-        host.publish((d) =>
-          d.checkpointCompleted(jobId, s.id, { durationMs: s.durationMs ?? 0, alignmentMs: s.alignmentMs ?? 0, sizeBytes: s.sizeBytes ?? 0, location: s.location ?? '' }),
-        ),
-      failed: (s) => host.publish((d) => d.checkpointFailed(jobId, s.id, { durationMs: s.durationMs ?? 0, failureReason: s.failureReason ?? 'UNKNOWN' })),
-    });
+    this.history = new CheckpointHistory(
+      {
+        triggered: (s) => host.publish((d) => d.checkpointTriggered(jobId, s)),
+        completed: (s) =>
+          host.publish((d) =>
+            d.checkpointCompleted(jobId, s.id, { durationMs: s.durationMs ?? 0, alignmentMs: s.alignmentMs ?? 0, sizeBytes: s.sizeBytes ?? 0, location: s.location ?? '' }),
+          ),
+        failed: (s) => host.publish((d) => d.checkpointFailed(jobId, s.id, { durationMs: s.durationMs ?? 0, failureReason: s.failureReason ?? 'UNKNOWN' })),
+      },
+      cp.historySize,
+    );
   }
 
   private get now(): number {

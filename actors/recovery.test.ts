@@ -289,7 +289,7 @@ describe('concurrent checkpoints in at-least-once mode', () => {
       { kind: 'delay-channel', from: { operator: 'src', subtask: 0 }, to: { operator: 'sum', subtask: 0 }, what: 'data', delayMs: 20 },
     ]);
     const env = StreamExecutionEnvironment.create({ parallelism: 2, frameSize: 8, bufferTimeoutMs: 1, faults });
-    env.enableCheckpointing(2, 'at-least-once', { maxConcurrentCheckpoints: 5, timeoutMs: 60_000 });
+    env.enableCheckpointing(2, 'at-least-once', { maxConcurrentCheckpoints: 5, timeoutMs: 60_000, historySize: 100_000 });
     env.fromGenerator(20_000, (i) => i, { ratePerSecond: 100_000 }).uid('src').keyBy((i) => i % 5).sum().uid('sum').sinkTo(() => {});
     const result = await env.execute('subsumed');
     const subsumed = result.checkpoints.filter((c) => c.failureReason === 'CHECKPOINT_SUBSUMED');

@@ -3,6 +3,7 @@
  * ConfigurationError naming the bad option. Defaults follow Flink where
  * Flink has one (maxParallelism 128, buffer timeout 100 ms).
  */
+import { DEFAULT_CHECKPOINT_HISTORY } from '../checkpoint/CheckpointHistory';
 import { ConfigurationError } from '../errors';
 import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/KeyGroup';
 import { systemClock, type Clock } from '../time/Clock';
@@ -171,6 +172,8 @@ export interface CheckpointOptions {
    * 'NO_EXTERNALIZED_CHECKPOINTS': every end deletes them, the final one too.
    */
   externalizedCheckpointRetention?: CheckpointRetention;
+  /** Checkpoint records kept in `checkpoints()` and JobResult.checkpoints, newest (100; Flink's `web.checkpoints.history`). */
+  historySize?: number;
 }
 
 export type CheckpointRetention = 'RETAIN_ON_CANCELLATION' | 'DELETE_ON_CANCELLATION' | 'NO_EXTERNALIZED_CHECKPOINTS';
@@ -189,6 +192,7 @@ export function resolveCheckpointConfig(intervalMs: number, mode: unknown, o: Ch
     tolerableFailures: int('tolerableFailedCheckpoints', o.tolerableFailedCheckpoints ?? 0, 0, 1_000_000),
     retained: int('retainedCheckpoints', o.retainedCheckpoints ?? 1, 1, 1000),
     retention: oneOf('externalizedCheckpointRetention', o.externalizedCheckpointRetention ?? 'RETAIN_ON_CANCELLATION', RETENTIONS),
+    historySize: int('historySize', o.historySize ?? DEFAULT_CHECKPOINT_HISTORY, 1, 1_000_000),
   };
 }
 

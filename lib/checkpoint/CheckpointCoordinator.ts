@@ -32,6 +32,8 @@ export interface CheckpointConfig {
   readonly retained: number;
   /** What happens to the job's checkpoints when it ends. */
   readonly retention: 'RETAIN_ON_CANCELLATION' | 'DELETE_ON_CANCELLATION' | 'NO_EXTERNALIZED_CHECKPOINTS';
+  /** Checkpoint records the job's history keeps (CheckpointHistory; default DEFAULT_CHECKPOINT_HISTORY). */
+  readonly historySize?: number;
 }
 
 export type CheckpointFailureReason =
