@@ -24,37 +24,34 @@
  * given to applyToKeyedState fails the job.
  */
 import type { KeyedBroadcastProcessFunction, KeyedStateFunction } from '../api/broadcastFunctions';
-import { copyFunctionObject, type Collector, type KeySelector, type RuntimeContext, type TimeDomain, type TimerService } from '../api/functions';
+import { copyFunctionObject, type KeySelector, type RuntimeContext, type TimeDomain, type TimerService } from '../api/functions';
 import type { OutputTag } from '../api/OutputTag';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
 import { isThenable, preview, StateAccessError, ThenableReturnedError } from '../errors';
 import { BroadcastStateStore } from '../state/BroadcastState';
 import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
-import { denormalizeKey, normalizeKey, type Key } from '../state/KeyGroup';
+import type { Key } from '../state/KeyGroup';
 import type { MapStateDescriptor, StateDescriptor } from '../state/StateDescriptor';
-import type { InternalTimer, InternalTimerService } from '../time/InternalTimerService';
 import { AbstractTwoInputStreamOperator } from './AbstractTwoInputStreamOperator';
 import { KeyedBroadcastContextImpl, KeyedReadOnlyContextImpl, type KeyedBroadcastHost } from './broadcastContexts';
-import { OperatorTimers, userTimerService } from './OperatorTimers';
-import type { Input, OperatorContext } from './StreamOperator';
+import { KeyedFunctionRunner, type KeyedFunctionCalls } from './KeyedFunctionRunner';
+import type { Input, InputId, OperatorContext } from './StreamOperator';
 
-
+/** The keyed element path, timers and collector are the runner's (KeyedFunctionRunner); the contexts forward to it. */
 export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
   extends AbstractTwoInputStreamOperator<I1, I2, O>
-  implements Collector<O>, KeyedBroadcastHost<K>
+  implements KeyedBroadcastHost<K>, KeyedFunctionCalls<K, O, I1 | I2>
 {
   private readonly fn: KeyedBroadcastProcessFunction<K, I1, I2, O>;
   readonly broadcastStates: BroadcastStateStore;
+  private readonly runner: KeyedFunctionRunner<K, O, I1 | I2>;
   private backend!: HeapKeyedStateBackend;
-  private readonly operatorTimers = new OperatorTimers<null>();
-  private timerService!: InternalTimerService<null>;
-  private key: K | undefined;
-  timeDomain: TimeDomain = 'EVENT_TIME';
-  timestamp: number | undefined;
   /** False while the broadcast side runs outside applyToKeyedState: keyed state has no current key then. */
   private keyedAccess = true;
   private readonly readOnlyContext = new KeyedReadOnlyContextImpl<K>(this);
   private readonly broadcastContext = new KeyedBroadcastContextImpl<K>(this);
+  /** What `ctx.timerService()` returns: the current key's timers. */
+  readonly timers: TimerService;
 
   constructor(
     private readonly keySelector: KeySelector<I1, K>,
@@ -64,11 +61,8 @@ export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
     super();
     this.fn = copyFunctionObject(fn);
     this.broadcastStates = new BroadcastStateStore(descriptors);
-  }
-
-  initializeState(restored: OperatorRestoreState | undefined): void {
-    this.operatorTimers.initializeState(restored);
-    this.broadcastStates.initializeState(restored);
+    this.runner = new KeyedFunctionRunner(this, this.fn);
+    this.timers = this.runner.timerService();
   }
 
   override open(ctx: OperatorContext, next: Input<O>): void {
@@ -76,75 +70,58 @@ export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
     if (ctx.keyedStateBackend === undefined) throw new Error('CoBroadcastWithKeyedOperator needs a keyed-state backend (a keyed stream connected with a broadcast stream)');
     this.backend = ctx.keyedStateBackend;
     this.broadcastStates.open(ctx.location.subtaskIndex, ctx.objectReuse);
-    this.timerService = this.operatorTimers.open(ctx, this.backend, (t) => this.fire(t, 'PROCESSING_TIME'));
-    const r: unknown = this.fn.open?.(guardedRuntimeContext(ctx.runtimeContext, (name) => this.checkKeyedAccess(name)));
-    if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
+    this.runner.open(ctx, this.backend, guardedRuntimeContext(ctx.runtimeContext, (name) => this.checkKeyedAccess(name)));
   }
+
+  override close(): void {
+    this.runner.close();
+  }
+
+  // ---- the keyed side: records and timers, and the user calls the runner makes for them -------------
 
   processElement1(value: I1, timestamp: number | undefined): void {
-    this.recordsIn++;
-    this.timestamp = timestamp;
-    let r: unknown;
-    try {
-      this.key = this.keySelector(value);
-      this.backend.setCurrentKey(normalizeKey(this.key));
-      r = this.fn.processElement(value, this.readOnlyContext, this);
-    } catch (e) {
-      throw this.userError(e, value);
-    }
-    if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'processElement() method', value);
-    this.operatorTimers.reschedule();
+    this.runner.processElement(value, timestamp, 1, 'processElement() method');
   }
 
-  processElement2(value: I2, timestamp: number | undefined): void {
-    this.recordsIn++;
-    this.timestamp = timestamp;
-    let r: unknown;
-    const states = this.broadcastStates;
-    states.writable = true;
-    this.keyedAccess = false;
-    this.key = undefined;
-    try {
-      r = this.fn.processBroadcastElement(value, this.broadcastContext, this);
-    } catch (e) {
-      throw this.userError(e, value);
-    } finally {
-      states.writable = false;
-      this.keyedAccess = true;
-    }
-    if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'processBroadcastElement() method', value);
-    this.operatorTimers.reschedule();
+  callElement(value: I1 | I2, input: InputId, run: KeyedFunctionRunner<K, O, I1 | I2>): unknown {
+    if (input === 2) return this.callBroadcastElement(value as I2, run);
+    run.setKey(this.keySelector(value as I1));
+    return this.fn.processElement(value as I1, this.readOnlyContext, run);
   }
 
   /** The combined watermark of both inputs: fires the event-time timers up to it, then passes it on. */
   override processWatermark(watermark: number): void {
-    // At or below the restored watermark (inputs restart lower after a restore): already passed on.
-    if (!this.operatorTimers.advanceWatermark(watermark, (t) => this.fire(t, 'EVENT_TIME'))) return;
-    this.currentWatermark = watermark;
-    this.emitWatermark(watermark);
+    if (this.runner.advanceWatermark(watermark)) super.processWatermark(watermark);
   }
 
-  snapshotState(): Record<string, unknown[]> {
-    return { ...this.operatorTimers.snapshotState(), ...this.broadcastStates.snapshotState() };
+  callTimer(timestamp: number, run: KeyedFunctionRunner<K, O, I1 | I2>): unknown {
+    const states = this.broadcastStates;
+    states.reader = 'onTimer()';
+    try {
+      return this.fn.onTimer!(timestamp, this.readOnlyContext, run);
+    } finally {
+      states.reader = 'processElement()';
+    }
   }
 
-  // ---- what the contexts forward to (KeyedBroadcastHost) ----------------------------------------
+  // ---- the broadcast side: broadcast state writable, no current key ---------------------------------
 
-  currentKey(): K {
-    if (this.key === undefined) throw new StateAccessError('there is no current key in processBroadcastElement(): use ctx.applyToKeyedState() to visit the keys');
-    return this.key;
+  processElement2(value: I2, timestamp: number | undefined): void {
+    this.runner.processElement(value, timestamp, 2, 'processBroadcastElement() method');
   }
 
-  processingTime(): number {
-    return this.ctx.clock.now();
+  private callBroadcastElement(value: I2, run: KeyedFunctionRunner<K, O, I1 | I2>): unknown {
+    const states = this.broadcastStates;
+    states.writable = true;
+    this.keyedAccess = false;
+    run.key = undefined;
+    try {
+      return this.fn.processBroadcastElement(value, this.broadcastContext, run);
+    } finally {
+      states.writable = false;
+      this.keyedAccess = true;
+    }
   }
-
-  watermark(): number {
-    return this.timerService.currentWatermark;
-  }
-
-  /** What `ctx.timerService()` returns: the current key's timers. */
-  readonly timers: TimerService = userTimerService(() => this.timerService, () => this.ctx.clock.now());
 
   applyToKeyedState(descriptor: StateDescriptor, fn: KeyedStateFunction<K, any>): void {
     if (this.keyedAccess) throw new StateAccessError('applyToKeyedState() is for processBroadcastElement(); elsewhere the current key\'s state is at hand');
@@ -152,54 +129,18 @@ export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
     const state = this.backend.getState(descriptor);
     // Collected first: fn may clear the state of the key it visits.
     const keys = [...this.backend.keys(descriptor.name)];
+    const run = this.runner;
     this.keyedAccess = true;
     try {
       for (const k of keys) {
-        this.backend.setCurrentKey(k);
-        this.key = denormalizeKey(k) as K;
-        const r: unknown = fn(this.key, state);
+        run.enterKey(k);
+        const r: unknown = fn(run.key as K, state);
         if (r !== undefined && isThenable(r)) throw new ThenableReturnedError('function given to applyToKeyedState()', r);
       }
     } finally {
       this.keyedAccess = false;
-      this.key = undefined;
+      run.key = undefined;
     }
-  }
-
-  collect(value: O): void {
-    this.emitKept(value, this.timestamp);
-  }
-
-  output<X>(tag: OutputTag<X>, value: X): void {
-    this.emitKeptTo(tag, value, this.timestamp);
-  }
-
-  override close(): void {
-    this.operatorTimers.close();
-    const r: unknown = this.fn.close?.();
-    if (isThenable(r)) throw this.asyncResult(r, 'close() method', undefined, 'close');
-  }
-
-  // ---- firing ---------------------------------------------------------------------------------
-
-  private fire(timer: InternalTimer<null>, domain: TimeDomain): void {
-    this.backend.setCurrentKey(timer.key);
-    this.key = denormalizeKey(timer.key) as K;
-    this.timeDomain = domain;
-    // Event-time output carries the timer's time; processing-time output has no event timestamp (as in Flink).
-    this.timestamp = domain === 'EVENT_TIME' ? timer.timestamp : undefined;
-    if (this.fn.onTimer === undefined) return;
-    const states = this.broadcastStates;
-    states.reader = 'onTimer()';
-    let r: unknown;
-    try {
-      r = this.fn.onTimer(timer.timestamp, this.readOnlyContext, this);
-    } catch (e) {
-      throw this.userError(e, { timer: timer.timestamp, key: this.key }, this.recordsIn);
-    } finally {
-      states.reader = 'processElement()';
-    }
-    if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'onTimer() method', { timer: timer.timestamp, key: this.key });
   }
 
   private checkKeyedAccess(name: string): void {
@@ -209,6 +150,45 @@ export class CoBroadcastWithKeyedOperator<K extends Key, I1, I2, O>
           `use ctx.applyToKeyedState(descriptor, (key, state) => ...) to reach every key's state`,
       );
     }
+  }
+
+  // ---- checkpoints: the timers and this subtask's broadcast state (the keyed state is the chain's) --
+
+  initializeState(restored: OperatorRestoreState | undefined): void {
+    this.runner.initializeState(restored);
+    this.broadcastStates.initializeState(restored);
+  }
+
+  snapshotState(): Record<string, unknown[]> {
+    return { ...this.runner.snapshotState(), ...this.broadcastStates.snapshotState() };
+  }
+
+  // ---- what the contexts forward to (KeyedBroadcastHost) --------------------------------------------
+
+  get timestamp(): number | undefined {
+    return this.runner.timestamp;
+  }
+
+  get timeDomain(): TimeDomain {
+    return this.runner.timeDomain();
+  }
+
+  currentKey(): K {
+    const key = this.runner.key;
+    if (key === undefined) throw new StateAccessError('there is no current key in processBroadcastElement(): use ctx.applyToKeyedState() to visit the keys');
+    return key;
+  }
+
+  processingTime(): number {
+    return this.ctx.clock.now();
+  }
+
+  watermark(): number {
+    return this.timers.currentWatermark();
+  }
+
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.runner.output(tag, value);
   }
 }
 

@@ -19,36 +19,20 @@
  * from either method, onTimer, open, close or a key selector fails the job.
  */
 import type { KeyedCoProcessFunction } from '../api/coFunctions';
-import {
-  copyFunctionObject,
-  type Collector,
-  type KeySelector,
-  type OnTimerContext,
-  type TimeDomain,
-  type TimerService,
-} from '../api/functions';
-import type { OutputTag } from '../api/OutputTag';
+import { copyFunctionObject, type KeySelector } from '../api/functions';
 import type { OperatorRestoreState } from '../checkpoint/SubtaskState';
-import { isThenable } from '../errors';
-import type { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend';
-import { denormalizeKey, normalizeKey, type Key } from '../state/KeyGroup';
-import type { InternalTimer, InternalTimerService } from '../time/InternalTimerService';
+import type { Key } from '../state/KeyGroup';
 import { AbstractTwoInputStreamOperator } from './AbstractTwoInputStreamOperator';
-import { OperatorTimers, userTimerService } from './OperatorTimers';
-import type { Input, OperatorContext } from './StreamOperator';
+import { KeyedFunctionRunner, type KeyedFunctionCalls } from './KeyedFunctionRunner';
+import type { Input, InputId, OperatorContext } from './StreamOperator';
 
-
+/** The keyed element path, timers, contexts and collector are the runner's (KeyedFunctionRunner). */
 export class KeyedCoProcessOperator<K extends Key, I1, I2, O>
   extends AbstractTwoInputStreamOperator<I1, I2, O>
-  implements Collector<O>, OnTimerContext<K>
+  implements KeyedFunctionCalls<K, O, I1 | I2>
 {
   private readonly fn: KeyedCoProcessFunction<K, I1, I2, O>;
-  private backend!: HeapKeyedStateBackend;
-  private readonly operatorTimers = new OperatorTimers<null>();
-  private timers!: InternalTimerService<null>;
-  private key!: K;
-  private domain: TimeDomain = 'EVENT_TIME';
-  timestamp: number | undefined;
+  private readonly runner: KeyedFunctionRunner<K, O, I1 | I2>;
 
   constructor(
     private readonly keySelector1: KeySelector<I1, K>,
@@ -57,107 +41,56 @@ export class KeyedCoProcessOperator<K extends Key, I1, I2, O>
   ) {
     super();
     this.fn = copyFunctionObject(fn);
-  }
-
-  initializeState(restored: OperatorRestoreState | undefined): void {
-    this.operatorTimers.initializeState(restored);
+    this.runner = new KeyedFunctionRunner(this, this.fn);
   }
 
   override open(ctx: OperatorContext, next: Input<O>): void {
     super.open(ctx, next);
     if (ctx.keyedStateBackend === undefined) throw new Error('KeyedCoProcessOperator needs a keyed-state backend (connected streams keyed on both inputs)');
-    this.backend = ctx.keyedStateBackend;
-    this.timers = this.operatorTimers.open(ctx, this.backend, (t) => this.fire(t, 'PROCESSING_TIME'));
-    const r: unknown = this.fn.open?.(ctx.runtimeContext);
-    if (isThenable(r)) throw this.asyncResult(r, 'open() method', undefined, 'open');
-  }
-
-  processElement1(value: I1, timestamp: number | undefined): void {
-    this.recordsIn++;
-    this.timestamp = timestamp;
-    let r: unknown;
-    try {
-      this.key = this.keySelector1(value);
-      this.backend.setCurrentKey(normalizeKey(this.key));
-      r = this.fn.processElement1(value, this, this);
-    } catch (e) {
-      throw this.userError(e, value);
-    }
-    if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'processElement1() method', value);
-    this.operatorTimers.reschedule();
-  }
-
-  processElement2(value: I2, timestamp: number | undefined): void {
-    this.recordsIn++;
-    this.timestamp = timestamp;
-    let r: unknown;
-    try {
-      this.key = this.keySelector2(value);
-      this.backend.setCurrentKey(normalizeKey(this.key));
-      r = this.fn.processElement2(value, this, this);
-    } catch (e) {
-      throw this.userError(e, value);
-    }
-    if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'processElement2() method', value);
-    this.operatorTimers.reschedule();
-  }
-
-  /** The combined watermark of both inputs: fires the event-time timers up to it, then passes it on. */
-  override processWatermark(watermark: number): void {
-    // At or below the restored watermark (inputs restart lower after a restore): already passed on.
-    if (!this.operatorTimers.advanceWatermark(watermark, (t) => this.fire(t, 'EVENT_TIME'))) return;
-    this.currentWatermark = watermark;
-    this.emitWatermark(watermark);
-  }
-
-  snapshotState(): Record<string, unknown[]> {
-    return this.operatorTimers.snapshotState();
-  }
-
-  // ---- the contexts handed to the function ----------------------------------------------------
-
-  getCurrentKey(): K {
-    return this.key;
-  }
-  timerService(): TimerService {
-    return this.service;
-  }
-  timeDomain(): TimeDomain {
-    return this.domain;
-  }
-
-  /** What `ctx.timerService()` returns: the current key's timers. */
-  private readonly service: TimerService = userTimerService(() => this.timers, () => this.ctx.clock.now());
-
-  collect(value: O): void {
-    this.emitKept(value, this.timestamp);
-  }
-  output<X>(tag: OutputTag<X>, value: X): void {
-    this.emitKeptTo(tag, value, this.timestamp);
+    this.runner.open(ctx, ctx.keyedStateBackend);
   }
 
   override close(): void {
-    this.operatorTimers.close();
-    const r: unknown = this.fn.close?.();
-    if (isThenable(r)) throw this.asyncResult(r, 'close() method', undefined, 'close');
+    this.runner.close();
   }
 
-  // ---- firing ---------------------------------------------------------------------------------
+  // ---- records: the inputs, then the user calls the runner makes for them ---------------------------
 
-  private fire(timer: InternalTimer<null>, domain: TimeDomain): void {
-    this.backend.setCurrentKey(timer.key);
-    this.key = denormalizeKey(timer.key) as K;
-    this.domain = domain;
-    // Event-time output carries the timer's time; processing-time output has no event timestamp (as in Flink).
-    this.timestamp = domain === 'EVENT_TIME' ? timer.timestamp : undefined;
-    if (this.fn.onTimer === undefined) return;
-    let r: unknown;
-    try {
-      r = this.fn.onTimer(timer.timestamp, this, this);
-    } catch (e) {
-      throw this.userError(e, { timer: timer.timestamp, key: this.key }, this.recordsIn);
+  processElement1(value: I1, timestamp: number | undefined): void {
+    this.runner.processElement(value, timestamp, 1, 'processElement1() method');
+  }
+
+  processElement2(value: I2, timestamp: number | undefined): void {
+    this.runner.processElement(value, timestamp, 2, 'processElement2() method');
+  }
+
+  callElement(value: I1 | I2, input: InputId, run: KeyedFunctionRunner<K, O, I1 | I2>): unknown {
+    if (input === 1) {
+      run.setKey(this.keySelector1(value as I1));
+      return this.fn.processElement1(value as I1, run, run);
     }
-    if (r !== undefined && isThenable(r)) throw this.asyncResult(r, 'onTimer() method', { timer: timer.timestamp, key: this.key });
+    run.setKey(this.keySelector2(value as I2));
+    return this.fn.processElement2(value as I2, run, run);
+  }
+
+  // ---- timers ---------------------------------------------------------------------------------------
+
+  /** The combined watermark of both inputs: fires the event-time timers up to it, then passes it on. */
+  override processWatermark(watermark: number): void {
+    if (this.runner.advanceWatermark(watermark)) super.processWatermark(watermark);
+  }
+
+  callTimer(timestamp: number, run: KeyedFunctionRunner<K, O, I1 | I2>): unknown {
+    return this.fn.onTimer!(timestamp, run, run);
+  }
+
+  // ---- checkpoints: the timers (the keyed state is the chain's) -------------------------------------
+
+  initializeState(restored: OperatorRestoreState | undefined): void {
+    this.runner.initializeState(restored);
+  }
+
+  snapshotState(): Record<string, unknown[]> {
+    return this.runner.snapshotState();
   }
 }
-

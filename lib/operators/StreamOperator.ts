@@ -211,22 +211,25 @@ export abstract class StreamOperatorBase<O> implements StreamOperator<O> {
     else this.next.processWatermarkStatus?.(status);
   }
 
+  // emitKept, emitKeptTo, userError and asyncResult are public for the
+  // helpers an operator holds and delegates to (KeyedFunctionRunner).
+
   /**
    * Emits to the main output a value the operator or its user function may
    * keep (state, fields): a copy, unless object reuse is on, so an emitted
    * record never changes afterwards.
    */
-  protected emitKept(value: O, timestamp: number | undefined): void {
+  emitKept(value: O, timestamp: number | undefined): void {
     this.next.processElement(this.ctx.objectReuse ? value : copyValue(value), timestamp);
   }
 
   /** As emitKept, to the side output `tag`. */
-  protected emitKeptTo<X>(tag: OutputTag<X>, value: X, timestamp: number | undefined): void {
+  emitKeptTo<X>(tag: OutputTag<X>, value: X, timestamp: number | undefined): void {
     this.ctx.output?.(tag, this.ctx.objectReuse ? value : copyValue(value), timestamp);
   }
 
   /** The error to throw when user code failed on the current record. */
-  protected userError(e: unknown, record: unknown, position = this.recordsIn): Error {
+  userError(e: unknown, record: unknown, position = this.recordsIn): Error {
     return asUserFunctionError(e, this.ctx.location, position, 'process', record);
   }
 
@@ -235,7 +238,7 @@ export abstract class StreamOperatorBase<O> implements StreamOperator<O> {
    * function") returned a thenable. Handles its rejection and detaches the
    * output, so what the promise still runs cannot emit into the failed chain.
    */
-  protected asyncResult(
+  asyncResult(
     result: PromiseLike<unknown>,
     functionName: string,
     record: unknown,
