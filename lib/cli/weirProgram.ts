@@ -224,14 +224,18 @@ Exit codes: ${exitCodeHelp()}`,
     .addOption(new Option('--checkpoint-dir <dir>', 'write checkpoints to this directory (default: memory)'))
     .addOption(new Option('--checkpoint-interval <ms>', 'checkpoint every <ms> milliseconds, exactly-once (default: off, unless the job enables it)').argParser(positiveInt('checkpoint interval')))
     .addOption(new Option('--savepoint-dir <dir>', 'where Ctrl-C writes its savepoint (default: <checkpoint-dir>/savepoints)'))
-    .addOption(new Option('--json', 'no progress; print one JSON object (status, operators, checkpoints, ...) as the last line of stdout'))
+    .addOption(new Option('--json', 'no progress; print one JSON object (status, fingerprint, operators, checkpoints, …; the same fields embedded and on a cluster) as the last line of stdout'))
     .addOption(new Option('--coordinator <host:port>', 'run on this cluster instead of in this process (the cluster secret from WEIR_CLUSTER_SECRET or --secret-file)'))
     .addOption(new Option('--detached', 'with --coordinator: print the job id once it is submitted and return'))
     .addOption(
       new Option('--checkpoint-storage <where>', 'with --coordinator: "coordinator" ships state files to the coordinator\'s --checkpoint-dir (no disk shared by the nodes needed)').choices(['coordinator']),
     )
     .addOption(
-      new Option('--adaptive', 'with --coordinator and -p: start at what the free slots allow, shrink when nodes are lost and grow back up to -p as nodes join (needs --checkpoint-dir)'),
+      new Option(
+        '--adaptive',
+        'with --coordinator and -p: start at what the free slots allow, shrink when nodes are lost and grow back up to -p as nodes join; ' +
+          'refused without --checkpoint-dir and checkpointing (it grows through a savepoint there and shrinks from the latest checkpoint)',
+      ),
     )
     .addOption(new Option('--secret-file <path>', 'with --coordinator: read the cluster secret from this file'))
     .addHelpText(
@@ -251,9 +255,12 @@ Examples:
   weir run --json dist/wordCount.js a b a | tail -n 1           one JSON object: status, operators, checkpoints, …
 
 On a cluster (--coordinator host:port, the secret from WEIR_CLUSTER_SECRET or --secret-file), the job module
-and the checkpoint directory are passed as absolute paths that every node must reach; --detached returns with
-the job id once it is submitted; --from-checkpoint must name one checkpoint (chk-<n>) there, not a directory
-to search. Ctrl-C and the progress line work the same way there (the nodes report what their sources read).
+and the checkpoint directory are passed as absolute paths that every node must reach; the job's arguments are
+passed as they are, so a relative path in them is resolved against each node's working directory — pass
+absolute paths (weir warns about an argument that names a relative path existing here). --detached returns
+with the job id once it is submitted; --from-checkpoint must name one checkpoint (chk-<n>) there, not a
+directory to search. Ctrl-C, SIGTERM, the progress line and the summary work the same way there (the nodes
+report what their sources read; checkpoints are not reported: null in --json).
 
 Ctrl-C or SIGTERM (kill, Kubernetes), embedded or on a cluster: the first stops the job — with a savepoint
 when checkpointing is on and a directory is known (--savepoint-dir, or --checkpoint-dir; its path is
