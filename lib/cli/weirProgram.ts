@@ -199,6 +199,7 @@ A local cluster (a coordinator and node processes; the secret from WEIR_CLUSTER_
   weir run --coordinator 127.0.0.1:6123 --checkpoint-dir /shared/checkpoints --checkpoint-interval 1000 dist/job.js
   weir list | nodes | cancel <job> | savepoint <job> <dir> | stop <job> --savepoint <dir> | health
   (each takes --coordinator host:port, default WEIR_COORDINATOR; on other machines: weir coordinator, weir node)
+  weir chaos dist/cli/jobs/windowedCounts.js 20000 {out} --nodes 3 -p 4    a fault experiment (weir chaos --help)
 
 Exit codes: ${exitCodeHelp()}`,
   );
