@@ -11,17 +11,25 @@
  * input (no such job, a bad job module or savepoint); 1 for a job that
  * failed or was cancelled. `health` alone answers only 0 or 1 (and 2 for a
  * bad command line), as a probe expects. With `--json` stdout carries one
- * JSON object (for `run`, the last line), also for errors. While a cluster
- * run goes on, stderr shows the embedded run's progress line (ProgressLine),
- * from the coordinator's ReportJobProgress answers — not with `--json`.
+ * JSON object (for `run`, the last line: RunSummaryJson, the embedded
+ * run's shape), also for errors. While a cluster run goes on, stderr shows
+ * the embedded run's progress line (ProgressLine), from the coordinator's
+ * ReportJobProgress answers — not with `--json` — and once more with the
+ * final count when the job ended. An attached run stops its job on Ctrl-C
+ * and on SIGTERM alike (exit 130 / 143): the client never leaves it behind.
  */
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ClusterClient } from '../actors/cluster/ClusterClient';
-import { clusterSecret, coordinatorAddress, type HostPort } from '../lib/cli/clusterSettings';
+import type { OperatorResult } from '../lib/api/JobClient';
+import { clusterSecret, coordinatorAddress, relativePathWarnings, type HostPort } from '../lib/cli/clusterSettings';
+import { loadJobModule, type LoadedJob } from '../lib/cli/JobModule';
 import { reportError } from '../lib/cli/JobRun';
-import { EXIT_CODES, positiveInt, progressIntervalMs, ProgressLine, type CliIo, type CommandContext, type RunFlags } from '../lib/cli/weirProgram';
+import { formatSummary, resumeCommand, shellQuote, type RunErrorJson, type RunSummaryJson } from '../lib/cli/RunSummary';
+import { progressSnapshot, sourceNodes, sourceTotals, type ProgressSnapshot } from '../lib/cli/SourceProgress';
+import { EXIT_CODES, positiveInt, progressIntervalMs, ProgressLine, signalName, StopSignals, type CliIo, type CommandContext, type RunFlags } from '../lib/cli/weirProgram';
 import type { JobEnded, SubtaskMetricsData } from '../lib/cluster/WireMessages';
+import type { JobGraph } from '../lib/graph/JobGraph';
 import { ClusterClientError, ClusterSettingsError, ConfigurationError, RequestFailedError } from '../lib/errors';
 import { SECRET_HELP } from './serverCommands';
 
@@ -70,19 +78,16 @@ interface ClientFlags {
   timeout?: number;
 }
 
-/** `--json` output of `weir run --coordinator`: one object, the last line of stdout. */
-export interface ClusterRunJson {
-  readonly status: 'SUBMITTED' | 'FINISHED' | 'FAILED' | 'CANCELED' | 'ERROR';
+/**
+ * `--json` output of `weir run --coordinator --detached`. An attached run
+ * prints a RunSummaryJson, as an embedded run does (RunErrorJson when the
+ * job did not start).
+ */
+export interface ClusterSubmittedJson {
+  readonly status: 'SUBMITTED';
   readonly exitCode: number;
-  readonly jobId?: string;
+  readonly jobId: string;
   readonly coordinator: string;
-  readonly interrupted?: boolean;
-  readonly durationMs?: number;
-  readonly restarts?: number;
-  /** Records in and out per operator, summed over its subtasks (a finished job). */
-  readonly operators?: ReturnType<typeof operatorTotals>;
-  readonly savepoint?: string;
-  readonly error?: ReturnType<typeof reportError>;
 }
 
 /** The exit code for a failed client command, with its message written (stderr, or JSON on stdout). */
@@ -187,11 +192,17 @@ export function registerClientCommands(program: Command, { io, setExitCode }: Co
     .addHelpText('after', after)
     .action(async (jobId: string, flags: ClientFlags & { savepoint: string }) => {
       try {
-        const reply = await withClient(flags, (c) => c.request({ type: 'StopWithSavepoint', jobId, directory: path.resolve(flags.savepoint) }, flags.timeout ?? DEFAULT_SAVEPOINT_TIMEOUT_MS));
+        const { reply, address } = await withClient(flags, async (c) => ({
+          reply: await c.request({ type: 'StopWithSavepoint', jobId, directory: path.resolve(flags.savepoint) }, flags.timeout ?? DEFAULT_SAVEPOINT_TIMEOUT_MS),
+          address: c.address,
+        }));
         io.stdout.write(
           flags.json
             ? `${JSON.stringify({ jobId, status: 'STOPPED', savepoint: reply.location })}\n`
-            : `stopped job ${jobId} with a savepoint: ${reply.location}\n  resume with: weir run --coordinator … --from-savepoint ${reply.location} <job-module>\n`,
+            : `stopped job ${jobId} with a savepoint: ${reply.location}\n` +
+                `  resume with: weir run --coordinator ${shellQuote(address)} --from-savepoint ${shellQuote(reply.location)} <options> <job-module> [args...]\n` +
+                '  (the job\'s module, arguments and options — -p, --checkpoint-dir, … — as it was submitted: the coordinator does not report them;\n' +
+                '  a run stopped with Ctrl-C or SIGTERM prints the whole command)\n',
         );
         setExitCode(0);
       } catch (e) {
@@ -290,10 +301,18 @@ async function health(flags: ClientFlags & { minNodes?: number }, io: CliIo): Pr
 /**
  * `weir run <module> --coordinator host:port`: submits the job module (its
  * absolute path: every process imports it itself) with the checkpoint
- * options, then watches it to the end and prints how it ended. Ctrl-C stops
- * it like an embedded run: with a savepoint when a directory is known
- * (--savepoint-dir, else <checkpoint-dir>/savepoints), else by cancelling;
- * a second Ctrl-C cancels, a third exits without waiting.
+ * options, then watches it to the end and prints how it ended, in the same
+ * shape as an embedded run (RunSummaryJson). Before submitting, it loads
+ * the module itself, as Flink's client builds the job graph: for the job's
+ * name, fingerprint, sources and graph order (when that fails here, the
+ * coordinator's answer decides, and those fields are null), and warns about
+ * arguments that are relative paths (the nodes resolve them elsewhere).
+ * Ctrl-C and SIGTERM stop the job as in an embedded run (StopSignals): with
+ * a savepoint when a directory is known (--savepoint-dir, else
+ * <checkpoint-dir>/savepoints), else by cancelling; a second signal cancels,
+ * a third exits without waiting. --adaptive needs --checkpoint-dir and
+ * checkpointing: the cluster grows the job through a savepoint there and
+ * shrinks it onto the nodes left from its latest checkpoint.
  */
 export async function runOnCluster(modulePath: string, args: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
   const started = Date.now();
@@ -301,6 +320,22 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
   const checkpointDir = flags.checkpointDir === undefined ? undefined : path.resolve(flags.checkpointDir);
   const restorePath = flags.fromSavepoint ?? flags.fromCheckpoint;
   const savepointTarget = flags.savepointDir !== undefined ? path.resolve(flags.savepointDir) : checkpointDir === undefined ? undefined : path.join(checkpointDir, 'savepoints');
+  const usage = (message: string) => {
+    if (flags.json) io.stdout.write(`${JSON.stringify({ status: 'ERROR', exitCode: EXIT_CODES.USAGE, jobId: null, coordinator: coordinatorText, error: { name: 'ConfigurationError', message } } satisfies RunErrorJson)}\n`);
+    else io.stderr.write(`weir run: ${message}\n`);
+    return EXIT_CODES.USAGE;
+  };
+  if (flags.adaptive && checkpointDir === undefined) {
+    return usage(
+      '--adaptive needs --checkpoint-dir (a directory every node reaches) and checkpointing: the cluster grows the job through a savepoint there and, ' +
+        'when a node is lost, goes on from its latest checkpoint (without them it could not grow, and would start over from scratch)',
+    );
+  }
+  for (const warning of relativePathWarnings(args, process.cwd())) io.stderr.write(`weir run: warning: ${warning}\n`);
+  const local = await loadHere(modulePath, args, flags);
+  if (flags.adaptive && local !== undefined && local.env.config.checkpoint === undefined) {
+    return usage('--adaptive needs checkpointing: give --checkpoint-interval <ms> (or enable checkpointing in the job)');
+  }
   let client: ClusterClient;
   let jobId: string;
   try {
@@ -308,7 +343,7 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
     const secret = clusterSecret(flags, process.env);
     client = await ClusterClient.connect({ coordinator: address, secret });
   } catch (e) {
-    return clientFailure('run', e, io, flags.json, { coordinator: coordinatorText });
+    return clientFailure('run', e, io, flags.json, { jobId: null, coordinator: coordinatorText });
   }
   try {
     try {
@@ -330,89 +365,94 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
       );
       jobId = reply.jobId;
     } catch (e) {
-      return clientFailure('run', e, io, flags.json, { coordinator: client.address });
+      return clientFailure('run', e, io, flags.json, { jobId: null, coordinator: client.address });
     }
     if (flags.detached) {
       io.stdout.write(
         flags.json
-          ? `${JSON.stringify({ status: 'SUBMITTED', exitCode: 0, jobId, coordinator: client.address } satisfies ClusterRunJson)}\n`
+          ? `${JSON.stringify({ status: 'SUBMITTED', exitCode: 0, jobId, coordinator: client.address } satisfies ClusterSubmittedJson)}\n`
           : `submitted job ${jobId} to ${client.address}\n`,
       );
       return EXIT_CODES.FINISHED;
     }
-    if (!flags.json) io.stderr.write(`Running job ${jobId} (${path.resolve(modulePath)}) on the cluster at ${client.address}; Ctrl-C stops it\n`);
+    if (!flags.json) io.stderr.write(`Running job ${jobId} (${path.resolve(modulePath)}) on the cluster at ${client.address}; Ctrl-C or SIGTERM stops it\n`);
     const line = flags.json ? undefined : new ProgressLine(io.stderr);
-    const stopProgress = line === undefined ? () => {} : followProgress(client, jobId, line, progressIntervalMs(io.stderr));
+    const progress = line === undefined ? undefined : followProgress(client, jobId, line, progressIntervalMs(io.stderr));
 
-    let interrupts = 0;
-    let stopped: Promise<string | undefined> | undefined;
+    let stopped: Promise<{ savepoint?: string; error?: unknown }> | undefined;
     const c = client;
-    const removeHandler = io.onInterrupt(() => {
-      interrupts++;
-      if (interrupts >= 3) {
-        io.stderr.write(`\nweir: exiting without waiting for the job (it may still run: weir cancel ${jobId})\n`);
-        io.exit(EXIT_CODES.INTERRUPTED);
-        return;
-      }
-      line?.clear();
-      if (interrupts === 2 || savepointTarget === undefined) {
-        if (!flags.json) io.stderr.write(interrupts === 2 ? 'weir: cancelling now (Ctrl-C once more exits without waiting)\n' : 'weir: cancelling the job (no checkpoint directory, so no savepoint)…\n');
-        stopped ??= Promise.resolve(undefined);
-        void c.request({ type: 'CancelJob', jobId }, DEFAULT_SAVEPOINT_TIMEOUT_MS).catch(() => {});
-        return;
-      }
-      if (!flags.json) io.stderr.write(`weir: stopping the job with a savepoint in ${savepointTarget}…\n`);
-      stopped = c.request({ type: 'StopWithSavepoint', jobId, directory: savepointTarget }, DEFAULT_SAVEPOINT_TIMEOUT_MS).then(
-        (r) => r.location,
-        async (e: unknown) => {
-          if (!flags.json) io.stderr.write(`weir: the savepoint failed (${(e as Error).message}); cancelling\n`);
-          await c.request({ type: 'CancelJob', jobId }, DEFAULT_SAVEPOINT_TIMEOUT_MS).catch(() => {});
-          return undefined;
-        },
-      );
-    });
+    const cancel = () => c.request({ type: 'CancelJob', jobId }, DEFAULT_SAVEPOINT_TIMEOUT_MS).then(() => {}, () => {});
+    const signals = new StopSignals(
+      io,
+      (n, signal) => {
+        line?.clear();
+        if (n === 2 || savepointTarget === undefined) {
+          if (!flags.json) {
+            io.stderr.write(
+              n === 2
+                ? `weir: ${signalName(signal)}: cancelling now (once more exits without waiting)\n`
+                : `weir: ${signalName(signal)}: cancelling the job (no checkpoint directory, so no savepoint)…\n`,
+            );
+          }
+          stopped ??= Promise.resolve({});
+          void cancel();
+          return;
+        }
+        if (!flags.json) io.stderr.write(`weir: ${signalName(signal)}: stopping the job with a savepoint in ${savepointTarget}…\n`);
+        stopped = c.request({ type: 'StopWithSavepoint', jobId, directory: savepointTarget }, DEFAULT_SAVEPOINT_TIMEOUT_MS).then(
+          (r) => ({ savepoint: r.location }),
+          async (error: unknown) => {
+            if (!flags.json) io.stderr.write(`weir: the savepoint failed (${(error as Error).message}); cancelling\n`);
+            await cancel();
+            return { error };
+          },
+        );
+      },
+      () => io.stderr.write(`\nweir: exiting without waiting for the job (it may still run: weir cancel ${jobId})\n`),
+    );
     let ended: JobEnded;
     try {
       ended = await client.request({ type: 'WatchJob', jobId }, Infinity);
     } catch (e) {
+      line?.clear();
       if (e instanceof ClusterClientError && !flags.json) io.stderr.write(`weir run: lost the coordinator while job ${jobId} ran; it may still be running (weir list)\n`);
       return clientFailure('run', e, io, flags.json, { jobId, coordinator: client.address });
     } finally {
-      removeHandler();
-      stopProgress();
-      line?.clear();
+      signals.remove();
+      progress?.stop();
     }
-    const savepoint = (stopped === undefined ? undefined : await stopped) ?? ended.savepoint;
-    const interrupted = interrupts > 0;
-    const exitCode = interrupted ? EXIT_CODES.INTERRUPTED : ended.status === 'FINISHED' ? EXIT_CODES.FINISHED : EXIT_CODES.FAILED;
+    const stop = stopped === undefined ? undefined : await stopped;
+    const savepoint = stop?.savepoint ?? ended.savepoint;
     const durationMs = Date.now() - started;
-    if (flags.json) {
-      const out: ClusterRunJson = {
-        status: ended.status,
-        exitCode,
-        jobId,
-        coordinator: client.address,
-        interrupted,
-        durationMs,
-        restarts: ended.restarts,
-        operators: operatorTotals(ended.subtasks ?? []),
-        ...(savepoint === undefined ? {} : { savepoint }),
-        ...(ended.message === undefined ? {} : { error: { name: 'JobError', message: ended.message } }),
-      };
-      io.stdout.write(`${JSON.stringify(out)}\n`);
-    } else {
-      const how = interrupted ? (savepoint !== undefined ? 'STOPPED WITH A SAVEPOINT' : 'CANCELED (interrupted)') : ended.status;
-      const lines = [`Job ${jobId} ${how} after ${(durationMs / 1000).toFixed(1)} s on the cluster at ${client.address}`];
-      const operators = operatorTotals(ended.subtasks ?? []);
-      if (operators.length > 0) {
-        const rows = operators.map((o) => [o.name, String(o.parallelism), String(o.recordsIn), String(o.recordsOut)]);
-        lines.push(...table(['operator', 'p', 'records in', 'records out'], rows).trimEnd().split('\n').map((l) => `  ${l}`));
-      }
-      lines.push(`  restarts: ${ended.restarts === 0 ? 'none' : ended.restarts}`);
-      if (savepoint !== undefined) lines.push(`  savepoint: ${savepoint}`, `  resume with: weir run --coordinator ${client.address} --from-savepoint ${savepoint} <job-module>`);
-      if (ended.message !== undefined) lines.push(`  error: ${ended.message}`);
-      io.stdout.write(`${lines.join('\n')}\n`);
+    const operators = operatorTotals(ended.subtasks ?? [], local?.jobGraph);
+    const final = await finalProgress(client, jobId, ended, operators, local, progress?.last());
+    if (line !== undefined) {
+      if (final === undefined) line.clear();
+      else line.finish(final, durationMs);
     }
+    const exitCode = signals.interrupted ? signals.exitCode : ended.status === 'FINISHED' ? EXIT_CODES.FINISHED : EXIT_CODES.FAILED;
+    const error =
+      ended.message !== undefined ? { name: 'JobError', message: ended.message } : stop?.error !== undefined ? reportError(stop.error) : null;
+    const summary: RunSummaryJson = {
+      status: ended.status,
+      exitCode,
+      interrupted: signals.interrupted,
+      jobId,
+      jobName: local?.jobName ?? null,
+      fingerprint: local === undefined || flags.adaptive ? null : local.fingerprint,
+      coordinator: client.address,
+      durationMs,
+      operators,
+      recordsRead: final?.recordsRead ?? null,
+      checkpoints: null,
+      restarts: ended.restarts,
+      restoredFrom: restorePath === undefined ? null : path.resolve(restorePath),
+      savepoint: savepoint ?? null,
+      resumeCommand: savepoint === undefined ? null : resumeCommand(modulePath, args, flags, savepoint),
+      finalCheckpoint: null,
+      error,
+    };
+    io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     return exitCode;
   } finally {
     client.close();
@@ -420,31 +460,82 @@ export async function runOnCluster(modulePath: string, args: readonly string[], 
 }
 
 /**
+ * The job module loaded in this process, as the coordinator loads it (same
+ * path, arguments and parallelism, so the same fingerprint); undefined when
+ * it does not load here — the coordinator's answer then says why, if it
+ * fails there too.
+ */
+async function loadHere(modulePath: string, args: readonly string[], flags: RunFlags): Promise<LoadedJob | undefined> {
+  try {
+    return await loadJobModule(path.resolve(modulePath), {
+      args,
+      logger: false,
+      ...(flags.parallelism === undefined ? {} : { parallelism: flags.parallelism }),
+      ...(flags.checkpointInterval === undefined ? {} : { checkpointIntervalMs: flags.checkpointInterval }),
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the sources read in the end: for a finished job, its sources'
+ * records out (exact); otherwise the coordinator's last count, asked once
+ * more now (or the last one this command saw). Undefined when unknown.
+ */
+async function finalProgress(
+  client: ClusterClient,
+  jobId: string,
+  ended: JobEnded,
+  operators: readonly OperatorResult[],
+  local: LoadedJob | undefined,
+  last: ProgressSnapshot | undefined,
+): Promise<ProgressSnapshot | undefined> {
+  if (ended.status === 'FINISHED' && local !== undefined && operators.length > 0) {
+    const sources = new Set(sourceNodes(local.jobGraph).map((n) => n.uid));
+    const read = operators.filter((o) => sources.has(o.uid)).reduce((n, o) => n + o.recordsOut, 0);
+    return progressSnapshot(read, sourceTotals(local.jobGraph), ended.restarts > 0 || (last?.restarted ?? false));
+  }
+  try {
+    const { recordsRead, totalRecords, percent, restarted, bounded } = await client.request({ type: 'ReportJobProgress', jobId }, 2_000);
+    return { recordsRead, totalRecords, percent, restarted, bounded };
+  } catch {
+    return last;
+  }
+}
+
+/**
  * Shows the job's source progress on `line` every `intervalMs` ms, from the
  * coordinator's answers to ReportJobProgress (one request at a time; the
  * elapsed time counts from now, the job's submission). A request that fails
- * is skipped: the WatchJob request says how the run ended. Returns the
- * function that stops it.
+ * is skipped: the WatchJob request says how the run ended. Returns how to
+ * stop it, and the last snapshot shown.
  */
-function followProgress(client: ClusterClient, jobId: string, line: ProgressLine, intervalMs: number): () => void {
+function followProgress(client: ClusterClient, jobId: string, line: ProgressLine, intervalMs: number): { stop(): void; last(): ProgressSnapshot | undefined } {
   const submittedAt = Date.now();
   let asking = false;
   let stopped = false;
+  let last: ProgressSnapshot | undefined;
   const timer = setInterval(() => {
     if (asking) return;
     asking = true;
     client.request({ type: 'ReportJobProgress', jobId }).then(
       ({ recordsRead, totalRecords, percent, restarted, bounded }) => {
         asking = false;
-        if (!stopped) line.update({ recordsRead, totalRecords, percent, restarted, bounded }, Date.now() - submittedAt);
+        if (stopped) return;
+        last = { recordsRead, totalRecords, percent, restarted, bounded };
+        line.update(last, Date.now() - submittedAt);
       },
       () => (asking = false),
     );
   }, intervalMs);
   timer.unref();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+    last: () => last,
   };
 }
 
@@ -454,14 +545,22 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return `${[header, ...rows].map(line).join('\n')}\n`;
 }
 
-/** Records in and out per operator (by uid, in first-seen order) over the subtasks' counters of a finished cluster job. */
-export function operatorTotals(subtasks: readonly SubtaskMetricsData[]): { uid: string; name: string; parallelism: number; recordsIn: number; recordsOut: number }[] {
-  const byUid = new Map<string, { uid: string; name: string; parallelism: number; recordsIn: number; recordsOut: number }>();
+/**
+ * Records in and out per operator over the subtasks' counters of a finished
+ * cluster job, in graph order as an embedded run lists them: the order of
+ * `jobGraph` (vertices in topological order, then chain members) when the
+ * client could load it, else by node id (a node is created after its
+ * inputs, so sources come first).
+ */
+export function operatorTotals(subtasks: readonly SubtaskMetricsData[], jobGraph?: JobGraph): OperatorResult[] {
+  const byUid = new Map<string, OperatorResult & { nodeId: number }>();
   for (const s of subtasks) {
     for (const o of s.operators) {
-      const t = byUid.get(o.uid) ?? { uid: o.uid, name: o.name, parallelism: 0, recordsIn: 0, recordsOut: 0 };
+      const t = byUid.get(o.uid) ?? { uid: o.uid, name: o.name, parallelism: 0, recordsIn: 0, recordsOut: 0, nodeId: o.nodeId };
       byUid.set(o.uid, { ...t, parallelism: t.parallelism + 1, recordsIn: t.recordsIn + o.recordsIn, recordsOut: t.recordsOut + o.recordsOut });
     }
   }
-  return [...byUid.values()];
+  const order = new Map((jobGraph?.vertices.flatMap((v) => v.nodes.map((n) => n.uid)) ?? []).map((uid, i) => [uid, i]));
+  const rank = (o: { uid: string; nodeId: number }) => order.get(o.uid) ?? order.size + o.nodeId;
+  return [...byUid.values()].sort((a, b) => rank(a) - rank(b)).map(({ nodeId: _, ...o }) => o);
 }

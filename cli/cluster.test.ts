@@ -4,9 +4,11 @@
  * exactly-once checkpoints submitted with `weir run --coordinator` whose
  * committed output is exact, `weir nodes`, `weir list`, a detached job
  * stopped with a savepoint, Ctrl-C on a cluster run and a resume from its
- * savepoint, the progress line of a cluster run (the command in this
- * process against the cluster's processes), a wrong or missing secret, and `weir health`
- * before and after the cluster stops. Nothing waits on a clock: each step
+ * savepoint and the command that resumes it, the progress line of a
+ * cluster run and SIGTERM (the command in this process against the
+ * cluster's processes), the warning for a relative path among the job's
+ * arguments, the --json summary in the embedded run's shape, a wrong or
+ * missing secret, and `weir health` before and after the cluster stops. Nothing waits on a clock: each step
  * waits for a line or a status the previous one produces.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +18,7 @@ import * as path from 'node:path';
 import { readCommittedLines } from '../lib/connectors/FileSink';
 import { expectedLines } from '../actors/cluster/fixtures/windowedCounts';
 import type { CliIo } from '../lib/cli/weirProgram';
+import { loadJobModule } from '../lib/cli/JobModule';
 import { runOnCluster } from './clientCommands';
 
 const REGISTER_TS = path.join(__dirname, '..', 'scenarios', 'support', 'registerTs.js');
@@ -109,11 +112,20 @@ test('weir run --coordinator: a keyed window job with exactly-once checkpoints w
   const out = path.join(dir, 'out');
   const run = await weir(['run', '--coordinator', address, '--checkpoint-dir', path.join(dir, 'checkpoints'), '--checkpoint-interval', '100', '-p', '4', '--json', FIXTURE, '20000', out]);
   expect(run.code).toBe(0);
-  expect(lastJson(run)).toMatchObject({ status: 'FINISHED', exitCode: 0, interrupted: false, restarts: 0, coordinator: address });
+  const summary = lastJson(run);
+  expect(summary).toMatchObject({ status: 'FINISHED', exitCode: 0, interrupted: false, restarts: 0, coordinator: address, jobName: 'windowed-counts', recordsRead: 20000 });
+  // The embedded run's shape: every field present, null where it does not apply.
+  expect(Object.keys(summary).sort()).toEqual(
+    ['checkpoints', 'coordinator', 'durationMs', 'error', 'exitCode', 'finalCheckpoint', 'fingerprint', 'interrupted', 'jobId', 'jobName', 'operators', 'recordsRead', 'resumeCommand', 'restarts', 'restoredFrom', 'savepoint', 'status'].sort(),
+  );
+  expect(summary).toMatchObject({ checkpoints: null, savepoint: null, error: null, restoredFrom: null, resumeCommand: null });
+  // The fingerprint the nodes compare: the same module, arguments and parallelism loaded here give it.
+  expect(summary.fingerprint).toBe((await loadJobModule(FIXTURE, { args: ['20000', out], parallelism: 4, logger: false })).fingerprint);
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(20000));
   expect(run.stderr).not.toMatch(/read [\d,]+ records/); // --json: no progress line
   // Records per operator, summed over the subtasks on both nodes.
   const operators: { uid: string; parallelism: number; recordsIn: number; recordsOut: number }[] = lastJson(run).operators;
+  expect(operators.map((o) => o.uid)).toEqual(['ticks', 'timestamps', 'counts', 'files']); // graph order, as embedded
   expect(operators.find((o) => o.uid === 'ticks')).toMatchObject({ parallelism: 4, recordsOut: 20000 });
   expect(operators.find((o) => o.uid === 'files')).toMatchObject({ recordsIn: expectedLines(20000).length });
   // WEIR_COORDINATOR stands in for --coordinator.
@@ -169,6 +181,9 @@ test('Ctrl-C on a cluster run stops the job with a savepoint (exit 130); a run f
   const stopped = lastJson({ code: 130, stdout, stderr: '' });
   expect(stopped).toMatchObject({ interrupted: true, exitCode: 130 });
   expect(stopped.savepoint).toContain(path.join(checkpoints, 'savepoints'));
+  expect(stopped.resumeCommand).toBe(
+    `weir run --coordinator ${address} -p 2 --checkpoint-dir ${checkpoints} --checkpoint-interval 100 --from-savepoint ${stopped.savepoint} ${args.join(' ')}`,
+  );
 
   const resumed = await weir(['run', '--coordinator', address, '--json', '--checkpoint-dir', checkpoints, '--checkpoint-interval', '100', '-p', '2', '--from-savepoint', stopped.savepoint, ...args]);
   expect(resumed.code).toBe(0);
@@ -196,8 +211,71 @@ test('a cluster run on a terminal shows the embedded run\'s progress line, from 
   while (!progressLine.test(stderr) || Number(progressLine.exec(stderr)![1].replace(/,/g, '')) === 0) await new Promise((r) => setTimeout(r, 50));
   interrupt!();
   expect(await code).toBe(130);
-  expect(stderr).toMatch(/\r\x1b\[Kweir: cancelling the job/); // the line is cleared before the message
+  expect(stderr).toMatch(/\r\x1b\[Kweir: Ctrl-C: cancelling the job/); // the line is cleared before the message
   expect(stdout).toMatch(/CANCELED \(interrupted\)/);
+  expect(stdout).toMatch(/^Job 'windowed-counts' CANCELED \(interrupted\) after [\d.]+ m?s \(job [\w-]+\) on the cluster at /);
+  expect(stdout).toMatch(/\n {2}fingerprint: [0-9a-f]{64}\n/);
+});
+
+test('SIGTERM to an attached cluster run stops the job as Ctrl-C does, exit 143: the job does not run on without it', async () => {
+  const secretFile = path.join(dir, 'secret');
+  fs.writeFileSync(secretFile, SECRET);
+  let stderr = '';
+  let stdout = '';
+  let terminate: (() => void) | undefined;
+  const io: CliIo = {
+    stdout: { write: (s: string) => (stdout += s), isTTY: false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+    onInterrupt: () => () => {},
+    onTerminate: (handler) => ((terminate = handler), () => (terminate = undefined)),
+    exit: (code) => {
+      throw new Error(`exit ${code}`);
+    },
+  };
+  const code = runOnCluster(FIXTURE, ['100000', path.join(dir, 'out-term'), '2000'], { coordinator: address, secretFile, parallelism: 2, json: true }, io);
+  while (terminate === undefined) await new Promise((r) => setTimeout(r, 50)); // set once the job is submitted
+  while (!JSON.stringify(lastJson(await weir(['list', '--json', '--coordinator', address]))).includes('"RUNNING"')) await new Promise((r) => setTimeout(r, 50));
+  terminate!();
+  expect(await code).toBe(143);
+  const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+  expect(summary).toMatchObject({ status: 'CANCELED', interrupted: true, exitCode: 143 });
+  const jobs: { jobId: string; status: string }[] = lastJson(await weir(['list', '--json', '--coordinator', address])).jobs;
+  expect(jobs.find((j) => j.jobId === summary.jobId)?.status).toBe('CANCELED');
+});
+
+function bufferIo(): CliIo & { out(): string; err(): string } {
+  let stdout = '';
+  let stderr = '';
+  return {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    onInterrupt: () => () => {},
+    onTerminate: () => () => {},
+    exit: () => {},
+    out: () => stdout,
+    err: () => stderr,
+  };
+}
+
+test('a job argument that names a relative path here is warned about (on stderr, also with --json): the nodes resolve it elsewhere', async () => {
+  const io = bufferIo();
+  const secretFile = path.join(dir, 'secret');
+  fs.writeFileSync(secretFile, SECRET);
+  // Nothing listens at port 1: the warning comes before the connection is tried.
+  const code = await runOnCluster(FIXTURE, ['10', 'cli'], { coordinator: '127.0.0.1:1', secretFile, json: true }, io);
+  expect(code).toBe(3);
+  expect(io.err()).toContain(`weir run: warning: argument 'cli' is a relative path: the nodes resolve it against their own working directory, not ${process.cwd()}; if the job should use what is here, pass ${path.resolve('cli')}`);
+  expect(lastJson({ code, stdout: io.out(), stderr: '' })).toMatchObject({ status: 'ERROR', exitCode: 3, jobId: null });
+});
+
+test('--adaptive needs a checkpoint directory and checkpointing: refused before anything is submitted (exit 2)', async () => {
+  const noDir = bufferIo();
+  expect(await runOnCluster(FIXTURE, ['100', path.join(dir, 'out-adaptive')], { coordinator: address, parallelism: 4, adaptive: true }, noDir)).toBe(2);
+  expect(noDir.err()).toContain('--adaptive needs --checkpoint-dir');
+  const noCheckpoints = bufferIo();
+  const flags = { coordinator: address, parallelism: 4, adaptive: true, checkpointDir: path.join(dir, 'checkpoints-adaptive') };
+  expect(await runOnCluster(FIXTURE, ['100', path.join(dir, 'out-adaptive')], flags, noCheckpoints)).toBe(2);
+  expect(noCheckpoints.err()).toContain('--adaptive needs checkpointing: give --checkpoint-interval');
 });
 
 test('a wrong secret is refused with exit code 3; a missing or short one is a usage error (2)', async () => {

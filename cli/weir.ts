@@ -4,9 +4,11 @@
  * it installs the actor runtime — by importing the package entry point, as a
  * job module importing 'weir-stream' does — and lib/ never imports actors/.
  * Everything else is in lib/cli: the commands (weirProgram), the job-module
- * loader (JobModule) and the embedded run (JobRun); the cluster commands,
- * which run actors, are here beside it (serverCommands, localCluster,
- * clientCommands, chaosCommand) and handed to the program as extensions.
+ * loader (JobModule), the embedded run (JobRun) and the summary both run
+ * modes print (RunSummary); the cluster commands, which run actors, are
+ * here beside it (serverCommands, localCluster, clientCommands,
+ * chaosCommand) and handed to the program as extensions. cli/jobs/ holds a
+ * job module shipped to try them on (windowedCounts, for `weir chaos`).
  */
 import '../index';
 import { EXIT_CODES, runCli } from '../lib/cli/weirProgram';

@@ -12,10 +12,12 @@
  * RequestFailedError when the coordinator answered RequestFailed, or with a
  * ClusterClientError (TIMEOUT after its timeout, CONNECTION_LOST when the
  * connection closes first). `connect` rejects only with a
- * ClusterClientError: UNREACHABLE (nothing answers, or no handshake in
- * time) or REFUSED (the coordinator does not accept our secret).
+ * ClusterClientError: UNREACHABLE (nothing answers, no handshake in time,
+ * or what answers does not speak the cluster protocol — the message says
+ * which, with the first bytes such a peer sent) or REFUSED (the coordinator
+ * does not accept our secret).
  */
-import { AuthenticationError, ClusterClientError, RequestFailedError, describe } from '../../lib/errors';
+import { AuthenticationError, ClusterClientError, ConnectionError, FrameError, ProtocolError, RequestFailedError, WireCodecError, describe } from '../../lib/errors';
 import type { HostPort } from '../../lib/cli/clusterSettings';
 import type { ClientReply, ClientRequest, MessageOfType, WireMessage } from '../../lib/cluster/WireMessages';
 import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
@@ -88,6 +90,7 @@ export class ClusterClient {
     const { host, port } = options.coordinator;
     const address = `${host}:${port}`;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let opened: PeerConnection | undefined;
     const attempt = connect({
       secret: options.secret,
       role: 'client',
@@ -97,10 +100,11 @@ export class ClusterClient {
       port,
       handshakeTimeoutMs: timeoutMs,
       logger: options.logger ?? createDefaultLogger(process.env.WEIR_LOG_LEVEL ?? 'error'),
+      onOpen: (c) => (opened = c),
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ClusterClientError('UNREACHABLE', address, `no connection within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${timeoutMs} ms`, address)), timeoutMs);
     });
     try {
       const connection = await Promise.race([attempt, timeout]);
@@ -108,11 +112,11 @@ export class ClusterClient {
     } catch (e) {
       // A connection that completes after the timeout is closed at once.
       attempt.then((c) => c.close(), () => {});
-      if (e instanceof ClusterClientError) throw e;
-      if (e instanceof AuthenticationError) {
+      opened?.close();
+      if (e instanceof AuthenticationError && e.code !== 'HANDSHAKE_VIOLATION') {
         throw new ClusterClientError('REFUSED', address, `refused the connection (is WEIR_CLUSTER_SECRET the cluster's?): ${e.message}`, { cause: e });
       }
-      throw new ClusterClientError('UNREACHABLE', address, `cannot connect: ${describe(e)}`, { cause: e });
+      throw new ClusterClientError('UNREACHABLE', address, whyNotConnected(e, opened, timeoutMs), { cause: e });
     } finally {
       clearTimeout(timer);
     }
@@ -157,4 +161,38 @@ export class ClusterClient {
     if (m.type === 'RequestFailed') p.reject(new RequestFailedError(m.code, p.type, m.message));
     else p.resolve(m as ClientReply);
   }
+}
+
+/**
+ * Why a connection attempt failed, as the user reads it: nothing listens,
+ * nothing answered in time, or the peer that answered does not speak the
+ * cluster protocol (an HTTP server, another service on the port) — then
+ * with the first bytes it sent, printable.
+ */
+function whyNotConnected(e: unknown, opened: PeerConnection | undefined, timeoutMs: number): string {
+  if (opened === undefined) {
+    return e instanceof ConnectionError && e.code === 'HANDSHAKE_TIMEOUT' ? `no connection within ${timeoutMs} ms` : `cannot connect: ${describe(e)}`;
+  }
+  const bytes = opened.bytesBeforeHandshake;
+  const sent = bytes.length === 0 ? '' : ` (it sent ${printable(bytes)})`;
+  const notWeir = `the peer there does not speak the Weir cluster protocol${sent}: is this the coordinator's host:port?`;
+  if (e instanceof FrameError || e instanceof WireCodecError || e instanceof ProtocolError || e instanceof AuthenticationError) return notWeir;
+  if (e instanceof ConnectionError && e.code === 'HANDSHAKE_TIMEOUT') {
+    return bytes.length > 0
+      ? notWeir
+      : `the peer there accepted the connection but did not answer the cluster handshake within ${timeoutMs} ms: it does not speak the Weir cluster protocol (is this the coordinator's host:port?), or the coordinator is overloaded`;
+  }
+  if (e instanceof ConnectionError && e.code === 'CONNECTION_CLOSED') {
+    return bytes.length > 0 ? notWeir : `the peer there closed the connection during the handshake without answering: is this a Weir coordinator's host:port?`;
+  }
+  return `cannot connect: ${describe(e)}`;
+}
+
+/** The first line of `bytes` (at most 40 of them), quoted, other than printable ASCII as \\xNN: `"HTTP/1.1 400 Bad Request"`. */
+export function printable(bytes: Buffer): string {
+  let end = bytes.findIndex((b) => b === 0x0d || b === 0x0a);
+  if (end < 0) end = bytes.length;
+  const shown = bytes.subarray(0, Math.min(end, 40));
+  const text = [...shown].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+  return `"${text}${shown.length < bytes.length ? '…' : ''}"`;
 }

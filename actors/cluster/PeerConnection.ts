@@ -16,7 +16,10 @@
  * sits on top of this).
  *
  * `listen` binds to 127.0.0.1 unless told otherwise; `connect` resolves
- * once both sides proved the secret.
+ * once both sides proved the secret. The first bytes a peer sent before it
+ * authenticated are kept (`bytesBeforeHandshake`), so that a caller can say
+ * what answered when something else than a Weir process listens there (an
+ * HTTP server answers "HTTP/1.1 400 …").
  */
 import * as net from 'node:net';
 import { AuthenticationError, ConnectionError, WeirError } from '../../lib/errors';
@@ -35,6 +38,8 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
 export const HANDSHAKE_MAX_FRAME_BYTES = 4 * 1024;
 /** How long a refused peer gets to read our Refused before the socket is destroyed anyway, in ms. */
 const LINGER_MS = 1_000;
+/** How many of the bytes received before the handshake completed are kept for messages. */
+const KEPT_HANDSHAKE_BYTES = 64;
 
 export interface PeerConnectionOptions extends HandshakeOptions {
   /** Largest frame payload accepted and sent, in bytes (default 64 MiB). */
@@ -67,6 +72,7 @@ export class PeerConnection {
   private readonly waiting: WireMessage[] = [];
   private readonly closeHandlers: ((error: WeirError | undefined) => void)[] = [];
   private closeReason: WeirError | undefined;
+  private received: Buffer = Buffer.alloc(0);
   private resolveAuth!: (p: AuthenticatedPeer) => void;
   private rejectAuth!: (e: WeirError) => void;
   /** Who the peer proved to be; undefined until the handshake completed. */
@@ -113,6 +119,11 @@ export class PeerConnection {
   get label(): string {
     const addr = `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
     return this.peer === undefined ? addr : `${this.peer.role} '${this.peer.peerId}' ${addr}`;
+  }
+
+  /** The first bytes (at most 64) the peer sent before the handshake completed: what answered, for error messages. */
+  get bytesBeforeHandshake(): Buffer {
+    return this.received;
   }
 
   /** Whether a send now would be buffered without back-pressure (the socket's buffer is below its high-water mark). */
@@ -193,6 +204,9 @@ export class PeerConnection {
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
+    if (this.state === 'handshake' && this.received.length < KEPT_HANDSHAKE_BYTES) {
+      this.received = Buffer.concat([this.received, chunk.subarray(0, KEPT_HANDSHAKE_BYTES - this.received.length)]);
+    }
     // Each payload is handled as the decoder completes it, before the next header is checked: the
     // frame limit rises when the handshake completes, and the peer's first frames after its last
     // handshake message may share a chunk with it. A handler's own exception is not the peer's
@@ -349,6 +363,8 @@ export function listen(options: ListenOptions): Promise<PeerServer> {
 export interface ConnectOptions extends PeerConnectionOptions {
   readonly host?: string;
   readonly port: number;
+  /** Called once the TCP connection is up, before the handshake (something listens there). */
+  readonly onOpen?: (connection: PeerConnection) => void;
 }
 
 /**
@@ -365,6 +381,7 @@ export function connect(options: ConnectOptions): Promise<PeerConnection> {
     socket.once('connect', () => {
       socket.off('error', onError);
       const c = PeerConnection.open(socket, options);
+      options.onOpen?.(c);
       c.authenticated.then(() => resolve(c), reject);
     });
   });

@@ -36,7 +36,7 @@ export interface ReportedError {
   /** The WeirError code, when it is one (e.g. JOB_FAILED, SAVEPOINT_NOT_FOUND). */
   readonly code?: string;
   readonly message: string;
-  /** The root cause's message, when the error wraps one. */
+  /** The root cause's message, when the error wraps one whose message is not already part of `message`. */
   readonly cause?: string;
 }
 
@@ -88,6 +88,11 @@ export class JobRun {
   ) {
     this.progress = SourceProgress.instrument(job.jobGraph);
     this.outcome = this.run();
+  }
+
+  /** How far the sources have read now (after the end: the final count). */
+  progressNow(): ProgressSnapshot {
+    return this.progress.snapshot();
   }
 
   /** The savepoint directory an interrupt uses, or undefined when it cancels instead. */
@@ -208,7 +213,12 @@ export function isConfigurationError(e: unknown): boolean {
   return e instanceof JobExecutionError && (e.cause instanceof RestoreError || e.cause instanceof ConfigurationError);
 }
 
-/** The name, code, message and root cause of an error, for text and JSON output. */
+/**
+ * The name, code, message and root cause of an error, for text and JSON
+ * output. The cause is left out when the message already quotes it (a
+ * JobModuleError or JobExecutionError names what it wraps), so it is
+ * printed only when it adds something.
+ */
 export function reportError(e: unknown): ReportedError {
   if (!(e instanceof Error)) return { name: 'Error', message: String(e) };
   let root: unknown = e.cause;
@@ -218,6 +228,6 @@ export function reportError(e: unknown): ReportedError {
     name: e.name,
     ...(typeof code === 'string' ? { code } : {}),
     message: e.message,
-    ...(root instanceof Error && root.message !== e.message ? { cause: root.message } : {}),
+    ...(root instanceof Error && !e.message.includes(root.message) ? { cause: root.message } : {}),
   };
 }

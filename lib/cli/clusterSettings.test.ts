@@ -1,5 +1,5 @@
 import { ClusterSettingsError } from '../errors';
-import { clusterSecret, coordinatorAddress, coordinatorSettings, nodeSettings, parseHostPort } from './clusterSettings';
+import { clusterSecret, coordinatorAddress, coordinatorSettings, nodeSettings, parseHostPort, relativePathWarnings } from './clusterSettings';
 
 const SECRET = 'sixteen bytes or more';
 
@@ -62,5 +62,17 @@ describe('flags win over the environment', () => {
     expect(() => nodeSettings({}, { ...env, WEIR_SLOTS: '0' })).toThrow(/WEIR_SLOTS/);
     expect(() => nodeSettings({ slots: 'two' }, env)).toThrow(/--slots/);
     expect(() => coordinatorSettings({}, { WEIR_PORT: '70000' })).toThrow(/WEIR_PORT/);
+  });
+});
+
+describe('relativePathWarnings', () => {
+  const exists = (p: string) => ['/tmp/data/views', '/tmp/data/in.csv'].includes(p);
+  test('one warning per argument naming an existing relative path, suggesting the absolute one', () => {
+    const warnings = relativePathWarnings(['views', 'out-rel', '/abs/views', '100', './in.csv', '--flag', ''], '/tmp/data', exists);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toBe(
+      "argument 'views' is a relative path: the nodes resolve it against their own working directory, not /tmp/data; if the job should use what is here, pass /tmp/data/views",
+    );
+    expect(warnings[1]).toContain('pass /tmp/data/in.csv');
   });
 });

@@ -12,8 +12,14 @@
  *
  *   parseHostPort('10.0.0.5:6123')          // { host: '10.0.0.5', port: 6123 }
  *   clusterSecret({}, { WEIR_CLUSTER_SECRET: 'x'.repeat(32) })  // 'xxxx…'
+ *
+ * Also here: relativePathWarnings — a job's arguments go to the nodes as
+ * they are (weir does not know which are paths, as in Flink), so `weir run
+ * --coordinator` warns about each one that names a relative path existing
+ * where the client runs: the nodes resolve it against their own directory.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MIN_SECRET_BYTES } from '../cluster/Handshake';
 import { ClusterSettingsError } from '../errors';
@@ -152,4 +158,24 @@ export function nodeSettings(
     dataHost: pick(flags.dataHost, env, CLUSTER_ENV.DATA_HOST, '--data-host')?.value ?? '127.0.0.1',
     dataPort: dataPort === undefined ? 0 : parsePort(dataPort.value, dataPort.what),
   };
+}
+
+/**
+ * One warning for each job argument that is a relative path naming a file
+ * or directory in `cwd` (the client's): on a cluster the job function runs
+ * on the coordinator and the nodes, which resolve it against their own
+ * working directories. Suggests the absolute path.
+ */
+export function relativePathWarnings(args: readonly string[], cwd: string, exists: (p: string) => boolean = fs.existsSync): string[] {
+  const warnings: string[] = [];
+  for (const arg of args) {
+    if (arg === '' || arg.startsWith('-') || path.isAbsolute(arg)) continue;
+    const absolute = path.resolve(cwd, arg);
+    if (!exists(absolute)) continue;
+    warnings.push(
+      `argument '${arg}' is a relative path: the nodes resolve it against their own working directory, not ${cwd}; ` +
+        `if the job should use what is here, pass ${absolute}`,
+    );
+  }
+  return warnings;
 }

@@ -16,15 +16,21 @@
  * Exit codes are part of the interface (EXIT_CODES, also in `--help`): 0 the
  * job finished, 1 it failed, 2 the command or its input was wrong (usage,
  * options, job module, savepoint, cluster secret), 3 the coordinator could
- * not be reached or refused us, 130 interrupted by Ctrl-C.
+ * not be reached or refused us, 130 interrupted by Ctrl-C, 143 stopped by
+ * SIGTERM. An attached run (embedded, or on a cluster without --detached)
+ * treats SIGTERM as it treats Ctrl-C (StopSignals): the job is stopped with
+ * a savepoint or cancelled, never left running behind the command.
  *
  * Output: a job's own print() output and the summary go to stdout; progress
  * and the engine's logs go to stderr. With `--json` there is no progress
- * and the last line of stdout is one JSON object (RunSummaryJson).
+ * and the last line of stdout is one JSON object (RunSummaryJson, the same
+ * shape for embedded and cluster runs; RunErrorJson when the job did not
+ * start).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadJobModule, type JobRestore, type LoadedJob } from './JobModule';
-import { isConfigurationError, JobRun, reportError, type ReportedError, type RunOutcome } from './JobRun';
+import { isConfigurationError, JobRun, reportError, type RunOutcome } from './JobRun';
+import { count, formatSummary, resumeCommand, seconds, type RunErrorJson, type RunSummaryJson } from './RunSummary';
 import type { ProgressSnapshot } from './SourceProgress';
 import { weirVersion } from './weirVersion';
 
@@ -37,8 +43,10 @@ export const EXIT_CODES = {
   USAGE: 2,
   /** The coordinator could not be reached, refused the connection (wrong cluster secret) or did not answer in time. */
   UNREACHABLE: 3,
-  /** Interrupted (SIGINT): stopped with a savepoint, or cancelled. */
+  /** Interrupted (SIGINT, Ctrl-C): stopped with a savepoint, or cancelled. */
   INTERRUPTED: 130,
+  /** Terminated (SIGTERM, as `kill` and Kubernetes send it): stopped with a savepoint, or cancelled, as for Ctrl-C. */
+  TERMINATED: 143,
   /** An unexpected error inside weir itself (a defect; please report it with the output). */
   INTERNAL: 70,
 } as const;
@@ -69,10 +77,58 @@ export const processIo: CliIo = {
   exit: (code) => process.exit(code),
 };
 
-/** `--json` output of `weir run`: one object, the last line of stdout. */
-export type RunSummaryJson =
-  | (Omit<RunOutcome, 'configurationError'> & { readonly exitCode: number })
-  | { readonly status: 'ERROR'; readonly exitCode: number; readonly error: ReportedError };
+export type { RunErrorJson, RunSummaryJson } from './RunSummary';
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM while an attached run goes on, counted
+ * together: the first asks the job to stop (with a savepoint when it can,
+ * else by cancelling), the second cancels at once, the third exits without
+ * waiting. The first signal decides the exit code: 130 for SIGINT, 143 for
+ * SIGTERM.
+ */
+export class StopSignals {
+  private count = 0;
+  private firstSignal: 'SIGINT' | 'SIGTERM' | undefined;
+  private readonly removers: (() => void)[];
+
+  /** `onSignal(n, signal)` runs for the first and the second signal; the third calls `onExit` and ends the process. */
+  constructor(
+    private readonly io: CliIo,
+    onSignal: (n: 1 | 2, signal: 'SIGINT' | 'SIGTERM') => void,
+    onExit: (code: number) => void,
+  ) {
+    const handle = (signal: 'SIGINT' | 'SIGTERM') => {
+      this.count++;
+      this.firstSignal ??= signal;
+      if (this.count >= 3) {
+        onExit(this.exitCode);
+        this.io.exit(this.exitCode);
+        return;
+      }
+      onSignal(this.count as 1 | 2, signal);
+    };
+    this.removers = [io.onInterrupt(() => handle('SIGINT')), io.onTerminate(() => handle('SIGTERM'))];
+  }
+
+  /** Whether a signal arrived. */
+  get interrupted(): boolean {
+    return this.count > 0;
+  }
+
+  /** 130 after Ctrl-C first, 143 after SIGTERM first. */
+  get exitCode(): number {
+    return this.firstSignal === 'SIGTERM' ? EXIT_CODES.TERMINATED : EXIT_CODES.INTERRUPTED;
+  }
+
+  remove(): void {
+    for (const r of this.removers) r();
+  }
+}
+
+/** How a signal is named in messages: Ctrl-C, or SIGTERM. */
+export function signalName(signal: 'SIGINT' | 'SIGTERM'): string {
+  return signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM';
+}
 
 export interface RunFlags {
   parallelism?: number;
@@ -143,6 +199,7 @@ A local cluster (a coordinator and node processes; the secret from WEIR_CLUSTER_
   weir run --coordinator 127.0.0.1:6123 --checkpoint-dir /shared/checkpoints --checkpoint-interval 1000 dist/job.js
   weir list | nodes | cancel <job> | savepoint <job> <dir> | stop <job> --savepoint <dir> | health
   (each takes --coordinator host:port, default WEIR_COORDINATOR; on other machines: weir coordinator, weir node)
+  weir chaos dist/cli/jobs/windowedCounts.js 20000 {out} --nodes 3 -p 4    a fault experiment (weir chaos --help)
 
 Exit codes: ${exitCodeHelp()}`,
   );
@@ -168,14 +225,18 @@ Exit codes: ${exitCodeHelp()}`,
     .addOption(new Option('--checkpoint-dir <dir>', 'write checkpoints to this directory (default: memory)'))
     .addOption(new Option('--checkpoint-interval <ms>', 'checkpoint every <ms> milliseconds, exactly-once (default: off, unless the job enables it)').argParser(positiveInt('checkpoint interval')))
     .addOption(new Option('--savepoint-dir <dir>', 'where Ctrl-C writes its savepoint (default: <checkpoint-dir>/savepoints)'))
-    .addOption(new Option('--json', 'no progress; print one JSON object (status, operators, checkpoints, ...) as the last line of stdout'))
+    .addOption(new Option('--json', 'no progress; print one JSON object (status, fingerprint, operators, checkpoints, …; the same fields embedded and on a cluster) as the last line of stdout'))
     .addOption(new Option('--coordinator <host:port>', 'run on this cluster instead of in this process (the cluster secret from WEIR_CLUSTER_SECRET or --secret-file)'))
     .addOption(new Option('--detached', 'with --coordinator: print the job id once it is submitted and return'))
     .addOption(
       new Option('--checkpoint-storage <where>', 'with --coordinator: "coordinator" ships state files to the coordinator\'s --checkpoint-dir (no disk shared by the nodes needed)').choices(['coordinator']),
     )
     .addOption(
-      new Option('--adaptive', 'with --coordinator and -p: start at what the free slots allow, shrink when nodes are lost and grow back up to -p as nodes join (needs --checkpoint-dir)'),
+      new Option(
+        '--adaptive',
+        'with --coordinator and -p: start at what the free slots allow, shrink when nodes are lost and grow back up to -p as nodes join; ' +
+          'refused without --checkpoint-dir and checkpointing (it grows through a savepoint there and shrinks from the latest checkpoint)',
+      ),
     )
     .addOption(new Option('--secret-file <path>', 'with --coordinator: read the cluster secret from this file'))
     .addHelpText(
@@ -195,13 +256,18 @@ Examples:
   weir run --json dist/wordCount.js a b a | tail -n 1           one JSON object: status, operators, checkpoints, …
 
 On a cluster (--coordinator host:port, the secret from WEIR_CLUSTER_SECRET or --secret-file), the job module
-and the checkpoint directory are passed as absolute paths that every node must reach; --detached returns with
-the job id once it is submitted; --from-checkpoint must name one checkpoint (chk-<n>) there, not a directory
-to search. Ctrl-C and the progress line work the same way there (the nodes report what their sources read).
+and the checkpoint directory are passed as absolute paths that every node must reach; the job's arguments are
+passed as they are, so a relative path in them is resolved against each node's working directory — pass
+absolute paths (weir warns about an argument that names a relative path existing here). --detached returns
+with the job id once it is submitted; --from-checkpoint must name one checkpoint (chk-<n>) there, not a
+directory to search. Ctrl-C, SIGTERM, the progress line and the summary work the same way there (the nodes
+report what their sources read; checkpoints are not reported: null in --json).
 
-Ctrl-C: the first stops the job — with a savepoint when checkpointing is on and a directory is known
-(--savepoint-dir, or --checkpoint-dir; its path is printed, resume with --from-savepoint), else by
-cancelling; the second cancels at once; the third exits without waiting.
+Ctrl-C or SIGTERM (kill, Kubernetes), embedded or on a cluster: the first stops the job — with a savepoint
+when checkpointing is on and a directory is known (--savepoint-dir, or --checkpoint-dir; its path is
+printed with the command that resumes from it), else by cancelling; the second cancels at once; the third
+exits without waiting (a cluster job may then still run: weir cancel <job>). The exit code is 130 when
+Ctrl-C came first, 143 when SIGTERM did.
 
 Exit codes: ${exitCodeHelp()}`,
     )
@@ -224,7 +290,7 @@ export function exitCodeHelp(): string {
   return (
     `${EXIT_CODES.FINISHED} finished, ${EXIT_CODES.FAILED} the job failed, ${EXIT_CODES.USAGE} usage or configuration error ` +
     `(arguments, job module, savepoint, cluster secret), ${EXIT_CODES.UNREACHABLE} the coordinator is unreachable or refused the connection, ` +
-    `${EXIT_CODES.INTERRUPTED} interrupted (Ctrl-C), ${EXIT_CODES.INTERNAL} internal error of weir.`
+    `${EXIT_CODES.INTERRUPTED} interrupted (Ctrl-C), ${EXIT_CODES.TERMINATED} stopped by SIGTERM, ${EXIT_CODES.INTERNAL} internal error of weir.`
   );
 }
 
@@ -251,7 +317,7 @@ async function run(modulePath: string, args: string[], flags: RunFlags, io: CliI
   } catch (e) {
     const exitCode = isConfigurationError(e) ? EXIT_CODES.USAGE : EXIT_CODES.FAILED;
     const error = reportError(e);
-    if (flags.json) io.stdout.write(`${JSON.stringify({ status: 'ERROR', exitCode, error } satisfies RunSummaryJson)}\n`);
+    if (flags.json) io.stdout.write(`${JSON.stringify({ status: 'ERROR', exitCode, jobId: null, coordinator: null, error } satisfies RunErrorJson)}\n`);
     else io.stderr.write(`weir run: ${error.message}${error.cause === undefined ? '' : `\n  cause: ${error.cause}`}\n`);
     return exitCode;
   }
@@ -263,43 +329,36 @@ async function run(modulePath: string, args: string[], flags: RunFlags, io: CliI
   });
   if (!flags.json) {
     const from = job.restoredFrom === undefined ? '' : ` from ${job.restoredFrom}`;
-    io.stderr.write(`Running '${job.jobName}' (${job.modulePath})${from}, parallelism ${job.env.parallelism}; Ctrl-C stops it\n`);
+    io.stderr.write(`Running '${job.jobName}' (${job.modulePath})${from}, parallelism ${job.env.parallelism}; Ctrl-C or SIGTERM stops it\n`);
   }
 
-  let interrupts = 0;
-  const removeHandler = io.onInterrupt(() => {
-    interrupts++;
-    if (interrupts >= 3) {
-      io.stderr.write('\nweir: exiting without waiting for the job\n');
-      io.exit(EXIT_CODES.INTERRUPTED);
-      return;
-    }
-    const target = jobRun.savepointTarget;
-    if (!flags.json) {
-      line?.clear();
-      io.stderr.write(
-        interrupts === 2
-          ? 'weir: cancelling now (Ctrl-C once more exits without waiting)\n'
-          : target === undefined
-            ? 'weir: cancelling the job (no checkpointing, so no savepoint)…\n'
-            : `weir: stopping the job with a savepoint in ${target}…\n`,
-      );
-    }
-    void jobRun.interrupt();
-  });
+  const signals = new StopSignals(
+    io,
+    (n, signal) => {
+      const target = jobRun.savepointTarget;
+      if (!flags.json) {
+        line?.clear();
+        io.stderr.write(
+          n === 2
+            ? `weir: ${signalName(signal)}: cancelling now (once more exits without waiting)\n`
+            : target === undefined
+              ? `weir: ${signalName(signal)}: cancelling the job (no checkpointing, so no savepoint)…\n`
+              : `weir: ${signalName(signal)}: stopping the job with a savepoint in ${target}…\n`,
+        );
+      }
+      void jobRun.interrupt();
+    },
+    () => io.stderr.write('\nweir: exiting without waiting for the job\n'),
+  );
   try {
     const outcome = await jobRun.outcome;
-    line?.clear();
-    const exitCode = exitCodeOf(outcome);
-    if (flags.json) {
-      const { configurationError: _, ...rest } = outcome;
-      io.stdout.write(`${JSON.stringify({ ...rest, exitCode } satisfies RunSummaryJson)}\n`);
-    } else {
-      io.stdout.write(formatSummary(outcome));
-    }
+    line?.finish(jobRun.progressNow(), outcome.durationMs);
+    const exitCode = outcome.interrupted ? signals.exitCode : exitCodeOf(outcome);
+    const summary = embeddedSummary(outcome, exitCode, modulePath, args, flags);
+    io.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary, outcome.restarts));
     return exitCode;
   } finally {
-    removeHandler();
+    signals.remove();
   }
 }
 
@@ -309,31 +368,27 @@ export function exitCodeOf(outcome: RunOutcome): number {
   return outcome.configurationError ? EXIT_CODES.USAGE : EXIT_CODES.FAILED;
 }
 
-/** The human summary of a run: status and duration, records per operator, checkpoints, restarts, savepoint, error. */
-export function formatSummary(o: RunOutcome): string {
-  const lines: string[] = [];
-  const how = o.interrupted ? (o.savepoint !== undefined ? 'STOPPED WITH A SAVEPOINT' : 'CANCELED (interrupted)') : o.status;
-  lines.push(`Job '${o.jobName}' ${how} after ${seconds(o.durationMs)}${o.jobId === undefined ? '' : ` (job ${o.jobId})`}`);
-  if (o.operators.length > 0) {
-    const width = Math.max(8, ...o.operators.map((op) => op.name.length));
-    lines.push(`  ${'operator'.padEnd(width)}    p   records in  records out`);
-    for (const op of o.operators) {
-      lines.push(`  ${op.name.padEnd(width)}  ${String(op.parallelism).padStart(3)}  ${count(op.recordsIn).padStart(11)}  ${count(op.recordsOut).padStart(11)}`);
-    }
-  } else {
-    lines.push(`  sources read ${count(o.recordsRead)} records`);
-  }
-  const cp = o.checkpoints;
-  lines.push(`  checkpoints: ${cp.completed} completed, ${cp.failed} failed${cp.latest === undefined ? '' : `; newest ${cp.latest}`}`);
-  if (o.finalCheckpoint !== undefined) lines.push(`  final checkpoint: ${o.finalCheckpoint}`);
-  lines.push(`  restarts: ${o.restarts.length === 0 ? 'none' : o.restarts.length}`);
-  for (const r of o.restarts.slice(-3)) lines.push(`    after attempt ${r.attempt}: ${r.cause}`);
-  if (o.savepoint !== undefined) lines.push(`  savepoint: ${o.savepoint}\n  resume with: weir run --from-savepoint ${o.savepoint} <job-module>`);
-  if (o.error !== undefined) {
-    lines.push(`  ${o.status === 'FAILED' ? 'error' : 'savepoint failed'}: ${o.error.message}`);
-    if (o.error.cause !== undefined) lines.push(`  cause: ${o.error.cause}`);
-  }
-  return `${lines.join('\n')}\n`;
+/** An embedded run's outcome in the shape both modes print. */
+export function embeddedSummary(o: RunOutcome, exitCode: number, modulePath: string, args: readonly string[], flags: RunFlags): RunSummaryJson {
+  return {
+    status: o.status,
+    exitCode,
+    interrupted: o.interrupted,
+    jobId: o.jobId ?? null,
+    jobName: o.jobName,
+    fingerprint: o.fingerprint,
+    coordinator: null,
+    durationMs: o.durationMs,
+    operators: o.operators,
+    recordsRead: o.recordsRead,
+    checkpoints: { completed: o.checkpoints.completed, failed: o.checkpoints.failed, latest: o.checkpoints.latest ?? null },
+    restarts: o.restarts.length,
+    restoredFrom: o.restoredFrom ?? null,
+    savepoint: o.savepoint ?? null,
+    resumeCommand: o.savepoint === undefined ? null : resumeCommand(modulePath, args, flags, o.savepoint),
+    finalCheckpoint: o.finalCheckpoint ?? null,
+    error: o.error ?? null,
+  };
 }
 
 /** How often the progress line is updated, in ms: twice a second on a terminal, every 5 s into a file or pipe. */
@@ -351,10 +406,7 @@ export class ProgressLine {
 
   /** Shows `p` after `elapsedMs` (ms since the job was submitted). */
   update(p: ProgressSnapshot, elapsedMs: number): void {
-    const pct = p.percent === undefined ? '' : ` of ${count(p.totalRecords!)} (${p.percent}%)`;
-    const restarted = p.restarted ? ' since the last restart' : '';
-    const rate = elapsedMs > 0 ? `, ${count(Math.round((p.recordsRead / elapsedMs) * 1000))}/s` : '';
-    const text = `  read ${count(p.recordsRead)} records${pct}${restarted} in ${seconds(elapsedMs)}${p.restarted ? '' : rate}`;
+    const text = progressText(p, elapsedMs);
     if (this.out.isTTY) {
       this.out.write(`\r${text}\x1b[K`);
       this.shown = true;
@@ -367,12 +419,23 @@ export class ProgressLine {
     if (this.shown) this.out.write('\r\x1b[K');
     this.shown = false;
   }
+
+  /**
+   * Shows the counts once more when the job has ended, so the last line
+   * left on screen (or in the log) is the final count, not the last sample
+   * taken while the job ran; on a terminal the line then stays.
+   */
+  finish(p: ProgressSnapshot, elapsedMs: number): void {
+    this.update(p, elapsedMs);
+    if (this.out.isTTY) this.out.write('\n');
+    this.shown = false;
+  }
 }
 
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+/** The progress line's text: records read, of how many (with a percentage) when known, time and rate. */
+export function progressText(p: ProgressSnapshot, elapsedMs: number): string {
+  const pct = p.percent === undefined ? '' : ` of ${count(p.totalRecords!)} (${p.percent}%)`;
+  const restarted = p.restarted ? ' since the last restart' : '';
+  const rate = elapsedMs > 0 ? `, ${count(Math.round((p.recordsRead / elapsedMs) * 1000))}/s` : '';
+  return `  read ${count(p.recordsRead)} records${pct}${restarted} in ${seconds(elapsedMs)}${p.restarted ? '' : rate}`;
 }
