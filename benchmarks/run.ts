@@ -12,6 +12,7 @@ import * as fileSource from './fileSource.bench';
 import { fmtRate, type CaseResult } from './harness';
 import * as keyedState from './keyedState.bench';
 import * as keyedSum from './keyedSum.bench';
+import * as machine from './machine.bench';
 import * as snapshot from './snapshot.bench';
 import * as stateMap from './stateMap.bench';
 import * as stateTtl from './stateTtl.bench';
@@ -19,7 +20,7 @@ import * as stateValues from './stateValues.bench';
 import * as windows from './windows.bench';
 import * as wireCodec from './wireCodec.bench';
 
-const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, stateTtl, fileSource, windows, wireCodec, cluster };
+const CASES: Record<string, { run: () => Promise<CaseResult> }> = { chained, keyedSum, keyedState, snapshot, stateMap, checkpointing, asyncIo, stateValues, stateTtl, fileSource, windows, wireCodec, cluster, machine };
 
 async function child(name: string): Promise<void> {
   const result = await CASES[name].run();
