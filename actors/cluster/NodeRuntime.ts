@@ -170,7 +170,10 @@ export class NodeRuntime {
       this.attempts.set(jobId, a);
     }
     const attemptHere = a;
-    const fail = (failure: FailureRecord) => this.options.toCoordinator({ type: 'SubtaskFailed', jobId, attempt, subtask: msg.subtask, failure });
+    const fail = (failure: FailureRecord) => {
+      attemptHere.deployFailed(key(msg.subtask));
+      this.options.toCoordinator({ type: 'SubtaskFailed', jobId, attempt, subtask: msg.subtask, failure });
+    };
     const site = { nodeId: this.options.nodeId, jobModule: msg.jobModule, subtask: key(msg.subtask) };
     let job: NodeJob;
     try {
@@ -301,6 +304,11 @@ class NodeAttempt implements ChannelTransport {
     });
     this.subtasks.set(k, ref);
     if (this.started) tell(ref, { type: 'Deploy' });
+  }
+
+  /** Subtask `k` could not be deployed here (its failure is reported). */
+  deployFailed(k: string): void {
+    this.failed.add(k);
   }
 
   start(): void {
