@@ -9,7 +9,8 @@
  * runs inside the job master's actor (its asynchronous storage work reports
  * back as job-master messages).
  *
- * Storage: each checkpoint's directory (`<jobId>/chk-<n>`, or a savepoint's
+ * Storage: each checkpoint's directory (`<jobId>/chk-<n>`, by the id
+ * snapshots are named by — a cluster job's for every run —, or a savepoint's
  * own directory) is created before its barriers go out, and every file of
  * the checkpoint is written into it — finished subtasks write their final
  * state into it too — so every checkpoint and savepoint is self-contained.
@@ -94,6 +95,8 @@ export class JobCheckpoints {
   private tick: TimerHandle | undefined;
   /** Location of the final checkpoint, once written (undefined again if retention deleted it). */
   finalLocation: string | undefined;
+  /** The id checkpoints and savepoints are named by. */
+  private readonly names: string;
 
   constructor(
     private readonly host: CheckpointHost,
@@ -104,7 +107,10 @@ export class JobCheckpoints {
     subtasks: readonly string[],
     sources: readonly string[],
     private readonly log: Logger,
+    /** The id checkpoints and savepoints are named by (directories, metadata); default `jobId`. */
+    snapshotJobId?: string,
   ) {
+    this.names = snapshotJobId ?? jobId;
     const cp = config.checkpoint ?? {
       intervalMs: Infinity,
       mode: 'exactly-once' as const,
@@ -149,7 +155,7 @@ export class JobCheckpoints {
 
   /** Creates the job's directory in its checkpoint storage (fails early on an unusable storage). */
   async prepareJob(): Promise<void> {
-    await this.storage?.createDirectory(jobDirectory(this.jobId));
+    await this.storage?.createDirectory(jobDirectory(this.names));
   }
 
   scheduleTick(): void {
@@ -249,7 +255,7 @@ export class JobCheckpoints {
     }
     this.log.debug({ checkpointId: id, location, durationMs: stats.durationMs, sizeBytes: stats.sizeBytes }, 'checkpoint completed');
     if (location !== undefined) {
-      const loc = snapshotLocation(this.storage, this.jobId, id, undefined)!;
+      const loc = snapshotLocation(this.storage, this.names, id, undefined)!;
       for (const old of this.store.add({ id, location, dir: loc.dir })) this.removeCheckpoint(old.id, undefined);
       this.host.checkpointCompleted();
     }
@@ -319,7 +325,7 @@ export class JobCheckpoints {
     await this.settled();
     // The job's directory goes when nothing of it is kept.
     if (this.storage !== undefined && this.store.all().length === 0) {
-      const dir = jobDirectory(this.jobId);
+      const dir = jobDirectory(this.names);
       await this.storage
         .list(dir)
         .then((names) => (names.length === 0 ? this.storage!.removeDirectory(dir) : undefined))
@@ -335,7 +341,7 @@ export class JobCheckpoints {
   private start(p: PendingCheckpoint, target: string | undefined): void {
     this.targets.set(p.id, target);
     this.history.triggered(p.id, p.savepoint, p.timestamp);
-    const loc = snapshotLocation(this.storage, this.jobId, p.id, target);
+    const loc = snapshotLocation(this.storage, this.names, p.id, target);
     const self = this.host.self;
     if (loc === undefined) return tell(self, { type: 'CheckpointPrepared', checkpointId: p.id });
     this.track(
@@ -356,12 +362,12 @@ export class JobCheckpoints {
   private completeIfDone(p: PendingCheckpoint | undefined): void {
     if (p === undefined) return;
     this.pendingAcks.set(p.id, [...p.acks.values()]);
-    const loc = snapshotLocation(this.storage, this.jobId, p.id, this.targets.get(p.id));
+    const loc = snapshotLocation(this.storage, this.names, p.id, this.targets.get(p.id));
     const self = this.host.self;
     if (loc === undefined) return tell(self, { type: 'CheckpointStored', checkpointId: p.id, location: undefined });
     this.track(
       p.id,
-      writeMetadata(loc.storage, loc.dir, checkpointMetadata(this.jobGraph, this.jobId, p, this.claimed)).then(
+      writeMetadata(loc.storage, loc.dir, checkpointMetadata(this.jobGraph, this.names, p, this.claimed)).then(
         (location) => tell(self, { type: 'CheckpointStored', checkpointId: p.id, location }),
         (error: unknown) => tell(self, { type: 'CheckpointStoreFailed', checkpointId: p.id, error }),
       ),
@@ -370,7 +376,7 @@ export class JobCheckpoints {
 
   /** Removes a checkpoint's directory once its last storage operation settled. */
   private removeCheckpoint(id: number, target: string | undefined): void {
-    const loc = snapshotLocation(this.storage, this.jobId, id, target);
+    const loc = snapshotLocation(this.storage, this.names, id, target);
     if (loc === undefined) return;
     const before = this.io.get(id) ?? Promise.resolve();
     this.track(

@@ -32,7 +32,7 @@
 import { spawn, stop, type Ref } from 'nact';
 import { v7 as uuidv7 } from 'uuid';
 import type { EnvironmentConfig } from '../lib/api/EnvironmentConfig';
-import { operatorResults, type JobClient, type JobResult } from '../lib/api/JobClient';
+import { operatorResults, type JobClient, type JobResult, type RestartRecord } from '../lib/api/JobClient';
 import { rmdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { checkpointIdOf, METADATA_FILE } from '../lib/checkpoint/CheckpointLayout';
@@ -68,6 +68,19 @@ export interface JobMasterOptions {
   readonly launcher?: SubtaskLauncher;
   /** The job's id (a fresh uuid v7 by default). */
   readonly jobId?: string;
+  /**
+   * The id its checkpoints and savepoints are named by (default `jobId`): a
+   * cluster job's runs all name theirs by the cluster job's id.
+   */
+  readonly snapshotJobId?: string;
+  /** Told of each restart as it is decided (a cluster job adds up the restarts of its runs). */
+  readonly onRestart?: (record: RestartRecord) => void;
+  /**
+   * Why the job is being ended from outside when that is not the end of the
+   * job for its users (a cluster replaces a run to rescale it): its end is
+   * logged as that, not as a cancellation or a stop. Undefined otherwise.
+   */
+  readonly replacedBecause?: () => string | undefined;
 }
 
 /** Spawns a job master for the graph and starts it; the returned client follows the job. */
@@ -159,6 +172,7 @@ class JobMaster {
       keys,
       sources,
       this.log,
+      options.snapshotJobId,
     );
     const strategy = config.restartStrategy ?? (config.checkpoint ? RestartStrategies.exponentialDelay() : RestartStrategies.noRestart());
     this.backoff = new RestartBackoff(strategy, config.random);
@@ -305,6 +319,7 @@ class JobMaster {
           { attempt: record.attempt, restarts: c.restarts, delayMs: record.delayMs, strategy: this.backoff.strategy.kind, err: record.cause },
           'job failed; restarting',
         );
+        this.options.onRestart?.(record);
         return this.publish((d) => d.recordRestart(this.jobId, record.cause));
       }
       case 'ScheduleRestart': {
@@ -404,6 +419,7 @@ class JobMaster {
         config,
         jobMaster: this.self,
         jobId: this.jobId,
+        ...(this.options.snapshotJobId === undefined ? {} : { snapshotJobId: this.options.snapshotJobId }),
         attempt: this.attempt,
         restore,
         ...(restoreDirectory === undefined ? {} : { restoredFrom: restoreDirectory }),
@@ -474,6 +490,11 @@ class JobMaster {
   }
 
   private logEnd(outcome: JobOutcome, restarts: number): void {
+    const replaced = outcome.status === 'FAILED' ? undefined : this.options.replacedBecause?.();
+    if (replaced !== undefined) {
+      this.log.info({ restarts, savepoint: outcome.status === 'FINISHED' ? outcome.savepoint : undefined, why: replaced }, `run ended: replaced (${replaced})`);
+      return;
+    }
     switch (outcome.status) {
       case 'FINISHED': {
         const { savepoint } = outcome;

@@ -38,6 +38,8 @@ export interface SubtaskDeps {
   readonly config: EnvironmentConfig;
   readonly jobMaster: TRef<JobMasterMsg>;
   readonly jobId: string;
+  /** The id checkpoints and savepoints are named by (default jobId; a cluster job's runs use the cluster job's). */
+  readonly snapshotJobId?: string;
   readonly attempt: number;
   readonly restore: RestoredState | undefined;
   /** The restored snapshot's directory, when other processes can open it (a node restores from there). */
@@ -300,13 +302,13 @@ class SubtaskShell {
     const t0 = this.deps.config.clock.now();
     const timing = { alignmentMs: 0, syncMs: 0, t0 };
     // Serialised once, on the first checkpoint that stores it (a job without storage never does).
-    if (snapshotLocation(this.deps.storage, this.deps.jobId, checkpointId, target, this.deps.savepointStorage) === undefined) return this.acknowledge(checkpointId, Promise.resolve(undefined), timing);
+    if (snapshotLocation(this.deps.storage, this.deps.snapshotJobId ?? this.deps.jobId, checkpointId, target, this.deps.savepointStorage) === undefined) return this.acknowledge(checkpointId, Promise.resolve(undefined), timing);
     this.finalState ??= snapshot.write().then(encodeSubtaskState);
     this.acknowledge(checkpointId, this.finalState.then((bytes) => this.store(checkpointId, target, bytes)), timing);
   }
 
   private store(checkpointId: number, target: string | undefined, bytes: Uint8Array): Promise<StateHandleRef | undefined> {
-    const loc = snapshotLocation(this.deps.storage, this.deps.jobId, checkpointId, target, this.deps.savepointStorage);
+    const loc = snapshotLocation(this.deps.storage, this.deps.snapshotJobId ?? this.deps.jobId, checkpointId, target, this.deps.savepointStorage);
     return loc === undefined ? Promise.resolve(undefined) : loc.storage.writeFile(loc.dir, stateFileName(this.key), bytes);
   }
 

@@ -122,6 +122,7 @@ export class ClusterLauncher {
       jobModule: this.spec.jobModule,
       jobArgs: [...this.spec.jobArgs],
       fingerprint: this.spec.fingerprint,
+      snapshotJobId: deps.snapshotJobId ?? this.jobId,
       restore: deps.restore === undefined ? undefined : deps.restoredFrom,
       config: this.spec.config,
       locations: a.locations,

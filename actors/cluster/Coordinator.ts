@@ -19,6 +19,11 @@
  * completed checkpoint on the nodes left (waiting, RESTARTING, while too
  * few slots are left). A node that comes back registers again and its
  * slots are used from the next attempt on.
+ *
+ * A job lives through runs (a rescale stops one and starts the next): its
+ * id, the names of its checkpoints and savepoints, and its restart count
+ * (JobRestarts) are the job's, whatever run is current. Requests about a job
+ * that ended, or about an unknown job, are refused with a code (JobRequests).
  */
 import { start, stop } from 'nact';
 import * as path from 'node:path';
@@ -26,12 +31,16 @@ import { v7 as uuidv7 } from 'uuid';
 import type { JobClient } from '../../lib/api/JobClient';
 import { FileSystemCheckpointStorage } from '../../lib/checkpoint/CheckpointStorage';
 import { loadJobModule, type JobModuleOptions, type LoadedJob } from '../../lib/cli/JobModule';
+import type { RestartRecord } from '../../lib/api/JobClient';
+import { snapshotDirectoryOf } from '../../lib/checkpoint/CheckpointLayout';
 import { failureRecord } from '../../lib/cluster/FailureRecord';
+import { refuseIfEnded, unknownJob, type JobAction } from '../../lib/cluster/JobRequests';
+import { JobRestarts } from '../../lib/cluster/JobRestarts';
 import { heartbeatOptions, HeartbeatMonitor, type HeartbeatOptions } from '../../lib/cluster/HeartbeatMonitor';
 import { JobSourceProgress } from '../../lib/cluster/JobSourceProgress';
 import type { ProgressSnapshot } from '../../lib/cli/SourceProgress';
 import type { ClientRequest, NodeSummary, PlainData, WireMessage } from '../../lib/cluster/WireMessages';
-import { ConfigurationError, describe, JobExecutionError, ProtocolError } from '../../lib/errors';
+import { ConfigurationError, describe, ProtocolError } from '../../lib/errors';
 import { JobDocuments } from '../../lib/monitoring/JobDocuments';
 import { createDefaultLogger, type Logger } from '../../lib/monitoring/Logger';
 import { PlannedFaults, validateFaults } from '../../lib/faults/PlannedFaults';
@@ -79,6 +88,8 @@ interface JobRun {
   readonly launcher: ClusterLauncher;
   readonly loaded: LoadedJob;
   readonly parallelism: number;
+  /** Why the coordinator is replacing this run (a rescale), once it is. */
+  replacedBecause: string | undefined;
 }
 
 /**
@@ -100,8 +111,12 @@ interface ClusterJob {
   rescaling: Promise<void> | undefined;
   /** Set when a rescale could not start the next run. */
   failure: unknown;
-  /** Directories nodes may read and write through coordinator-held storage: checkpoints, savepoints, the snapshot started from. */
+  /** Directories nodes may read and write through coordinator-held storage: checkpoints, savepoints. */
   readonly storageRoots: Set<string>;
+  /** Directories nodes may only read through coordinator-held storage: the snapshots runs started from. */
+  readonly restoreRoots: Set<string>;
+  /** Restarts over the job's whole life. */
+  readonly restarts: JobRestarts;
   /** What the sources of the current run's newest attempt read, from the nodes' samples. */
   readonly progress: JobSourceProgress;
 }
@@ -203,7 +218,9 @@ export class Coordinator implements NodeDirectory {
     const free = [...this.registered.values()].reduce((n, node) => n + Math.max(0, node.slots - (this.usedSlots('').get(node.nodeId) ?? 0)), 0);
     // An adaptive job starts at what the free slots allow (at least 1, waiting for a node if there is none).
     const initial = adaptive ? Math.max(1, Math.min(request.parallelism!, free)) : request.parallelism;
-    const first = await this.startRun(request, initial, request.restore);
+    const restarts = new JobRestarts();
+    const first = await this.startRun(request, initial, request.restore, restarts, undefined);
+    restarts.nextRun(first);
     const job: ClusterJob = {
       jobId: first.runId,
       name: first.loaded.jobName,
@@ -214,11 +231,12 @@ export class Coordinator implements NodeDirectory {
       run: first,
       rescaling: undefined,
       failure: undefined,
-      storageRoots: new Set(
-        [request.config.checkpointDir, request.restore && path.dirname(path.resolve(request.restore))].filter((d): d is string => typeof d === 'string').map((d) => path.resolve(d)),
-      ),
+      storageRoots: new Set(typeof request.config.checkpointDir === 'string' ? [path.resolve(request.config.checkpointDir)] : []),
+      restoreRoots: new Set(),
+      restarts,
       progress: new JobSourceProgress(first.loaded.jobGraph),
     };
+    this.restoresFrom(job, first);
     this.jobs.set(job.jobId, job);
     this.runs.set(first.runId, job);
     const ended = () => this.jobEnded(job);
@@ -227,12 +245,18 @@ export class Coordinator implements NodeDirectory {
     return this.clientOf(job);
   }
 
-  /** Starts a run of the job: loads the module (at `parallelism`, from `restore`) and starts its job master. */
-  private async startRun(request: JobRequest, parallelism: number | undefined, restore: string | undefined): Promise<JobRun> {
+  /**
+   * Starts a run of the job: loads the module (at `parallelism`, from
+   * `restore`: a savepoint or checkpoint directory, its `_metadata`, or a
+   * checkpoint directory whose newest checkpoint of the job is taken) and
+   * starts its job master, its checkpoints and savepoints named by `jobId`
+   * (the job's; undefined for the first run, whose id becomes the job's).
+   */
+  private async startRun(request: JobRequest, parallelism: number | undefined, restore: string | undefined, restarts: JobRestarts, jobId: string | undefined): Promise<JobRun> {
     const options = jobOptions(request.config, parallelism ?? request.parallelism, request.jobArgs);
     const loaded = await loadJobModule(request.jobModule, {
       ...options,
-      ...(restore === undefined ? {} : { restore: { savepoint: restore } }),
+      ...(restore === undefined ? {} : { restore: { checkpoint: restore } }),
       logger: this.log,
     });
     const config = loaded.env.config;
@@ -251,16 +275,25 @@ export class Coordinator implements NodeDirectory {
       config: { ...withoutFaults(request.config), ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }) },
     };
     const launcher = new ClusterLauncher(runId, spec, this, faults, this.log);
-    const client = startJob({
+    const run: { -readonly [K in keyof JobRun]: JobRun[K] } = { runId, client: undefined!, launcher, loaded, parallelism: p, replacedBecause: undefined };
+    run.client = startJob({
       parent: this.system,
       jobGraph: loaded.jobGraph,
       config: faults === config.faults ? config : { ...config, faults },
       documents: this.documents,
       launcher: launcher.launch,
       jobId: runId,
+      snapshotJobId: jobId ?? runId,
+      onRestart: (record: RestartRecord) => restarts.restarted(run, record),
+      replacedBecause: () => run.replacedBecause,
       onTerminated: () => launcher.release(),
     });
-    return { runId, client, launcher, loaded, parallelism: p };
+    return run;
+  }
+
+  /** Nodes may read the snapshot the run starts from through coordinator-held storage (and nothing above it). */
+  private restoresFrom(job: ClusterJob, run: JobRun): void {
+    if (run.loaded.restoredFrom !== undefined) job.restoreRoots.add(snapshotDirectoryOf(run.loaded.restoredFrom));
   }
 
   /**
@@ -270,7 +303,7 @@ export class Coordinator implements NodeDirectory {
    * @throws ConfigurationError without a checkpoint directory or with too few free slots
    */
   async rescale(jobId: string, parallelism: number): Promise<void> {
-    const job = this.requireJob(jobId);
+    const job = this.requireJob(jobId, 'rescale');
     await job.rescaling?.catch(() => {});
     if (job.run.parallelism === parallelism) return;
     const dir = checkpointDirOf(job);
@@ -279,15 +312,29 @@ export class Coordinator implements NodeDirectory {
     await this.replaceRun(job, parallelism, 'rescale', async (run) => run.client.stopWithSavepoint(path.join(dir, 'savepoints')));
   }
 
-  /** Stops the current run (`stop` returns the snapshot to go on from) and starts the next at `parallelism`. */
+  /**
+   * Stops the current run (`stop` returns the snapshot to go on from) and
+   * starts the next at `parallelism`, once the stopped run tidied its
+   * checkpoint directory (the job's, which the next run writes to).
+   */
   private replaceRun(job: ClusterJob, parallelism: number, why: string, stop: (run: JobRun) => Promise<string | undefined>): Promise<void> {
     const run = job.run;
+    run.replacedBecause = `rescaling the job from parallelism ${run.parallelism} to ${parallelism}: ${why}`;
     const replacing = (async () => {
-      this.log.info({ jobId: job.jobId, from: run.parallelism, to: parallelism, why }, 'rescaling the job');
-      const from = await stop(run);
+      this.log.info({ jobId: job.jobId, run: run.runId, from: run.parallelism, to: parallelism, why }, 'rescaling the job');
+      let from: string | undefined;
       try {
-        const next = await this.startRun(job.request, parallelism, from);
+        from = await stop(run);
+      } catch (e) {
+        run.replacedBecause = undefined; // the run goes on
+        throw e;
+      }
+      await run.client.result().catch(() => {});
+      try {
+        const next = await this.startRun(job.request, parallelism, from, job.restarts, job.jobId);
         job.run = next;
+        job.restarts.nextRun(next);
+        this.restoresFrom(job, next);
         job.progress.nextRun(next.loaded.jobGraph);
         this.runs.set(next.runId, job);
       } catch (e) {
@@ -310,8 +357,12 @@ export class Coordinator implements NodeDirectory {
     return [...this.registered.values()].reduce((n, node) => n + Math.max(0, node.slots - (used.get(node.nodeId) ?? 0)), 0);
   }
 
-  /** Adaptive jobs follow the slots: down to what is left after a node is lost, up to their parallelism as nodes join. */
-  private adapt(): void {
+  /**
+   * Adaptive jobs follow the slots: down to what is left after a node is
+   * lost (`lost`: why; one restart of the job), up to their parallelism as
+   * nodes join.
+   */
+  private adapt(lost?: string): void {
     for (const job of this.jobs.values()) {
       if (!job.adaptive || job.rescaling !== undefined || job.failure !== undefined) continue;
       const status = job.run.client.status();
@@ -320,6 +371,7 @@ export class Coordinator implements NodeDirectory {
       if (target < 1 || target === job.run.parallelism) continue;
       if (target < job.run.parallelism) {
         // Slots were lost: the run cannot be restored as it is; go on from its latest completed checkpoint.
+        job.restarts.replacedAfterFailure(lost ?? 'slots were lost', Date.now(), status === 'RESTARTING');
         void this.replaceRun(job, target, 'slots lost', async (run) => {
           await run.client.cancel();
           return latestCheckpoint(job, run) ?? job.request.restore;
@@ -351,7 +403,8 @@ export class Coordinator implements NodeDirectory {
       jobName: job.name,
       documents: this.documents,
       status: () => (job.failure !== undefined ? 'FAILED' : job.rescaling !== undefined ? 'RESTARTING' : job.run.client.status()),
-      result: () => follow((run) => run.client.result()),
+      // The job's restarts are those of every run.
+      result: () => follow((run) => run.client.result()).then((r) => ({ ...r, restarts: job.restarts.all(r.restarts) })),
       checkpoints: () => job.run.client.checkpoints(),
       checkpointCounts: () => job.run.client.checkpointCounts(),
       // A savepoint's directory is one nodes may write to through coordinator-held storage.
@@ -361,9 +414,15 @@ export class Coordinator implements NodeDirectory {
     };
   }
 
-  private requireJob(jobId: string): ClusterJob {
+  /**
+   * The job, for `action`.
+   * @throws JobRequestError UNKNOWN_JOB, or JOB_NOT_RUNNING when it has ended
+   */
+  private requireJob(jobId: string, action: JobAction): ClusterJob {
     const job = this.jobs.get(jobId);
-    if (job === undefined) throw new ConfigurationError('jobId', `no job ${jobId} on this cluster`);
+    if (job === undefined) throw unknownJob(jobId);
+    const refused = refuseIfEnded(job, this.clientOf(job).status(), action);
+    if (refused !== undefined) throw refused;
     return job;
   }
 
@@ -432,7 +491,9 @@ export class Coordinator implements NodeDirectory {
       if (msg.type === 'Heartbeat') return;
       if (msg.type === 'StateFileWrite' || msg.type === 'StateFileRead' || msg.type === 'StateFileChunk') {
         const job = msg.type === 'StateFileChunk' ? undefined : this.runs.get(msg.jobId);
-        return void stateFiles.serve(msg, job === undefined ? [] : [...job.storageRoots]).then((reply) => node?.send(reply));
+        // Writes go to the job's checkpoint and savepoint directories; reads also to the snapshots its runs started from.
+        const allowed = job === undefined ? [] : msg.type === 'StateFileRead' ? [...job.storageRoots, ...job.restoreRoots] : [...job.storageRoots];
+        return void stateFiles.serve(msg, allowed).then((reply) => node?.send(reply));
       }
       if (msg.type === 'FaultStruck') {
         const job = this.runs.get(msg.jobId);
@@ -458,7 +519,7 @@ export class Coordinator implements NodeDirectory {
     this.monitor.forget(nodeId);
     this.log.warn({ nodeId, why }, 'node lost');
     for (const j of this.jobs.values()) j.run.launcher.nodeLost(nodeId, why);
-    this.adapt();
+    this.adapt(`node ${nodeId} was lost (${why})`);
   }
 
   private tick(): void {
@@ -489,8 +550,12 @@ export class Coordinator implements NodeDirectory {
       reply({ type: 'RequestFailed', requestId, code: r.code, message: r.message });
     };
     const found = 'jobId' in msg ? this.jobs.get(msg.jobId) : undefined;
-    if ('jobId' in msg && found === undefined) return failed(new ConfigurationError('jobId', `no job ${msg.jobId} on this cluster`));
+    if ('jobId' in msg && found === undefined) return failed(unknownJob(msg.jobId));
     const job = found && this.clientOf(found);
+    // An ended job can no more be cancelled, stopped, savepointed or rescaled: say so rather than pretend.
+    const action = ({ CancelJob: 'cancel', StopWithSavepoint: 'stop', TriggerSavepoint: 'take a savepoint of', Rescale: 'rescale' } as const)[msg.type as string];
+    const refused = action === undefined || found === undefined ? undefined : refuseIfEnded(found, job!.status(), action);
+    if (refused !== undefined) return failed(refused);
     try {
       switch (msg.type) {
         case 'SubmitJob': {
@@ -505,11 +570,11 @@ export class Coordinator implements NodeDirectory {
         }
         case 'WatchJob': {
           const result = await job!.result().then(
-            (r) => ({ status: 'FINISHED' as const, message: undefined, restarts: r.restarts.length, savepoint: r.savepoint, subtasks: r.subtasks }),
+            (r) => ({ status: 'FINISHED' as const, message: undefined, restarts: found!.restarts.count, savepoint: r.savepoint, subtasks: r.subtasks }),
             (e: unknown) => ({
               status: job!.status() === 'CANCELED' ? ('CANCELED' as const) : ('FAILED' as const),
               message: describe(e),
-              restarts: e instanceof JobExecutionError ? e.restarts.length : 0,
+              restarts: found!.restarts.count,
               savepoint: undefined,
             }),
           );
@@ -521,7 +586,14 @@ export class Coordinator implements NodeDirectory {
           return reply({
             type: 'JobsListed',
             requestId,
-            jobs: [...this.jobs.values()].map((j) => ({ jobId: j.jobId, name: j.name, status: this.clientOf(j).status(), parallelism: j.run.parallelism, startedAt: j.startedAt })),
+            jobs: [...this.jobs.values()].map((j) => ({
+              jobId: j.jobId,
+              name: j.name,
+              status: this.clientOf(j).status(),
+              parallelism: j.run.parallelism,
+              startedAt: j.startedAt,
+              restarts: j.restarts.count,
+            })),
           });
         case 'CancelJob':
           await job!.cancel();
@@ -538,7 +610,14 @@ export class Coordinator implements NodeDirectory {
         case 'ListNodes':
           return reply({ type: 'NodesListed', requestId, nodes: this.nodeSummaries() });
         case 'ReportJobProgress':
-          return reply({ type: 'JobProgressReported', requestId, jobId: msg.jobId, ...found!.progress.snapshot() });
+          return reply({
+            type: 'JobProgressReported',
+            requestId,
+            jobId: msg.jobId,
+            ...found!.progress.snapshot(),
+            restarts: found!.restarts.count,
+            lastFailure: found!.restarts.lastFailure,
+          });
         default:
           return failed(new ConfigurationError('request', `${(msg as WireMessage).type} is not served by this coordinator`));
       }

@@ -10,9 +10,10 @@
  *   coordinator, so a node only writes and reads files.
  * - `StateFileService` is the coordinator's end, one per node connection:
  *   it runs the node's requests against the file system, within the
- *   directories the job may use (its checkpoint directory, its savepoint
- *   directories, the snapshot it started from) — a request for any other
- *   place is refused.
+ *   directories the job may use (the coordinator says which: writes in its
+ *   checkpoint and savepoint directories; reads there and in the directory
+ *   of each snapshot its runs started from, not above it) — a request for
+ *   any other place is refused.
  *
  * Files travel in chunks (DEFAULT_STATE_CHUNK_BYTES each, one frame each),
  * so a subtask's state is not limited by the frame size. A write opens a

@@ -169,7 +169,8 @@ export class Node {
       },
       (e: unknown) => {
         if (e instanceof AuthenticationError) {
-          this.log.error({ err: describe(e) }, 'the coordinator refused this node: check the cluster secret');
+          // Expected (a wrong secret or role): one line with the error's code, no stack.
+          this.log.error({ code: e.code }, `the coordinator refused this node (check the cluster secret): ${e.message}`);
           return this.markRefused(e);
         }
         this.log.debug({ err: describe(e) }, 'coordinator unreachable; retrying');

@@ -15,8 +15,10 @@
  * attempt exists on every node by then); control messages and buffers that
  * arrive before it wait, in order — at most a channel's credits per channel.
  *
- * A crashed subtask is reported as SubtaskFailed with a FailureRecord; a
- * lost peer node fails this node's subtasks of the attempts that exchange
+ * A crashed subtask is reported as SubtaskFailed with a FailureRecord, as
+ * is a deployment whose job module does not build here or builds another
+ * graph than the coordinator's (not retryable: the same code fails the same
+ * way on a restart); a lost peer node fails this node's subtasks of the attempts that exchange
  * data with it; a lost coordinator stops every subtask here.
  */
 import { spawn, stop } from 'nact';
@@ -26,7 +28,7 @@ import type { EnvironmentConfig } from '../../lib/api/EnvironmentConfig';
 import { loadCheckpoint, resolveSnapshotPath } from '../../lib/checkpoint/CheckpointLoader';
 import { MemoryCheckpointStorage, type CheckpointStorage } from '../../lib/checkpoint/CheckpointStorage';
 import type { RestoredState } from '../../lib/checkpoint/SubtaskState';
-import { failureRecord, type FailureRecord } from '../../lib/cluster/FailureRecord';
+import { failureRecord, jobGraphMismatch, jobNotBuiltOnNode, type FailureRecord } from '../../lib/cluster/FailureRecord';
 import { SourceCountSampler } from '../../lib/cluster/SourceCountSampler';
 import type { DeploySubtask, SourceProgressSampled, StateFileReply, SubtaskRef, WireMessage } from '../../lib/cluster/WireMessages';
 import { createExecutionGraph, type ExecutionGraph, type SubtaskId } from '../../lib/graph/ExecutionGraph';
@@ -168,7 +170,11 @@ export class NodeRuntime {
       this.attempts.set(jobId, a);
     }
     const attemptHere = a;
-    const fail = (failure: FailureRecord) => this.options.toCoordinator({ type: 'SubtaskFailed', jobId, attempt, subtask: msg.subtask, failure });
+    const fail = (failure: FailureRecord) => {
+      attemptHere.deployFailed(key(msg.subtask));
+      this.options.toCoordinator({ type: 'SubtaskFailed', jobId, attempt, subtask: msg.subtask, failure });
+    };
+    const site = { nodeId: this.options.nodeId, jobModule: msg.jobModule, subtask: key(msg.subtask) };
     let job: NodeJob;
     try {
       let loading = this.jobs.get(jobId);
@@ -178,19 +184,10 @@ export class NodeRuntime {
       }
       job = await loading;
     } catch (e) {
-      return fail(failureRecord(e, { subtask: key(msg.subtask) }));
+      // The coordinator built this graph from the same module: failing here is deterministic for this code.
+      return fail(jobNotBuiltOnNode(site, e));
     }
-    if (job.fingerprint !== msg.fingerprint) {
-      return fail({
-        code: 'JOB_GRAPH_MISMATCH',
-        operator: undefined,
-        subtask: key(msg.subtask),
-        message:
-          `node ${this.options.nodeId} built job graph ${job.fingerprint.slice(0, 12)} from ${msg.jobModule}, ` +
-          `the coordinator ${msg.fingerprint.slice(0, 12)}: every process must load the same job module and code version`,
-        retryable: false,
-      });
-    }
+    if (job.fingerprint !== msg.fingerprint) return fail(jobGraphMismatch(site, job.fingerprint, msg.fingerprint));
     if (this.attempts.get(jobId) !== attemptHere) return;
     try {
       await attemptHere.deploy(msg, job);
@@ -221,6 +218,11 @@ class NodeAttempt implements ChannelTransport {
   private readonly outbound = new Map<string, ChannelAddress>();
   private started = false;
   private stopped = false;
+  /** Subtasks here that finished (or closed after a final checkpoint), and that failed. */
+  private readonly finished = new Set<string>();
+  private readonly failed = new Set<string>();
+  /** Subtasks the coordinator cancelled while they still ran. */
+  private cancelledRunning = 0;
   /** Messages for subtasks before StartTasks, in arrival order. */
   private readonly held: { key: string; msg: SubtaskMsg }[] = [];
   private restore: Promise<RestoredState | undefined> | undefined;
@@ -250,6 +252,7 @@ class NodeAttempt implements ChannelTransport {
           if (m !== null) {
             const subtask = { vertexId: Number(m[1]), index: Number(m[2]) };
             this.subtasks.delete(key(subtask));
+            this.failed.add(key(subtask));
             if (!this.stopped) send({ type: 'SubtaskFailed', jobId, attempt, subtask, failure: failureRecord(err, { subtask: key(subtask) }) });
           }
           return ctx.stopChild;
@@ -290,6 +293,7 @@ class NodeAttempt implements ChannelTransport {
       config,
       jobMaster: this.master,
       jobId: this.jobId,
+      snapshotJobId: msg.snapshotJobId,
       attempt: this.attempt,
       restore,
       storage,
@@ -300,6 +304,11 @@ class NodeAttempt implements ChannelTransport {
     });
     this.subtasks.set(k, ref);
     if (this.started) tell(ref, { type: 'Deploy' });
+  }
+
+  /** Subtask `k` could not be deployed here (its failure is reported). */
+  deployFailed(k: string): void {
+    this.failed.add(k);
   }
 
   start(): void {
@@ -316,18 +325,35 @@ class NodeAttempt implements ChannelTransport {
     if (ref !== undefined) tell(ref, msg);
   }
 
+  /**
+   * The coordinator stopped subtask `k` (the job master stops every subtask
+   * of an attempt when it ends, however it ends); once none is left here the
+   * attempt ends here, for what happened to its subtasks.
+   */
   cancel(k: string): void {
     const ref = this.subtasks.get(k);
-    if (ref === undefined) return;
-    this.subtasks.delete(k);
-    stop(ref);
-    if (this.subtasks.size === 0) this.stop('cancelled');
+    if (ref !== undefined) {
+      this.subtasks.delete(k);
+      if (!this.finished.has(k)) this.cancelledRunning++;
+      stop(ref);
+    } else if (!this.failed.has(k)) {
+      return;
+    }
+    if (this.subtasks.size === 0) this.stop(this.cancelledRunning > 0 ? 'cancelled' : this.failed.size > 0 ? 'failed' : 'finished');
   }
 
+  /**
+   * Ends the attempt here: stops what is left of it. Logged at info when
+   * that stops subtasks that still ran (or the coordinator cancelled some),
+   * at debug when they had all finished or failed.
+   */
   stop(reason: string): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.options.log.info({ jobId: this.jobId, attempt: this.attempt, subtasks: this.subtasks.size, reason }, 'stopping subtasks');
+    const running = this.cancelledRunning + [...this.subtasks.keys()].filter((k) => !this.finished.has(k)).length;
+    const fields = { jobId: this.jobId, attempt: this.attempt, running, finished: this.finished.size, failed: this.failed.size, reason };
+    if (running > 0) this.options.log.info(fields, `stopping subtasks: ${reason}`);
+    else this.options.log.debug(fields, `attempt ended on this node: ${reason}`);
     for (const ref of this.subtasks.values()) stop(ref);
     this.subtasks.clear();
     this.sources.clear();
@@ -386,6 +412,7 @@ class NodeAttempt implements ChannelTransport {
     switch (msg.type) {
       case 'SubtaskFinished':
       case 'SubtaskClosed':
+        this.finished.add(subtaskKey(msg.subtask));
         return send({ type: msg.type, jobId, attempt: msg.attempt, subtask: ref(msg.subtask), metrics: msg.metrics });
       case 'AcknowledgeCheckpoint':
         return send({ type: 'AcknowledgeCheckpoint', jobId, attempt: msg.attempt, checkpointId: msg.checkpointId, ack: msg.ack });
@@ -403,9 +430,14 @@ function ref(id: SubtaskId): SubtaskRef {
   return { vertexId: id.vertexId, index: id.index };
 }
 
-/** The state a deployment restores, from a snapshot directory every node reaches, or through the coordinator (`remote`). */
+/**
+ * The state a deployment restores, from `location` — the snapshot's own
+ * directory (a savepoint or a `chk-<n>`) — every node reaches, or through
+ * the coordinator (`remote`), rooted at that directory: the coordinator lets
+ * a job read there and no further up.
+ */
 async function loadRestore(location: string, remote: ((root: string) => CheckpointStorage) | undefined): Promise<RestoredState> {
-  if (remote !== undefined) return (await loadCheckpoint(remote(path.dirname(location)), path.join(location, METADATA_FILE))).state;
+  if (remote !== undefined) return (await loadCheckpoint(remote(location), path.join(location, METADATA_FILE))).state;
   const snapshot = resolveSnapshotPath(location);
   return (await loadCheckpoint(snapshot.storage, snapshot.location)).state;
 }

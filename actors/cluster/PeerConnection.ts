@@ -8,7 +8,9 @@
  * within `handshakeTimeoutMs`; an oversized frame,
  * undecodable bytes, an unknown or malformed message, a wrong or missing
  * secret close this connection — after a Refused when the handshake
- * refused — with the typed error logged (warn) and reported to `onClose`;
+ * refused — with the typed error logged (warn: one line with its code, no
+ * stack; debug when the peer refused us, which the caller reports) and
+ * reported to `onClose`;
  * other connections of the same server are unaffected. Messages arrive in
  * order; those decoded before a handler is registered wait for it (the
  * socket is paused meanwhile). `send` reports back-pressure: false when the
@@ -258,7 +260,8 @@ export class PeerConnection {
         this.write(step.message);
         return;
       case 'refused':
-        this.fail(step.error, 'warn', step.send);
+        // The peer refused us (no Refused of ours to send): the caller of connect gets the error and says why.
+        this.fail(step.error, step.send === undefined ? 'debug' : 'warn', step.send);
         return;
       case 'authenticated':
         if (step.send !== undefined) this.write(step.send);
@@ -284,10 +287,10 @@ export class PeerConnection {
     this.fail(new ConnectionError('CONNECTION_CLOSED', this.state === 'handshake' ? 'the peer closed the connection during the handshake' : 'the peer closed the connection', this.label), 'debug');
   }
 
-  /** Closes because of `error`: logs it, sends `last` (a Refused) first when given. */
+  /** Closes because of `error` (an expected, typed failure: its code and message, no stack): logs it, sends `last` (a Refused) first when given. */
   private fail(error: WeirError, level: 'warn' | 'debug' = 'warn', last?: WireMessage): void {
     if (this.state === 'closed') return;
-    this.logger[level]({ err: error, code: error.code, peer: this.label }, `closing cluster connection: ${error.message}`);
+    this.logger[level]({ code: error.code, peer: this.label }, `closing cluster connection: ${error.message}`);
     this.shutdown(error, last);
   }
 

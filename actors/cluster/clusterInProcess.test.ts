@@ -1,9 +1,13 @@
 /**
- * A coordinator and two nodes in this process, over real TCP connections:
- * a keyed event-time window job with exactly-once checkpoints runs across
- * both nodes and writes exactly the expected counts; a job module whose
- * graph differs on a node is refused with a clear failure; the nodes'
- * source counts reach a client as the job's progress.
+ * A coordinator and nodes in this process, over real TCP connections: a
+ * keyed event-time window job with exactly-once checkpoints runs across the
+ * nodes and writes exactly the expected counts; a job module that does not
+ * build on the nodes fails the job at once, not retried; the nodes' source
+ * counts reach a client as the job's progress, with the job's restarts over
+ * its whole life; a job keeps its id in the names of its checkpoints and
+ * savepoints through rescales; requests about ended or unknown jobs are
+ * refused with a code; a job resumes with coordinator-held storage from
+ * every form of snapshot path.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -11,7 +15,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JobClient } from '../../lib/api/JobClient';
 import type { ProgressSnapshot } from '../../lib/cli/SourceProgress';
+import { savepointDirectoryName } from '../../lib/checkpoint/CheckpointLayout';
 import { readCommittedLines } from '../../lib/connectors/FileSink';
+import type { Logger } from '../../lib/monitoring/Logger';
 import { assignToKeyGroup, normalizeKey, operatorIndexForKeyGroup } from '../../lib/state/KeyGroup';
 import { ClusterClient } from './ClusterClient';
 import { Coordinator } from './Coordinator';
@@ -105,15 +111,26 @@ test('a client follows a bounded job\'s progress: counts the nodes sample go up 
     }
     expect((await client.result()).status).toBe('FINISHED');
     const { type: _, requestId: __, ...last } = await cli.request({ type: 'ReportJobProgress', jobId: client.jobId });
-    expect(last).toEqual({ jobId: client.jobId, recordsRead: 6000, totalRecords: 6000, percent: 100, restarted: false, bounded: true });
+    expect(last).toEqual({ jobId: client.jobId, recordsRead: 6000, totalRecords: 6000, percent: 100, restarted: false, bounded: true, restarts: 0, lastFailure: undefined });
     // Every answer has the total; counts and percentages never go down, and some came while the sources read.
     for (const s of seen) expect(s).toMatchObject({ totalRecords: 6000, restarted: false, bounded: true });
     const counts = seen.map((s) => s.recordsRead);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(seen.map((s) => s.percent)).toEqual(counts.map((c) => Math.floor((c / 6000) * 100)));
     expect(counts.some((c) => c > 0 && c < 6000)).toBe(true);
-    // The protocol's way with an unknown job: RequestFailed.
-    await expect(cli.request({ type: 'ReportJobProgress', jobId: 'no-such-job' })).rejects.toMatchObject({ code: 'INVALID_CONFIGURATION', message: expect.stringMatching(/no job no-such-job/) });
+    // The protocol's way with an unknown job: RequestFailed, UNKNOWN_JOB.
+    for (const request of [{ type: 'ReportJobProgress', jobId: 'nope' }, { type: 'CancelJob', jobId: 'nope' }, { type: 'Rescale', jobId: 'nope', parallelism: 1 }] as const) {
+      await expect(cli.request(request)).rejects.toMatchObject({ code: 'UNKNOWN_JOB', message: "no job 'nope' on this cluster (weir list shows its jobs)" });
+    }
+    // A job that ended cannot be cancelled, stopped, savepointed or rescaled: refused, naming the job and how it ended.
+    const notRunning = { code: 'JOB_NOT_RUNNING', message: expect.stringMatching(new RegExp(`job '${client.jobId}' \\(windowed-counts\\): it has already ended, FINISHED`)) };
+    await expect(cli.request({ type: 'CancelJob', jobId: client.jobId })).rejects.toMatchObject(notRunning);
+    await expect(cli.request({ type: 'StopWithSavepoint', jobId: client.jobId, directory: path.join(dir, 'sp') })).rejects.toMatchObject(notRunning);
+    await expect(cli.request({ type: 'TriggerSavepoint', jobId: client.jobId, directory: path.join(dir, 'sp') })).rejects.toMatchObject(notRunning);
+    await expect(cli.request({ type: 'Rescale', jobId: client.jobId, parallelism: 1 })).rejects.toMatchObject(notRunning);
+    // Its status and restart count stay as they were; `weir list` shows them.
+    const { jobs } = await cli.request({ type: 'ListJobs' });
+    expect(jobs).toEqual([expect.objectContaining({ jobId: client.jobId, status: 'FINISHED', restarts: 0 })]);
   } finally {
     cli.close();
   }
@@ -185,13 +202,20 @@ test('rescale by hand: stop with a savepoint, go on at the new parallelism; outp
   await firstCheckpoint(client);
   await coordinator.rescale(client.jobId, 3);
   expect(coordinator.parallelismOf(client.jobId)).toBe(3);
+  await expect(coordinator.rescale(client.jobId, 9)).rejects.toThrow(/slots/);
+  // The next run's savepoints and checkpoints are named by the job's id, as the first run's were.
+  const savepoint = await client.triggerSavepoint(path.join(dir, 'savepoints'));
+  expect(path.basename(path.dirname(savepoint))).toMatch(new RegExp(`^${savepointDirectoryName(client.jobId, 0).replace(/-0$/, '')}-\\d+$`));
   const result = await client.result();
+  expect(result.jobId).not.toBe(client.jobId); // another run finished it
+  expect(fs.readdirSync(path.join(dir, 'checkpoints')).filter((d) => d !== 'savepoints')).toEqual([client.jobId]);
+  expect(result.restarts).toEqual([]);
   // The rescaled run read on from the savepoint: its own count, no percentage.
   expect(coordinator.progressOf(client.jobId)).toMatchObject({ totalRecords: 30000, percent: undefined, restarted: true });
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(30000));
   const lastRun = result.jobId.replace(/[^0-9a-f]/gi, '').slice(-12).toLowerCase();
   expectKeysWhereKeyGroupsSay(linesBySubtask(out, lastRun), 3);
-  await expect(coordinator.rescale(client.jobId, 9)).rejects.toThrow(/slots/);
+  await expect(coordinator.rescale(client.jobId, 2)).rejects.toMatchObject({ code: 'JOB_NOT_RUNNING' });
 });
 
 test('an adaptive job shrinks onto the slots left when a node is lost', async () => {
@@ -199,6 +223,22 @@ test('an adaptive job shrinks onto the slots left when a node is lost', async ()
   const { out, client } = await submitCounts(30000, { rate: 10000, parallelism: 4, adaptive: true });
   await firstCheckpoint(client);
   await nodes[1].close();
+  // The lost node is a restart of the job, though a new run goes on from the checkpoint: clients see it while it runs.
+  const cli = await ClusterClient.connect({ coordinator: { host: coordinator.host, port: coordinator.port }, secret });
+  try {
+    await until(() => coordinator.parallelismOf(client.jobId) === 2);
+    const progress = await cli.request({ type: 'ReportJobProgress', jobId: client.jobId });
+    expect(progress.restarts).toBeGreaterThanOrEqual(1);
+    expect(progress.lastFailure).toMatch(/node-b was lost|node-b/);
+    const ended = await cli.request({ type: 'WatchJob', jobId: client.jobId });
+    const { jobs } = await cli.request({ type: 'ListJobs' });
+    const result = await client.result();
+    expect(ended).toMatchObject({ status: 'FINISHED', restarts: result.restarts.length });
+    expect(jobs.find((j) => j.jobId === client.jobId)?.restarts).toBe(result.restarts.length);
+    expect(result.restarts.length).toBeGreaterThanOrEqual(progress.restarts);
+  } finally {
+    cli.close();
+  }
   const result = await client.result();
   expect(coordinator.parallelismOf(client.jobId)).toBe(2);
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(30000));
@@ -279,4 +319,98 @@ test('a coordinator keeps only the newest ended jobs', async () => {
   await second.result();
   await until(() => coordinator.job(first.jobId) === undefined);
   expect(coordinator.job(second.jobId)).toBeDefined();
+});
+
+/** A logger that keeps what it is given, for tests of what is logged. */
+function captureLogger(): { logger: Logger; entries: { level: string; obj: Record<string, unknown>; msg: string }[] } {
+  const entries: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => void entries.push({ level, obj: obj as Record<string, unknown>, msg: msg ?? '' });
+  const logger: Logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: () => logger };
+  return { logger, entries };
+}
+
+test('a job module that does not build on the nodes fails the job at once with the node\'s error, not retried', async () => {
+  const { logger, entries } = captureLogger();
+  coordinator = await Coordinator.start({ secret });
+  nodes = [await Node.start({ nodeId: 'node-a', secret, slots: 2, coordinator: { host: coordinator.host, port: coordinator.port }, logger })];
+  await nodes[0].registered;
+  const marker = path.join(dir, 'settings');
+  // Checkpointing on: its restart strategy would restart a retryable failure again and again.
+  const client = await coordinator.submit({
+    jobModule: path.join(__dirname, 'fixtures', 'buildsOnce.ts'),
+    jobArgs: [marker, path.join(dir, 'out')],
+    parallelism: 2,
+    config: { checkpointDir: path.join(dir, 'checkpoints'), checkpointIntervalMs: 100 },
+  });
+  const failure = await client.result().then(
+    () => undefined,
+    (e: unknown) => e as Error & { restarts: readonly unknown[]; cause: unknown },
+  );
+  expect(client.status()).toBe('FAILED');
+  expect(failure?.restarts).toEqual([]);
+  expect(failure?.message).toMatch(/node node-a could not build the job graph from .*buildsOnce\.ts: .*settings file .* is missing on this machine/);
+  expect(failure?.cause).toMatchObject({ code: 'JOB_BUILD_FAILED', record: { retryable: false } });
+  // The node ended the attempt quietly: nothing was running there.
+  await until(() => entries.some((e) => /attempt ended on this node|stopping subtasks/.test(e.msg)));
+  expect(entries.filter((e) => e.msg.startsWith('stopping subtasks'))).toEqual([]);
+  expect(entries.find((e) => e.msg.startsWith('attempt ended on this node'))).toMatchObject({ level: 'debug', obj: { reason: 'failed', running: 0 } });
+});
+
+test('a node logs a finished job\'s end at debug, with the reason', async () => {
+  const { logger, entries } = captureLogger();
+  coordinator = await Coordinator.start({ secret });
+  nodes = [await Node.start({ nodeId: 'node-a', secret, slots: 2, coordinator: { host: coordinator.host, port: coordinator.port }, logger })];
+  await nodes[0].registered;
+  const { client } = await submitCounts(2000, { parallelism: 2 });
+  expect((await client.result()).status).toBe('FINISHED');
+  await until(() => entries.some((e) => e.msg.startsWith('attempt ended on this node')));
+  expect(entries.filter((e) => e.msg.startsWith('stopping subtasks'))).toEqual([]);
+  expect(entries.find((e) => e.msg.startsWith('attempt ended on this node'))).toMatchObject({ level: 'debug', obj: { reason: 'finished', running: 0, finished: 4 } });
+  // A cancelled job's subtasks were still running: that is worth an info line.
+  const { client: cancelled } = await submitCounts(100000, { parallelism: 2, rate: 1000 });
+  await until(() => cancelled.status() === 'RUNNING');
+  await cancelled.cancel();
+  await until(() => entries.some((e) => e.obj.jobId === cancelled.jobId && /stopping subtasks/.test(e.msg)));
+  expect(entries.find((e) => e.obj.jobId === cancelled.jobId && /stopping subtasks/.test(e.msg))).toMatchObject({ level: 'info', obj: { reason: 'cancelled' } });
+});
+
+test('coordinator-held storage: a job resumes from every form of snapshot path — savepoint, its _metadata, chk-<n>, its _metadata, a checkpoint directory', async () => {
+  await startCluster(['node-a', 'node-b'], 2);
+  const checkpoints = path.join(dir, 'first-checkpoints');
+  const first = await coordinator.submit({
+    jobModule: fixture,
+    jobArgs: ['100000', path.join(dir, 'out-first'), '2000'],
+    parallelism: 2,
+    config: { checkpointDir: checkpoints, checkpointIntervalMs: 100, checkpointStorage: 'coordinator' },
+  });
+  await firstCheckpoint(first);
+  // A savepoint in a directory of its own (as `weir savepoint <id> DIR`), then a cancel that keeps the checkpoints.
+  const savepoint = path.dirname(await first.triggerSavepoint(path.join(dir, 'sp'))); // the location is its _metadata
+  await until(() => first.checkpoints().filter((c) => c.state === 'COMPLETED' && !c.savepoint).length >= 2);
+  await first.cancel();
+  const chk = fs
+    .readdirSync(path.join(checkpoints, first.jobId))
+    .filter((n) => fs.existsSync(path.join(checkpoints, first.jobId, n, '_metadata')))
+    .map((n) => path.join(checkpoints, first.jobId, n))[0];
+  expect(chk).toBeDefined();
+  const forms = { savepoint, savepointMetadata: path.join(savepoint, '_metadata'), checkpoint: chk, checkpointMetadata: path.join(chk, '_metadata'), checkpointDirectory: checkpoints };
+  for (const [form, restore] of Object.entries(forms)) {
+    const client = await coordinator.submit({
+      jobModule: fixture,
+      jobArgs: ['100000', path.join(dir, `out-${form}`), '2000'],
+      parallelism: 2,
+      restore,
+      // Its own checkpoint directory: the snapshot is readable only as what the job resumes from.
+      config: { checkpointDir: path.join(dir, `checkpoints-${form}`), checkpointIntervalMs: 100, checkpointStorage: 'coordinator' },
+    });
+    // Restored on the nodes through the coordinator: running, checkpointing, never restarted.
+    await Promise.race([
+      firstCheckpoint(client),
+      until(() => client.status() === 'RESTARTING' || client.status() === 'FAILED').then(() => {
+        throw new Error(`resuming from the ${form} (${restore}): ${client.status()}`);
+      }),
+    ]);
+    expect({ form, status: client.status() }).toEqual({ form, status: 'RUNNING' });
+    await client.cancel();
+  }
 });

@@ -83,6 +83,9 @@ test('a node with the wrong secret never registers, and garbage or oversized fra
   expect(intruder.events.filter((e) => e.event === 'registered')).toEqual([]);
   expect(intruder.stderr).toContain('refused this node');
   expect(String(intruder.logs.find(refusedNode)!.msg)).toContain('could not prove the cluster secret');
+  // One log line for this expected failure, with the typed error's code and no stack trace.
+  expect(intruder.logs.filter(refusedNode)).toHaveLength(1);
+  expect(intruder.logs.filter((l) => 'err' in l || /\n\s+at /.test(JSON.stringify(l)))).toEqual([]);
 
   // Strangers on the coordinator's port: each connection is closed.
   const http = await sendRaw(cluster.port, Buffer.from('GET / HTTP/1.1\r\nHost: weir\r\n\r\n')); // "GET " read as a length: far too large

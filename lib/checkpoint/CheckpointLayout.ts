@@ -11,6 +11,7 @@
  * checkpoint can be moved, and one run never reuses a name of another.
  */
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import { checkName, FileSystemCheckpointStorage, type CheckpointStorage } from './CheckpointStorage';
 
 export const METADATA_FILE = '_metadata';
@@ -51,6 +52,16 @@ export function snapshotLocation(
 ): { readonly storage: CheckpointStorage; readonly dir: string } | undefined {
   if (savepointTarget !== undefined) return { storage: savepointStorage(savepointTarget), dir: savepointDirectoryName(jobId, checkpointId) };
   return jobStorage === undefined ? undefined : { storage: jobStorage, dir: checkpointDirectory(jobId, checkpointId) };
+}
+
+/**
+ * The directory of the snapshot a user-given path names: the path itself for
+ * a savepoint or `chk-<n>` directory, its directory for its `_metadata`
+ * file. (A checkpoint base directory is resolved to one checkpoint first.)
+ */
+export function snapshotDirectoryOf(p: string): string {
+  const abs = path.resolve(p);
+  return path.basename(abs) === METADATA_FILE ? path.dirname(abs) : abs;
 }
 
 /**

@@ -1,7 +1,7 @@
-/** FailureRecord: codes, operators and retryability taken from typed errors; plain data through JSON; revived errors keep the record. */
+/** FailureRecord: codes, operators and retryability taken from typed errors; plain data through JSON; revived errors keep the record; job graphs a node cannot build, or builds otherwise, are not retryable. */
 import { ConfigurationError, GraphValidationError, RestoreError, UserFunctionError } from '../errors';
 import { InjectedFault } from '../faults/Fault';
-import { failureRecord, isRetryable, RemoteFailureError } from './FailureRecord';
+import { failureRecord, isRetryable, jobGraphMismatch, jobNotBuiltOnNode, RemoteFailureError } from './FailureRecord';
 
 const location = { operator: 'count', uid: 'count-uid', subtaskIndex: 1, parallelism: 2 };
 
@@ -36,4 +36,18 @@ test('a revived failure keeps code and record, and is recorded as itself again',
   expect(e.message).toBe(`subtask 3#0: ${record.message}`);
   expect(isRetryable(e)).toBe(false);
   expect(failureRecord(e)).toBe(record);
+});
+
+describe('job graphs a node cannot build', () => {
+  const site = { nodeId: 'node-a', jobModule: '/jobs/counts.js', subtask: '1#0' };
+  test('a module that throws on a node is not retryable, keeps its code and names the node', () => {
+    const r = jobNotBuiltOnNode(site, new ConfigurationError('input', 'missing'));
+    expect(r).toMatchObject({ code: 'INVALID_CONFIGURATION', subtask: '1#0', retryable: false });
+    expect(r.message).toMatch(/^node node-a could not build the job graph from \/jobs\/counts\.js: .*missing/);
+    expect(jobNotBuiltOnNode(site, new Error('no such env var')).retryable).toBe(false);
+    expect(isRetryable(new RemoteFailureError(r))).toBe(false);
+  });
+  test('another graph than the coordinator\'s is a JOB_GRAPH_MISMATCH, not retryable', () => {
+    expect(jobGraphMismatch(site, 'a'.repeat(64), 'b'.repeat(64))).toMatchObject({ code: 'JOB_GRAPH_MISMATCH', retryable: false, message: expect.stringMatching(/node node-a built job graph aaaaaaaaaaaa .* the coordinator bbbbbbbbbbbb/) });
+  });
 });

@@ -96,6 +96,7 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
     jobModule: id,
     jobArgs: fc.array(plain, { maxLength: 3 }),
     fingerprint: id,
+    snapshotJobId: id,
     restore: optional(id),
     config,
     locations: fc.array(rec({ subtask, nodeId: id, dataHost: id, dataPort: port }), { maxLength: 3 }),
@@ -208,7 +209,7 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
   JobsListed: rec({
     type: fc.constant('JobsListed'),
     ...requestId,
-    jobs: fc.array(rec({ jobId: id, name: fc.string(), status: id, parallelism: fc.integer({ min: 1, max: 128 }), startedAt: ms }), { maxLength: 3 }),
+    jobs: fc.array(rec({ jobId: id, name: fc.string(), status: id, parallelism: fc.integer({ min: 1, max: 128 }), startedAt: ms, restarts: nat }), { maxLength: 3 }),
   }),
   CancelJob: rec({ type: fc.constant('CancelJob'), ...requestId, jobId: id }),
   JobCancelled: rec({ type: fc.constant('JobCancelled'), ...requestId, jobId: id }),
@@ -233,6 +234,8 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
     percent: optional(fc.integer({ min: 0, max: 100 })),
     restarted: fc.boolean(),
     bounded: fc.boolean(),
+    restarts: nat,
+    lastFailure: optional(fc.string()),
   }),
   RequestFailed: rec({ type: fc.constant('RequestFailed'), ...requestId, code: id, message: fc.string() }),
 };

@@ -19,6 +19,7 @@ const deploy = {
   jobModule: '/jobs/wordCount.js',
   jobArgs: ['--input', { path: '/data' }],
   fingerprint: 'sha256:abc',
+  snapshotJobId: 'job-1',
   restore: undefined,
   config: { 'checkpoint.interval': 100, 'state.dir': '/tmp/weir' },
   locations: [{ subtask: { vertexId: 3, index: 0 }, nodeId: 'node-2', dataHost: '127.0.0.1', dataPort: 7001 }],
@@ -55,7 +56,7 @@ describe('WireMessages', () => {
   });
 
   test('job progress: a percentage is 0–100, counts are whole numbers', () => {
-    const progress = { type: 'JobProgressReported', requestId: 1, jobId: 'j', recordsRead: 5, totalRecords: 10, percent: 50, restarted: false, bounded: true };
+    const progress = { type: 'JobProgressReported', requestId: 1, jobId: 'j', recordsRead: 5, totalRecords: 10, percent: 50, restarted: false, bounded: true, restarts: 2, lastFailure: 'node n was lost' };
     expect(validateMessage(progress)).toBe(progress);
     expect(validateMessage({ ...progress, totalRecords: undefined, percent: undefined })).toBeDefined();
     expect(problem({ ...progress, percent: 101 })).toMatchObject({ field: 'percent', message: expect.stringMatching(/a percentage/) });

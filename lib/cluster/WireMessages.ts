@@ -92,6 +92,8 @@ export interface JobSummary {
   readonly parallelism: number;
   /** Epoch ms. */
   readonly startedAt: number;
+  /** Restarts over the job's whole life (every run, when it was rescaled). */
+  readonly restarts: number;
 }
 
 export interface NodeSummary {
@@ -180,6 +182,9 @@ export interface DeploySubtask {
   readonly jobArgs: readonly PlainData[];
   /** The job graph's fingerprint (uids, parallelism, edges, code version) the node's rebuilt graph must match. */
   readonly fingerprint: string;
+  /** The id the job's checkpoints and savepoints are named by: the cluster job's, whatever run (jobId) this is. */
+  readonly snapshotJobId: string;
+  /** The directory of the snapshot to restore (a savepoint or chk-<n>), if the attempt restores one. */
   readonly restore: string | undefined;
   /** Configuration overrides, by option name. */
   readonly config: { readonly [option: string]: PlainData };
@@ -540,6 +545,9 @@ export interface ReportJobProgress {
  * current attempt's sources read, summed over the nodes' latest samples; the
  * exact total when every source knows it; a percentage (0–100) only with that
  * total and before the first restart (or rescale), after which `restarted` is set.
+ * `restarts` counts the job's restarts over its whole life (across rescales)
+ * and `lastFailure` is the message of the failure behind the newest one, so a
+ * client can show a restart loop while it happens.
  */
 export interface JobProgressReported {
   readonly type: 'JobProgressReported';
@@ -550,6 +558,8 @@ export interface JobProgressReported {
   readonly percent: number | undefined;
   readonly restarted: boolean;
   readonly bounded: boolean;
+  readonly restarts: number;
+  readonly lastFailure: string | undefined;
 }
 export interface RequestFailed {
   readonly type: 'RequestFailed';
@@ -676,6 +686,7 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
     jobModule: id,
     jobArgs,
     fingerprint: id,
+    snapshotJobId: id,
     restore: S.optional(id),
     config,
     locations: S.array(S.object({ subtask: subtaskRef, nodeId: id, dataHost: id, dataPort: port })),
@@ -759,7 +770,7 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
   ListJobs: message('ListJobs', { requestId: S.nat }),
   JobsListed: message('JobsListed', {
     requestId: S.nat,
-    jobs: S.array(S.object({ jobId: id, name: S.string, status: id, parallelism: S.positive, startedAt: S.nonNegative })),
+    jobs: S.array(S.object({ jobId: id, name: S.string, status: id, parallelism: S.positive, startedAt: S.nonNegative, restarts: S.nat })),
   }),
   CancelJob: message('CancelJob', { requestId: S.nat, jobId: id }),
   JobCancelled: message('JobCancelled', { requestId: S.nat, jobId: id }),
@@ -793,6 +804,8 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
     percent: S.optional(percent),
     restarted: S.boolean,
     bounded: S.boolean,
+    restarts: S.nat,
+    lastFailure: S.optional(S.string),
   }),
   RequestFailed: message('RequestFailed', { requestId: S.nat, code: id, message: S.string }),
 };
