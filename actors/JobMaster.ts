@@ -604,6 +604,7 @@ class JobMaster {
       subtasks,
       sinkResults,
       checkpoints: this.checkpoints.stats,
+      checkpointCounts: this.checkpoints.counts,
       restarts: this.lifecycle.restarts,
       faults: config.faults?.timeline.slice() ?? [],
       finalCheckpoint: this.checkpoints.finalLocation,

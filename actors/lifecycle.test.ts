@@ -355,7 +355,7 @@ describe('nothing is left behind', () => {
       return real.writeFile(d, name, payload);
     };
     const env = StreamExecutionEnvironment.create({ parallelism: 2 });
-    env.enableCheckpointing(3, 'exactly-once', { tolerableFailedCheckpoints: 1 });
+    env.enableCheckpointing(3, 'exactly-once', { tolerableFailedCheckpoints: 1, historySize: 100_000 });
     env.setCheckpointStorage(full);
     env.setRestartStrategy(RestartStrategies.fixedDelay(10, 1));
     env.fromGenerator(3000, (i) => i, { ratePerSecond: 30_000 }).uid('numbers').keyBy((i) => i % KEYS).process(new KeyedCount()).uid('count').sinkTo(new FileSink<Counted>(out));

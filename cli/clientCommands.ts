@@ -43,6 +43,9 @@ const DEFAULT_HEALTH_TIMEOUT_MS = 3_000;
 /** Error codes from the coordinator that mean the request's input was wrong (exit 2), not that a job failed. */
 const INPUT_ERROR_CODES = new Set([
   'INVALID_CONFIGURATION',
+  // RequestFailed: a job id that is not on the cluster, or a request for a job that has ended
+  'UNKNOWN_JOB',
+  'JOB_NOT_RUNNING',
   'INVALID_CLUSTER_SETTING',
   // JobModuleError
   'MODULE_NOT_FOUND',
@@ -131,7 +134,7 @@ function clientOptions(command: Command, timeoutHelp?: string): Command {
 export function registerClientCommands(program: Command, { io, setExitCode }: CommandContext): void {
   const after = `\n${SECRET_HELP}\nExit codes: 0 done, 2 bad arguments or no such job, 3 the coordinator is unreachable or refused the secret.`;
 
-  clientOptions(program.command('list').summary('list the jobs of a cluster').description('List the jobs the coordinator knows: id, name, status, parallelism, start time.'))
+  clientOptions(program.command('list').summary('list the jobs of a cluster').description('List the jobs the coordinator knows: id, name, status, parallelism, restarts, start time.'))
     .addHelpText('after', after)
     .action(async (flags: ClientFlags) => {
       try {
@@ -139,8 +142,8 @@ export function registerClientCommands(program: Command, { io, setExitCode }: Co
         if (flags.json) io.stdout.write(`${JSON.stringify({ jobs })}\n`);
         else if (jobs.length === 0) io.stdout.write('no jobs\n');
         else {
-          const rows = jobs.map((j) => [j.jobId, j.name, j.status, String(j.parallelism), new Date(j.startedAt).toISOString()]);
-          io.stdout.write(table(['JOB ID', 'NAME', 'STATUS', 'P', 'STARTED'], rows));
+          const rows = jobs.map((j) => [j.jobId, j.name, j.status, String(j.parallelism), String(j.restarts), new Date(j.startedAt).toISOString()]);
+          io.stdout.write(table(['JOB ID', 'NAME', 'STATUS', 'P', 'RESTARTS', 'STARTED'], rows));
         }
         setExitCode(0);
       } catch (e) {
@@ -520,10 +523,10 @@ function followProgress(client: ClusterClient, jobId: string, line: ProgressLine
     if (asking) return;
     asking = true;
     client.request({ type: 'ReportJobProgress', jobId }).then(
-      ({ recordsRead, totalRecords, percent, restarted, bounded }) => {
+      ({ recordsRead, totalRecords, percent, restarted, bounded, restarts, lastFailure }) => {
         asking = false;
         if (stopped) return;
-        last = { recordsRead, totalRecords, percent, restarted, bounded };
+        last = { recordsRead, totalRecords, percent, restarted, bounded, restarts, ...(lastFailure === undefined ? {} : { lastFailure: lastFailure.split('\n')[0] }) };
         line.update(last, Date.now() - submittedAt);
       },
       () => (asking = false),

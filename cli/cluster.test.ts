@@ -161,7 +161,7 @@ test('a detached job is rescaled with weir rescale and runs until weir stop take
   expect(fs.existsSync(savepoint)).toBe(true);
   const cancelAgain = await weir(['cancel', 'no-such-job', '--coordinator', address]);
   expect(cancelAgain.code).toBe(2);
-  expect(cancelAgain.stderr).toContain('no job no-such-job');
+  expect(cancelAgain.stderr).toContain("no job 'no-such-job'");
 });
 
 test('Ctrl-C on a cluster run stops the job with a savepoint (exit 130); a run from that savepoint completes the exact output', async () => {

@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   for (const f of result.faults) console.log(`  attempt ${f.attempt}: ${f.fault.kind} at ${f.where}`);
   console.log('restarts:');
   for (const r of result.restarts) console.log(`  attempt ${r.attempt} failed (${r.cause}); restored checkpoint ${r.restoredCheckpoint ?? 'none'}`);
-  const completed = result.checkpoints.filter((c) => c.state === 'COMPLETED').length;
+  const completed = result.checkpointCounts.completed;
   console.log(`checkpoints: ${completed} completed, ${result.checkpoints.length - completed} failed or aborted`);
   if (problems.length === 0) console.log('\nexactly-once: output and final state equal the fault-free run');
   else {

@@ -70,7 +70,10 @@ export interface JobResult {
   readonly subtasks: readonly SubtaskMetrics[];
   /** What sinks with a coordinator report (executeAndCollect's records), by sink uid. */
   readonly sinkResults: Readonly<Record<string, unknown>>;
+  /** The checkpoint history: the newest records (`historySize`, 100 by default), oldest first. */
   readonly checkpoints: readonly CheckpointStats[];
+  /** Checkpoints of the job's whole life by outcome. */
+  readonly checkpointCounts: CheckpointCounts;
   readonly restarts: readonly RestartRecord[];
   /** Faults injected during the run (weir/testing), in order. */
   readonly faults: readonly FaultEvent[];

@@ -3,7 +3,7 @@
  * shell quoting, and the progress line's last word once a job ended.
  */
 import { formatSummary, resumeCommand, shellQuote, type RunSummaryJson } from './RunSummary';
-import { ProgressLine } from './weirProgram';
+import { ProgressLine, progressText } from './weirProgram';
 
 const base: RunSummaryJson = {
   status: 'FINISHED',
@@ -95,5 +95,16 @@ describe('ProgressLine.finish', () => {
     expect(out.slice(out.lastIndexOf('\r'))).toMatch(/^\r {2}read 100,000 records of 100,000 \(100%\)/);
     line.clear(); // nothing left to clear
     expect(out.endsWith('\x1b[K\n')).toBe(true);
+  });
+});
+
+describe('progressText: a restart loop shows while it happens', () => {
+  test('restarts and the latest failure, cut to one line; nothing when there were none', () => {
+    const base = { recordsRead: 0, totalRecords: 100, percent: undefined, restarted: true, bounded: true };
+    expect(progressText({ ...base, restarts: 0 }, 25_000)).toBe('  read 0 records since the last restart in 25.0 s');
+    const long = `cannot read /tmp/views: ENOENT ${'x'.repeat(100)}`;
+    const text = progressText({ ...base, restarts: 4, lastFailure: long }, 25_000);
+    expect(text).toMatch(/^ {2}read 0 records since the last restart in 25\.0 s; 4 restarts, last: cannot read \/tmp\/views: ENOENT x+…$/);
+    expect(text.length).toBeLessThan(160);
   });
 });

@@ -32,6 +32,9 @@ export interface ProgressSnapshot {
   readonly restarted: boolean;
   /** Whether every source is bounded. */
   readonly bounded: boolean;
+  /** Restarts so far and the failure behind the latest, when the runner reports them (a cluster run does). */
+  readonly restarts?: number;
+  readonly lastFailure?: string;
 }
 
 /** What a job's sources say about their size. */

@@ -259,9 +259,10 @@ On a cluster (--coordinator host:port, the secret from WEIR_CLUSTER_SECRET or --
 and the checkpoint directory are passed as absolute paths that every node must reach; the job's arguments are
 passed as they are, so a relative path in them is resolved against each node's working directory — pass
 absolute paths (weir warns about an argument that names a relative path existing here). --detached returns
-with the job id once it is submitted; --from-checkpoint must name one checkpoint (chk-<n>) there, not a
-directory to search. Ctrl-C, SIGTERM, the progress line and the summary work the same way there (the nodes
-report what their sources read; checkpoints are not reported: null in --json).
+with the job id once it is submitted; --from-checkpoint takes a checkpoint (chk-<n>), its _metadata, or a
+checkpoint directory (the coordinator picks this job's newest checkpoint there). Ctrl-C, SIGTERM, the progress line and the summary work the same way there (the nodes
+report what their sources read; checkpoints are not reported: null in --json); the progress line also counts the job's restarts and
+shows why the latest happened, so a job that keeps failing is visible while it runs.
 
 Ctrl-C or SIGTERM (kill, Kubernetes), embedded or on a cluster: the first stops the job — with a savepoint
 when checkpointing is on and a directory is known (--savepoint-dir, or --checkpoint-dir; its path is
@@ -437,5 +438,8 @@ export function progressText(p: ProgressSnapshot, elapsedMs: number): string {
   const pct = p.percent === undefined ? '' : ` of ${count(p.totalRecords!)} (${p.percent}%)`;
   const restarted = p.restarted ? ' since the last restart' : '';
   const rate = elapsedMs > 0 ? `, ${count(Math.round((p.recordsRead / elapsedMs) * 1000))}/s` : '';
-  return `  read ${count(p.recordsRead)} records${pct}${restarted} in ${seconds(elapsedMs)}${p.restarted ? '' : rate}`;
+  // A restart loop shows while it happens: how many, and why the latest (cut to one screen line).
+  const why = p.lastFailure === undefined ? '' : `, last: ${p.lastFailure.length > 80 ? `${p.lastFailure.slice(0, 79)}…` : p.lastFailure}`;
+  const restarts = (p.restarts ?? 0) > 0 ? `; ${count(p.restarts!)} restart${p.restarts === 1 ? '' : 's'}${why}` : '';
+  return `  read ${count(p.recordsRead)} records${pct}${restarted} in ${seconds(elapsedMs)}${p.restarted ? '' : rate}${restarts}`;
 }
