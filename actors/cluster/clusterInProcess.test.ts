@@ -388,9 +388,11 @@ test('coordinator-held storage: a job resumes from every form of snapshot path â
   const savepoint = path.dirname(await first.triggerSavepoint(path.join(dir, 'sp'))); // the location is its _metadata
   await until(() => first.checkpoints().filter((c) => c.state === 'COMPLETED' && !c.savepoint).length >= 2);
   await first.cancel();
+  // The newest: an older one may still be on disk while the cancelled job's retention removes it.
   const chk = fs
     .readdirSync(path.join(checkpoints, first.jobId))
-    .filter((n) => fs.existsSync(path.join(checkpoints, first.jobId, n, '_metadata')))
+    .filter((n) => /^chk-\d+$/.test(n) && fs.existsSync(path.join(checkpoints, first.jobId, n, '_metadata')))
+    .sort((a, b) => Number(b.slice(4)) - Number(a.slice(4)))
     .map((n) => path.join(checkpoints, first.jobId, n))[0];
   expect(chk).toBeDefined();
   const forms = { savepoint, savepointMetadata: path.join(savepoint, '_metadata'), checkpoint: chk, checkpointMetadata: path.join(chk, '_metadata'), checkpointDirectory: checkpoints };

@@ -19,9 +19,14 @@ import { FileSink, TumblingEventTimeWindows, WatermarkStrategy, type StreamExecu
 
 export const jobName = 'windowed-counts';
 
-interface Tick {
+export interface Tick {
   readonly key: string;
   readonly ts: number;
+}
+
+/** Record `i`: one of 20 keys, 10 ms of event time after record i - 1. */
+export function tick(i: number): Tick {
+  return { key: `k${i % 20}`, ts: i * 10 };
 }
 
 export default function job(env: StreamExecutionEnvironment, args: string[]): void {
@@ -30,7 +35,7 @@ export default function job(env: StreamExecutionEnvironment, args: string[]): vo
   const rate = args[2] === undefined ? undefined : Number(args[2]);
   if (output === undefined || !Number.isSafeInteger(n) || n < 0) throw new Error('usage: windowedCounts.js <records> <output directory> [records/s]');
   env
-    .fromGenerator(n, (i): Tick => ({ key: `k${i % 20}`, ts: i * 10 }), rate === undefined ? {} : { ratePerSecond: rate }, 'ticks')
+    .fromGenerator(n, tick, rate === undefined ? {} : { ratePerSecond: rate }, 'ticks')
     .uid('ticks')
     .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<Tick>().withTimestampAssigner((t) => t.ts))
     .uid('timestamps')
