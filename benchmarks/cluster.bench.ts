@@ -267,30 +267,34 @@ export async function run(): Promise<CaseResult> {
   const records = Number(process.env.WEIR_BENCH_CLUSTER_RECORDS ?? 10_000_000);
   const only = (process.env.WEIR_BENCH_CLUSTER_CASES ?? '1,2,3,4').split(',');
 
-  if (only.includes('1')) {
-    const one = await throughput('keyed sum, p=2, 1 node × 2 slots', 1, 2, records, 'spread');
-    const two = await throughput('keyed sum, p=2, 2 nodes × 1 slot', 2, 1, records, 'spread');
+  /** The job in `mode` on 1 node × 2 slots and on 2 nodes × 1 slot: both measurements, the notes of case `name`. */
+  const onOneAndTwoNodes = async (name: string, labels: [string, string], mode: string, sides: [string, string]) => {
+    const one = await throughput(labels[0], 1, 2, records, mode);
+    const two = await throughput(labels[1], 2, 1, records, mode);
     measurements.push(one, two);
-    ratios['2 nodes / 1 node'] = two.recordsPerSecond / one.recordsPerSecond;
-    ratios['CPU per record: 2 nodes / 1 node'] = two.cpuUsPerRecord / one.cpuUsPerRecord;
-    notes.push(`case 1 load average at the start: ${one.load.toFixed(2)} (1 node), ${two.load.toFixed(2)} (2 nodes)`);
-    notes.push(`case 1 CPU of the node processes per record: ${one.cpuUsPerRecord.toFixed(2)} µs (1 node), ${two.cpuUsPerRecord.toFixed(2)} µs (2 nodes)`);
+    notes.push(`${name} load average at the start: ${one.load.toFixed(2)} (${sides[0]}), ${two.load.toFixed(2)} (${sides[1]})`);
+    notes.push(`${name} CPU of the node processes per record: ${one.cpuUsPerRecord.toFixed(2)} µs (${sides[0]}), ${two.cpuUsPerRecord.toFixed(2)} µs (${sides[1]})`);
+    return { rate: two.recordsPerSecond / one.recordsPerSecond, cpu: two.cpuUsPerRecord / one.cpuUsPerRecord };
+  };
+
+  if (only.includes('1')) {
+    const spread = await onOneAndTwoNodes('case 1', ['keyed sum, p=2, 1 node × 2 slots', 'keyed sum, p=2, 2 nodes × 1 slot'], 'spread', ['1 node', '2 nodes']);
+    ratios['2 nodes / 1 node'] = spread.rate;
+    ratios['CPU per record: 2 nodes / 1 node'] = spread.cpu;
     // The same work with no record crossing between nodes: what two node processes can reach on this machine.
-    const oneLocal = await throughput('keyed sum, keys local to their source subtask, 1 node × 2 slots', 1, 2, records, 'local');
-    const twoLocal = await throughput('keyed sum, keys local to their source subtask, 2 nodes × 1 slot', 2, 1, records, 'local');
-    measurements.push(oneLocal, twoLocal);
-    ratios['2 nodes / 1 node, no record crossing nodes'] = twoLocal.recordsPerSecond / oneLocal.recordsPerSecond;
-    ratios['2 nodes / 1 node, as a share of the no-crossing ratio'] = ratios['2 nodes / 1 node'] / ratios['2 nodes / 1 node, no record crossing nodes'];
-    notes.push(`case 1, no crossing: CPU per record ${oneLocal.cpuUsPerRecord.toFixed(2)} µs (1 node), ${twoLocal.cpuUsPerRecord.toFixed(2)} µs (2 nodes)`);
+    const local = await onOneAndTwoNodes(
+      'case 1, no crossing:',
+      ['keyed sum, keys local to their source subtask, 1 node × 2 slots', 'keyed sum, keys local to their source subtask, 2 nodes × 1 slot'],
+      'local',
+      ['1 node', '2 nodes'],
+    );
+    ratios['2 nodes / 1 node, no record crossing nodes'] = local.rate;
+    ratios['2 nodes / 1 node, as a share of the no-crossing ratio'] = spread.rate / local.rate;
   }
   if (only.includes('2')) {
-    const local = await throughput('all records slot 0 → slot 1, one node (local channel)', 1, 2, records, 'cross');
-    const remote = await throughput('all records slot 0 → slot 1, two nodes (TCP)', 2, 1, records, 'cross');
-    measurements.push(local, remote);
-    ratios['cross-process / in-process channel'] = remote.recordsPerSecond / local.recordsPerSecond;
-    ratios['CPU per record: TCP / local channel'] = remote.cpuUsPerRecord / local.cpuUsPerRecord;
-    notes.push(`case 2 load average at the start: ${local.load.toFixed(2)} (local), ${remote.load.toFixed(2)} (TCP)`);
-    notes.push(`case 2 CPU of the node processes per record: ${local.cpuUsPerRecord.toFixed(2)} µs (local), ${remote.cpuUsPerRecord.toFixed(2)} µs (TCP)`);
+    const channel = await onOneAndTwoNodes('case 2', ['all records slot 0 → slot 1, one node (local channel)', 'all records slot 0 → slot 1, two nodes (TCP)'], 'cross', ['local', 'TCP']);
+    ratios['cross-process / in-process channel'] = channel.rate;
+    ratios['CPU per record: TCP / local channel'] = channel.cpu;
   }
   if (only.includes('3')) {
     // Three kills, each on a fresh cluster; the table shows the slowest.
