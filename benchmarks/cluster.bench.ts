@@ -8,7 +8,13 @@
  *
  * 1. Keyed throughput, 1 node process with 2 slots vs 2 node processes with
  *    1 slot each (p=2 both, coordinator its own process, exactly-once
- *    checkpoints every 1 s): the 2-node / 1-node ratio, target ≥ 1.7 on 2 cores.
+ *    checkpoints every 1 s): the 2-node / 1-node ratio, target ≥ 1.7 on 2 cores,
+ *    for three keyed jobs from light to heavy work per record (a rolling sum,
+ *    tumbling 1 s window sums, sliding 10 s / 1 s window counts), each also
+ *    with no record crossing between nodes (mode `local`): what two node
+ *    processes reach on this machine at all for that job. Each pair runs
+ *    WEIR_BENCH_CLUSTER_REPEATS times (default 3), 1 node and 2 nodes
+ *    alternately; the medians are reported, every run in the notes.
  * 2. Cross-process channel vs local channel: every record goes from source
  *    subtask 0 to keyed subtask 1 (mode `cross`), on one node (local) or on
  *    two (TCP).
@@ -32,7 +38,7 @@ import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
 import type { JobGraph } from '../lib/graph/JobGraph';
 import { createDefaultLogger } from '../lib/monitoring/Logger';
 import type { Clock } from '../lib/time/Clock';
-import type { Marker } from './jobs/clusterKeyedSum';
+import { expectedOutputs, type Marker, type Operator } from './jobs/clusterKeyedSum';
 import { type CaseResult, type Measurement } from './harness';
 
 const SECRET = 'weir benchmark cluster secret, local only';
@@ -48,6 +54,7 @@ interface Proc {
 
 function startProc(args: string[], logLevel = 'warn'): Proc {
   // WEIR_BENCH_NODE_ARGS: Node options for the children, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them.
+  // (WEIR_BENCH_CLUSTER_CONFIG: JSON of job configuration to try, e.g. '{"channelCredits":32}'.)
   const nodeArgs = (process.env.WEIR_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
   const child = spawn(process.execPath, [...nodeArgs, WEIR, ...args, '--json'], {
     env: { ...process.env, WEIR_CLUSTER_SECRET: SECRET, WEIR_LOG_LEVEL: logLevel },
@@ -119,7 +126,7 @@ async function submit(c: Cluster, args: string[], parallelism: number): Promise<
       jobArgs: [args[0], markers, ...args.slice(1)],
       parallelism,
       restore: undefined,
-      config: { checkpointDir: path.join(c.dir, 'checkpoints'), checkpointIntervalMs: 1000 },
+      config: { checkpointDir: path.join(c.dir, 'checkpoints'), checkpointIntervalMs: 1000, ...(JSON.parse(process.env.WEIR_BENCH_CLUSTER_CONFIG ?? '{}') as Record<string, number>) },
     },
     60_000,
   );
@@ -153,19 +160,20 @@ function cpuSeconds(pid: number): number {
  * all node processes over the job (deployment included) per record — what
  * the work costs whatever else runs on the machine.
  */
-async function throughput(label: string, nodes: number, slots: number, records: number, mode: string): Promise<Measurement & { load: number; cpuUsPerRecord: number }> {
+async function throughput(label: string, nodes: number, slots: number, records: number, mode: string, operator: Operator = 'sum'): Promise<Measurement & { load: number; cpuUsPerRecord: number }> {
   const c = await startCluster(nodes, slots);
   try {
     const load = os.loadavg()[0];
     const nodeCpu = () => c.nodes.reduce((n, p) => n + cpuSeconds(p.child.pid!), 0);
     const cpu0 = nodeCpu();
-    const [jobId, markers] = (await submit(c, [String(records), mode], 2)).split('\n');
+    const [jobId, markers] = (await submit(c, [String(records), mode, '', operator], 2)).split('\n');
     const ended = await c.client.request({ type: 'WatchJob', jobId }, Infinity);
     const cpuUsPerRecord = ((nodeCpu() - cpu0) / records) * 1e6;
     if (ended.status !== 'FINISHED') throw new Error(`${label}: the job ended ${ended.status}: ${ended.message ?? ''}`);
     const ends = readMarkers(markers).filter((m) => m.end !== undefined);
     const count = ends.reduce((n, m) => n + m.count!, 0);
-    if (count !== records) throw new Error(`${label}: the sinks saw ${count} records, expected ${records}`);
+    const expected = expectedOutputs(records, operator, mode === 'local' ? 'local' : 'spread');
+    if (count !== expected) throw new Error(`${label}: the sinks saw ${count} records, expected ${expected}`);
     const busy = ends.filter((m) => m.count! > 0); // in mode `cross` sink subtask 0 sees nothing
     const seconds = (Math.max(...busy.map((m) => m.end!)) - Math.min(...busy.map((m) => m.first))) / 1000;
     return { label, records, seconds, recordsPerSecond: records / seconds, load, cpuUsPerRecord };
@@ -264,35 +272,62 @@ export async function run(): Promise<CaseResult> {
   const measurements: Measurement[] = [];
   const ratios: Record<string, number> = {};
   const notes: string[] = [];
-  const records = Number(process.env.WEIR_BENCH_CLUSTER_RECORDS ?? 10_000_000);
+  // Long enough that each node process's JIT warm-up (~1 s of compiler threads, which two processes pay twice) is a small part.
+  const records = Number(process.env.WEIR_BENCH_CLUSTER_RECORDS ?? 30_000_000);
   const only = (process.env.WEIR_BENCH_CLUSTER_CASES ?? '1,2,3,4').split(',');
+  // Machines like this one swing by ±30% from one run to the next: each pair runs this many times, alternately.
+  const repeats = Number(process.env.WEIR_BENCH_CLUSTER_REPEATS ?? 3);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-  /** The job in `mode` on 1 node × 2 slots and on 2 nodes × 1 slot: both measurements, the notes of case `name`. */
-  const onOneAndTwoNodes = async (name: string, labels: [string, string], mode: string, sides: [string, string]) => {
-    const one = await throughput(labels[0], 1, 2, records, mode);
-    const two = await throughput(labels[1], 2, 1, records, mode);
-    measurements.push(one, two);
-    notes.push(`${name} load average at the start: ${one.load.toFixed(2)} (${sides[0]}), ${two.load.toFixed(2)} (${sides[1]})`);
-    notes.push(`${name} CPU of the node processes per record: ${one.cpuUsPerRecord.toFixed(2)} µs (${sides[0]}), ${two.cpuUsPerRecord.toFixed(2)} µs (${sides[1]})`);
-    return { rate: two.recordsPerSecond / one.recordsPerSecond, cpu: two.cpuUsPerRecord / one.cpuUsPerRecord };
+  /**
+   * The job on 1 node × 2 slots and on 2 nodes × 1 slot, alternately
+   * `repeats` times: the run of median rate of each, the median of the
+   * ratios of the pairs, and every run in the notes.
+   */
+  const onOneAndTwoNodes = async (name: string, labels: [string, string], mode: string, sides: [string, string], operator: Operator = 'sum', n = records) => {
+    const ones: Awaited<ReturnType<typeof throughput>>[] = [];
+    const twos: typeof ones = [];
+    for (let r = 0; r < repeats; r++) {
+      ones.push(await throughput(labels[0], 1, 2, n, mode, operator));
+      twos.push(await throughput(labels[1], 2, 1, n, mode, operator));
+    }
+    const mid = (runs: typeof ones) => runs.find((m) => m.recordsPerSecond === median(runs.map((x) => x.recordsPerSecond)))!;
+    measurements.push(mid(ones), mid(twos));
+    const rates = ones.map((o, i) => twos[i].recordsPerSecond / o.recordsPerSecond);
+    const cpus = ones.map((o, i) => twos[i].cpuUsPerRecord / o.cpuUsPerRecord);
+    const list = (xs: number[], digits = 2) => xs.map((x) => x.toFixed(digits)).join(', ');
+    notes.push(`${name} ${sides[1]} / ${sides[0]} per pair: ${list(rates)}; load average at the starts: ${list(ones.map((o) => o.load))} (${sides[0]}), ${list(twos.map((t) => t.load))} (${sides[1]})`);
+    notes.push(`${name} CPU of the node processes per record: ${list(ones.map((o) => o.cpuUsPerRecord))} µs (${sides[0]}), ${list(twos.map((t) => t.cpuUsPerRecord))} µs (${sides[1]})`);
+    return { rate: median(rates), cpu: median(cpus) };
   };
 
   if (only.includes('1')) {
-    const spread = await onOneAndTwoNodes('case 1', ['keyed sum, p=2, 1 node × 2 slots', 'keyed sum, p=2, 2 nodes × 1 slot'], 'spread', ['1 node', '2 nodes']);
-    ratios['2 nodes / 1 node'] = spread.rate;
-    ratios['CPU per record: 2 nodes / 1 node'] = spread.cpu;
+    const spread = await onOneAndTwoNodes('case 1, sum:', ['keyed sum, p=2, 1 node × 2 slots', 'keyed sum, p=2, 2 nodes × 1 slot'], 'spread', ['1 node', '2 nodes']);
+    ratios['2 nodes / 1 node, keyed sum'] = spread.rate;
+    ratios['CPU per record: 2 nodes / 1 node, keyed sum'] = spread.cpu;
     // The same work with no record crossing between nodes: what two node processes can reach on this machine.
     const local = await onOneAndTwoNodes(
-      'case 1, no crossing:',
+      'case 1, sum, no crossing:',
       ['keyed sum, keys local to their source subtask, 1 node × 2 slots', 'keyed sum, keys local to their source subtask, 2 nodes × 1 slot'],
       'local',
       ['1 node', '2 nodes'],
     );
-    ratios['2 nodes / 1 node, no record crossing nodes'] = local.rate;
-    ratios['2 nodes / 1 node, as a share of the no-crossing ratio'] = spread.rate / local.rate;
+    ratios['2 nodes / 1 node, keyed sum, no record crossing nodes'] = local.rate;
+    // Heavier keyed work per record, the same records crossing: event-time windows; each also with no crossing.
+    const windows: [Operator, string, number][] = [
+      ['tumbling', 'tumbling 1 s window sums', records / 2],
+      ['sliding', 'sliding 10 s / 1 s window counts', records / 15],
+    ];
+    for (const [operator, what, n] of windows) {
+      const crossing = await onOneAndTwoNodes(`case 1, ${operator}:`, [`${what}, p=2, 1 node × 2 slots`, `${what}, p=2, 2 nodes × 1 slot`], 'spread', ['1 node', '2 nodes'], operator, n);
+      ratios[`2 nodes / 1 node, ${what}`] = crossing.rate;
+      ratios[`CPU per record: 2 nodes / 1 node, ${what}`] = crossing.cpu;
+      const none = await onOneAndTwoNodes(`case 1, ${operator}, no crossing:`, [`${what}, no crossing, 1 node × 2 slots`, `${what}, no crossing, 2 nodes × 1 slot`], 'local', ['1 node', '2 nodes'], operator, n);
+      ratios[`2 nodes / 1 node, ${what}, no record crossing nodes`] = none.rate;
+    }
   }
   if (only.includes('2')) {
-    const channel = await onOneAndTwoNodes('case 2', ['all records slot 0 → slot 1, one node (local channel)', 'all records slot 0 → slot 1, two nodes (TCP)'], 'cross', ['local', 'TCP']);
+    const channel = await onOneAndTwoNodes('case 2:', ['all records slot 0 → slot 1, one node (local channel)', 'all records slot 0 → slot 1, two nodes (TCP)'], 'cross', ['local', 'TCP']);
     ratios['cross-process / in-process channel'] = channel.rate;
     ratios['CPU per record: TCP / local channel'] = channel.cpu;
   }
@@ -337,7 +372,9 @@ export async function run(): Promise<CaseResult> {
     measurements,
     ratios,
     targets: {
-      '2 nodes / 1 node': '≥ 1.7',
+      '2 nodes / 1 node, keyed sum': '≥ 1.7',
+      '2 nodes / 1 node, tumbling 1 s window sums': '≥ 1.7',
+      '2 nodes / 1 node, sliding 10 s / 1 s window counts': '≥ 1.7',
       'kill → first record after restore (s), slowest of 3': '≤ 3',
       'per ack: 1000 / 10 subtasks': '≈ 1 (flat)',
       'per checkpoint per subtask: 1000 / 10': '≈ 1 (O(subtasks))',

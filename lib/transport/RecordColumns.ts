@@ -364,21 +364,21 @@ export class RecordFrameDecoder {
       strings.push(s);
     }
     const b = bytes(col.b, n * 4, `${path}.b`);
-    const out = new Array<string>(n);
+    const out: string[] = [];
     const size = strings.length;
     if (LITTLE_ENDIAN && b.byteOffset % 4 === 0) {
       const idx = new Uint32Array(b.buffer, b.byteOffset, n);
       for (let i = 0; i < n; i++) {
         const k = idx[i];
         if (k >= size) throw undecodable(`refers to string ${k} of a table of ${size}`, `${path}.b`);
-        out[i] = strings[k];
+        out.push(strings[k]);
       }
     } else {
       const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
       for (let i = 0; i < n; i++) {
         const k = d.getUint32(i * 4, true);
         if (k >= size) throw undecodable(`refers to string ${k} of a table of ${size}`, `${path}.b`);
-        out[i] = strings[k];
+        out.push(strings[k]);
       }
     }
     return out;
@@ -417,7 +417,7 @@ function records(fields: readonly string[], data: unknown[][], n: number): unkno
     if (builders.size >= MAX_BUILDERS) builders.clear();
     const cols = fields.map((_, f) => `c${f} = data[${f}]`).join(', ');
     const literal = fields.map((k, f) => `${JSON.stringify(k)}: c${f}[i]`).join(', ');
-    build = new Function('data', 'n', `const ${cols}; const out = new Array(n); for (let i = 0; i < n; i++) out[i] = { ${literal} }; return out;`) as RecordBuilder;
+    build = new Function('data', 'n', `const ${cols}; const out = []; for (let i = 0; i < n; i++) out.push({ ${literal} }); return out;`) as RecordBuilder;
     builders.set(cacheKey, build);
   }
   return build(data, n);
@@ -437,15 +437,16 @@ function numbers(
   View: Int32ArrayConstructor | Float64ArrayConstructor,
 ): number[] {
   const u = bytes(b, n * width, `${path}.b`);
-  // Plain arrays out, so that building records reads every column the same way.
-  const out = new Array<number>(n);
+  // Plain packed arrays out (filled by push, as an output channel fills its own), so that the
+  // operators reading them see one elements kind whether the records crossed the wire or not.
+  const out: number[] = [];
   if (LITTLE_ENDIAN && u.byteOffset % width === 0) {
     const view = new View(u.buffer as ArrayBuffer, u.byteOffset, n);
-    for (let i = 0; i < n; i++) out[i] = view[i];
+    for (let i = 0; i < n; i++) out.push(view[i]);
     return out;
   }
   const d = new DataView(u.buffer, u.byteOffset, u.byteLength);
-  for (let i = 0; i < n; i++) out[i] = read(d, i);
+  for (let i = 0; i < n; i++) out.push(read(d, i));
   return out;
 }
 
