@@ -118,7 +118,11 @@ test('weir run --coordinator: a keyed window job with exactly-once checkpoints w
   expect(Object.keys(summary).sort()).toEqual(
     ['checkpoints', 'coordinator', 'durationMs', 'error', 'exitCode', 'finalCheckpoint', 'fingerprint', 'interrupted', 'jobId', 'jobName', 'operators', 'recordsRead', 'resumeCommand', 'restarts', 'restoredFrom', 'savepoint', 'status'].sort(),
   );
-  expect(summary).toMatchObject({ checkpoints: null, savepoint: null, error: null, restoredFrom: null, resumeCommand: null });
+  expect(summary).toMatchObject({ savepoint: null, error: null, restoredFrom: null, resumeCommand: null });
+  // Checkpoints as the coordinator counted them, the newest one named while it is on disk to resume from.
+  expect(summary.checkpoints.completed).toBeGreaterThan(0);
+  expect(summary.checkpoints.failed).toBe(0);
+  expect(summary.checkpoints.latest === null || fs.existsSync(summary.checkpoints.latest)).toBe(true);
   // The fingerprint the nodes compare: the same module, arguments and parallelism loaded here give it.
   expect(summary.fingerprint).toBe((await loadJobModule(FIXTURE, { args: ['20000', out], parallelism: 4, logger: false })).fingerprint);
   expect(readCommittedLines(out).sort()).toEqual(expectedLines(20000));

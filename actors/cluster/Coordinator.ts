@@ -31,6 +31,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { JobClient } from '../../lib/api/JobClient';
 import { FileSystemCheckpointStorage } from '../../lib/checkpoint/CheckpointStorage';
 import { loadJobModule, type JobModuleOptions, type LoadedJob } from '../../lib/cli/JobModule';
+import { summarizeCheckpoints } from '../../lib/cli/JobRun';
 import type { RestartRecord } from '../../lib/api/JobClient';
 import { snapshotDirectoryOf } from '../../lib/checkpoint/CheckpointLayout';
 import { failureRecord } from '../../lib/cluster/FailureRecord';
@@ -580,7 +581,9 @@ export class Coordinator implements NodeDirectory {
           );
           const timeline = this.schedules.get(found!.request)?.timeline;
           const faults = timeline?.map((e) => ({ at: e.at, attempt: e.attempt, kind: e.fault.kind, where: e.where }));
-          return reply({ type: 'JobEnded', requestId, jobId: msg.jobId, ...result, ...(faults === undefined ? {} : { faults }) });
+          // Cluster checkpoints are always in a directory the coordinator reaches (shared, or its own --checkpoint-dir).
+          const checkpoints = summarizeCheckpoints(job!.checkpointCounts(), job!.checkpoints(), true);
+          return reply({ type: 'JobEnded', requestId, jobId: msg.jobId, ...result, checkpoints, ...(faults === undefined ? {} : { faults }) });
         }
         case 'ListJobs':
           return reply({

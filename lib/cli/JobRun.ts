@@ -10,7 +10,7 @@
  * actor runtime); the loader's build-only executor is dropped here.
  */
 import * as fs from 'node:fs';
-import type { JobClient, JobResult, OperatorResult, RestartRecord } from '../api/JobClient';
+import type { CheckpointCounts, CheckpointStats, JobClient, JobResult, OperatorResult, RestartRecord } from '../api/JobClient';
 import { getExecutor } from '../api/PipelineExecutor';
 import { FileSystemCheckpointStorage } from '../checkpoint/CheckpointStorage';
 import { ConfigurationError, GraphValidationError, JobExecutionError, JobModuleError, RestoreError, WeirError } from '../errors';
@@ -45,6 +45,18 @@ export interface CheckpointSummary {
   readonly failed: number;
   /** Metadata location of the newest completed checkpoint, when it is on disk and still there (resume with --from-checkpoint). */
   readonly latest?: string;
+}
+
+/**
+ * A run's checkpoints for its summary: the counts over its life, and the
+ * newest completed checkpoint (not a savepoint) when `onDisk` and it is still
+ * there — named only while it can be resumed from (a stop with a savepoint,
+ * or the retention policy, may have removed it).
+ */
+export function summarizeCheckpoints(counts: CheckpointCounts | undefined, stats: readonly CheckpointStats[], onDisk: boolean): CheckpointSummary {
+  const newest = stats.filter((c) => c.state === 'COMPLETED' && !c.savepoint).at(-1)?.location;
+  const latest = onDisk && newest !== undefined && fs.existsSync(newest) ? newest : undefined;
+  return { completed: counts?.completed ?? 0, failed: counts?.failed ?? 0, ...(latest === undefined ? {} : { latest }) };
 }
 
 export interface RunOutcome {
@@ -179,13 +191,8 @@ export class JobRun {
   }
 
   private common(): RunOutcome {
-    const stats = this.client?.checkpoints() ?? [];
-    const counts = this.client?.checkpointCounts();
-    const completed = stats.filter((c) => c.state === 'COMPLETED' && !c.savepoint);
-    // Named only while it is there to resume from (a stop with a savepoint, or a retention policy, removes it).
     const onDisk = this.job.env.config.checkpointStorage instanceof FileSystemCheckpointStorage;
-    const newest = completed.at(-1)?.location;
-    const latest = onDisk && newest !== undefined && fs.existsSync(newest) ? newest : undefined;
+    const checkpoints = summarizeCheckpoints(this.client?.checkpointCounts(), this.client?.checkpoints() ?? [], onDisk);
     return {
       status: 'FAILED',
       interrupted: false,
@@ -195,11 +202,7 @@ export class JobRun {
       durationMs: Date.now() - this.started,
       operators: [],
       recordsRead: this.progress.snapshot().recordsRead,
-      checkpoints: {
-        completed: counts?.completed ?? 0,
-        failed: counts?.failed ?? 0,
-        ...(latest === undefined ? {} : { latest }),
-      },
+      checkpoints,
       restarts: [],
       ...(this.job.restoredFrom === undefined ? {} : { restoredFrom: this.job.restoredFrom }),
       configurationError: false,

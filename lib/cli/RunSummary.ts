@@ -4,8 +4,8 @@
  * prints as the last line of stdout and formatSummary() turns into the
  * human summary. Every field is present in both modes; one that does not
  * apply, or that the mode cannot know, is null (e.g. `coordinator` of an
- * embedded run, `checkpoints` of a cluster run, whose coordinator does not
- * report them). `restarts` is a count in both modes: a cluster reports how
+ * embedded run, `recordsRead` of a cluster job that did not finish).
+ * `restarts` is a count in both modes: a cluster reports how
  * often a job restarted, not why (an embedded run's human summary also
  * lists the last causes).
  *
@@ -40,7 +40,11 @@ export interface RunSummaryJson {
   readonly operators: readonly OperatorResult[];
   /** Records the sources read (since the last restart); null when unknown (a cluster job that did not finish). */
   readonly recordsRead: number | null;
-  /** Checkpoints of the run; null on a cluster. `latest`: the newest one still on disk (resume with --from-checkpoint). */
+  /**
+   * Checkpoints of the run (on a cluster: of the job's current run, which a
+   * rescale restarts); null when a coordinator did not report them.
+   * `latest`: the newest one still on disk (resume with --from-checkpoint).
+   */
   readonly checkpoints: { readonly completed: number; readonly failed: number; readonly latest: string | null } | null;
   /** How often the job restarted after a failure. */
   readonly restarts: number;

@@ -260,9 +260,9 @@ and the checkpoint directory are passed as absolute paths that every node must r
 passed as they are, so a relative path in them is resolved against each node's working directory — pass
 absolute paths (weir warns about an argument that names a relative path existing here). --detached returns
 with the job id once it is submitted; --from-checkpoint takes a checkpoint (chk-<n>), its _metadata, or a
-checkpoint directory (the coordinator picks this job's newest checkpoint there). Ctrl-C, SIGTERM, the progress line and the summary work the same way there (the nodes
-report what their sources read; checkpoints are not reported: null in --json); the progress line also counts the job's restarts and
-shows why the latest happened, so a job that keeps failing is visible while it runs.
+checkpoint directory (the coordinator picks this job's newest checkpoint there). Ctrl-C, SIGTERM, the progress line and the summary
+work the same way there (the nodes report what their sources read, the coordinator the checkpoints); the progress line also counts
+the job's restarts and shows why the latest happened, so a job that keeps failing is visible while it runs.
 
 Ctrl-C or SIGTERM (kill, Kubernetes), embedded or on a cluster: the first stops the job — with a savepoint
 when checkpointing is on and a directory is known (--savepoint-dir, or --checkpoint-dir; its path is

@@ -204,6 +204,7 @@ const ARBITRARIES: { [T in WireMessageType]: fc.Arbitrary<MessageOfType<T>> } = 
     savepoint: optional(fc.string()),
     subtasks: optional(fc.array(metrics, { maxLength: 2 })),
     faults: optional(fc.array(rec({ at: ms, attempt: nat, kind: fc.string(), where: fc.string() }), { maxLength: 2 })),
+    checkpoints: optional(rec({ completed: nat, failed: nat, latest: optional(fc.string()) })),
   }),
   ListJobs: rec({ type: fc.constant('ListJobs'), ...requestId }),
   JobsListed: rec({

@@ -533,6 +533,12 @@ export interface JobEnded {
   readonly subtasks?: readonly SubtaskMetricsData[];
   /** The faults of a fault experiment that struck, in order (when the job ran one). */
   readonly faults?: readonly { readonly at: number; readonly attempt: number; readonly kind: string; readonly where: string }[];
+  /**
+   * The job's checkpoints (of its current run: a rescale starts a new one):
+   * completed and failed counts, and the metadata location of the newest
+   * completed checkpoint when it is still on the coordinator's disk.
+   */
+  readonly checkpoints?: { readonly completed: number; readonly failed: number; readonly latest?: string };
 }
 /** How far the job's sources have read now (the progress line of `weir run --coordinator`): JobProgressReported. */
 export interface ReportJobProgress {
@@ -794,6 +800,7 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
     savepoint: S.optional(S.string),
     subtasks: S.optional(S.array(metrics)),
     faults: S.optional(S.array(S.object({ at: S.number, attempt: S.nat, kind: S.string, where: S.string }))),
+    checkpoints: S.optional(S.object({ completed: S.nat, failed: S.nat, latest: S.optional(S.string) })),
   }),
   ReportJobProgress: message('ReportJobProgress', { requestId: S.nat, jobId: id }),
   JobProgressReported: message('JobProgressReported', {
