@@ -28,7 +28,7 @@ import { reportError } from '../lib/cli/JobRun';
 import { formatSummary, resumeCommand, shellQuote, type RunErrorJson, type RunSummaryJson } from '../lib/cli/RunSummary';
 import { progressSnapshot, sourceNodes, sourceTotals, type ProgressSnapshot } from '../lib/cli/SourceProgress';
 import { EXIT_CODES, positiveInt, progressIntervalMs, ProgressLine, signalName, StopSignals, type CliIo, type CommandContext, type RunFlags } from '../lib/cli/weirProgram';
-import type { JobEnded, SubtaskMetricsData } from '../lib/cluster/WireMessages';
+import type { JobEnded, JobSubmission, SubtaskMetricsData } from '../lib/cluster/WireMessages';
 import type { JobGraph } from '../lib/graph/JobGraph';
 import { ClusterClientError, ClusterSettingsError, ConfigurationError, RequestFailedError } from '../lib/errors';
 import { SECRET_HELP } from './serverCommands';
@@ -109,6 +109,22 @@ function clientFailure(command: string, e: unknown, io: CliIo, json: boolean | u
   return exitCode;
 }
 
+/** The command that resumes a job stopped with a savepoint, from the submission the coordinator kept. */
+function resumeSubmission(submitted: JobSubmission, coordinator: string, secretFile: string | undefined, savepoint: string): string {
+  const { config } = submitted;
+  const str = (k: string) => (typeof config[k] === 'string' ? (config[k] as string) : undefined);
+  const interval = config.checkpointIntervalMs;
+  return resumeCommand(submitted.jobModule, submitted.jobArgs.map(String), {
+    coordinator,
+    secretFile,
+    parallelism: submitted.parallelism,
+    adaptive: config.adaptive === true,
+    checkpointDir: str('checkpointDir'),
+    checkpointStorage: str('checkpointStorage'),
+    checkpointInterval: typeof interval === 'number' ? interval : undefined,
+  }, savepoint);
+}
+
 /** Connects with the flags' (or environment's) coordinator and secret, runs `use`, closes. */
 async function withClient<T>(flags: ClientFlags, use: (client: ClusterClient, address: HostPort) => Promise<T>): Promise<T> {
   const address = coordinatorAddress(flags, process.env);
@@ -187,7 +203,7 @@ export function registerClientCommands(program: Command, { io, setExitCode }: Co
     program
       .command('stop')
       .summary('stop a job on a cluster with a savepoint')
-      .description('Stop a job with a savepoint (Flink\'s stop-with-savepoint): sinks commit what it covers, then the job ends. Prints the savepoint\'s path.')
+      .description('Stop a job with a savepoint (Flink\'s stop-with-savepoint): sinks commit what it covers, then the job ends. Prints the savepoint\'s path and the command that resumes the job from it.')
       .argument('<job-id>', 'the job')
       .requiredOption('--savepoint <dir>', 'directory for the savepoint (shared by the nodes)'),
     `how long to wait for the savepoint, in ms (default ${DEFAULT_SAVEPOINT_TIMEOUT_MS})`,
@@ -199,13 +215,14 @@ export function registerClientCommands(program: Command, { io, setExitCode }: Co
           reply: await c.request({ type: 'StopWithSavepoint', jobId, directory: path.resolve(flags.savepoint) }, flags.timeout ?? DEFAULT_SAVEPOINT_TIMEOUT_MS),
           address: c.address,
         }));
+        const resume = reply.submitted === undefined ? undefined : resumeSubmission(reply.submitted, address, flags.secretFile, reply.location);
         io.stdout.write(
           flags.json
-            ? `${JSON.stringify({ jobId, status: 'STOPPED', savepoint: reply.location })}\n`
+            ? `${JSON.stringify({ jobId, status: 'STOPPED', savepoint: reply.location, resumeCommand: resume ?? null })}\n`
             : `stopped job ${jobId} with a savepoint: ${reply.location}\n` +
-                `  resume with: weir run --coordinator ${shellQuote(address)} --from-savepoint ${shellQuote(reply.location)} <options> <job-module> [args...]\n` +
-                '  (the job\'s module, arguments and options — -p, --checkpoint-dir, … — as it was submitted: the coordinator does not report them;\n' +
-                '  a run stopped with Ctrl-C or SIGTERM prints the whole command)\n',
+                (resume !== undefined
+                  ? `  resume with: ${resume}\n`
+                  : `  resume with: weir run --coordinator ${shellQuote(address)} --from-savepoint ${shellQuote(reply.location)} <options> <job-module> [args...]\n`),
         );
         setExitCode(0);
       } catch (e) {

@@ -160,9 +160,13 @@ test('a detached job is rescaled with weir rescale and runs until weir stop take
   expect(tooMany.stderr).toMatch(/slots/);
   const stop = await weir(['stop', jobId, '--savepoint', path.join(dir, 'savepoints'), '--json', '--coordinator', address]);
   expect(stop.code).toBe(0);
-  const { savepoint } = lastJson(stop);
+  const { savepoint, resumeCommand } = lastJson(stop);
   expect(savepoint).toContain(path.join(dir, 'savepoints'));
   expect(fs.existsSync(savepoint)).toBe(true);
+  // The whole command that resumes it: the module, its arguments, the options it was submitted with, the rescaled parallelism.
+  expect(resumeCommand).toBe(
+    ['weir', 'run', '--coordinator', address, '-p', '1', '--checkpoint-dir', checkpoints, '--checkpoint-interval', '100', '--from-savepoint', savepoint, FIXTURE, '100000', path.join(dir, 'out-detached'), '1000'].join(' '),
+  );
   const cancelAgain = await weir(['cancel', 'no-such-job', '--coordinator', address]);
   expect(cancelAgain.code).toBe(2);
   expect(cancelAgain.stderr).toContain("no job 'no-such-job'");

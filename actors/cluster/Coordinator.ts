@@ -605,7 +605,11 @@ export class Coordinator implements NodeDirectory {
         case 'StopWithSavepoint': {
           const stopping = msg.type === 'StopWithSavepoint';
           const location = await (stopping ? job!.stopWithSavepoint(msg.directory) : job!.triggerSavepoint(msg.directory));
-          return reply({ type: 'SavepointCompleted', requestId, jobId: msg.jobId, location, stopped: stopping });
+          // The parallelism it runs at now (after a weir rescale, the rescaled one); an adaptive job's target as submitted.
+          const { jobModule, jobArgs, config } = found!.request;
+          const parallelism = config.adaptive === true ? found!.request.parallelism : found!.run.parallelism;
+          const submitted = { jobModule, jobArgs, ...(parallelism === undefined ? {} : { parallelism }), config: withoutFaults(config) };
+          return reply({ type: 'SavepointCompleted', requestId, jobId: msg.jobId, location, stopped: stopping, ...(stopping ? { submitted } : {}) });
         }
         case 'Rescale':
           await this.rescale(msg.jobId, msg.parallelism);

@@ -488,6 +488,15 @@ export interface SavepointCompleted {
   readonly jobId: string;
   readonly location: string;
   readonly stopped: boolean;
+  /** The job as it was submitted (the reply to a stop), so that the client can print the command that resumes it. */
+  readonly submitted?: JobSubmission;
+}
+/** A job's module, arguments and configuration as a client submitted them (no fault plan), and the parallelism it runs at. */
+export interface JobSubmission {
+  readonly jobModule: string;
+  readonly jobArgs: readonly PlainData[];
+  readonly parallelism?: number;
+  readonly config: { readonly [option: string]: PlainData };
 }
 /** Stop with a savepoint and restart at `parallelism`, key groups redistributed. */
 export interface Rescale {
@@ -782,7 +791,13 @@ export const MESSAGE_VALIDATORS: { readonly [T in WireMessageType]: S.Check } = 
   JobCancelled: message('JobCancelled', { requestId: S.nat, jobId: id }),
   TriggerSavepoint: message('TriggerSavepoint', { requestId: S.nat, jobId: id, directory: id }),
   StopWithSavepoint: message('StopWithSavepoint', { requestId: S.nat, jobId: id, directory: id }),
-  SavepointCompleted: message('SavepointCompleted', { requestId: S.nat, jobId: id, location: id, stopped: S.boolean }),
+  SavepointCompleted: message('SavepointCompleted', {
+    requestId: S.nat,
+    jobId: id,
+    location: id,
+    stopped: S.boolean,
+    submitted: S.optional(S.object({ jobModule: id, jobArgs, parallelism: S.optional(S.positive), config })),
+  }),
   Rescale: message('Rescale', { requestId: S.nat, jobId: id, parallelism: S.positive }),
   JobRescaled: message('JobRescaled', { requestId: S.nat, jobId: id, parallelism: S.positive }),
   ListNodes: message('ListNodes', { requestId: S.nat }),
