@@ -14,7 +14,9 @@
  *    with no record crossing between nodes (mode `local`): what two node
  *    processes reach on this machine at all for that job. Each pair runs
  *    WEIR_BENCH_CLUSTER_REPEATS times (default 3), 1 node and 2 nodes
- *    alternately; the medians are reported, every run in the notes.
+ *    alternately; the medians are reported, every run in the notes. Rates
+ *    are over the whole run and over its last 60% ("after warm-up": each
+ *    node process compiles the job's hot code itself first).
  * 2. Cross-process channel vs local channel: every record goes from source
  *    subtask 0 to keyed subtask 1 (mode `cross`), on one node (local) or on
  *    two (TCP).
@@ -160,7 +162,27 @@ function cpuSeconds(pid: number): number {
  * all node processes over the job (deployment included) per record — what
  * the work costs whatever else runs on the machine.
  */
-async function throughput(label: string, nodes: number, slots: number, records: number, mode: string, operator: Operator = 'sum'): Promise<Measurement & { load: number; cpuUsPerRecord: number }> {
+/**
+ * The share of a run taken as warm-up by the steady rate: each node process
+ * compiles the job's hot code itself at first (two processes do it twice,
+ * each competing with the other's main thread), which a streaming job pays
+ * once in its life.
+ */
+const WARM_UP = 0.4;
+
+/** Records sink writer `m` had seen at time `t` (ms), interpolated between its progress notes. */
+function countAt(m: Marker, t: number): number {
+  const points: (readonly [number, number])[] = [[m.first, 1], ...(m.progress ?? []), [m.end!, m.count!]];
+  if (t <= points[0][0]) return 0;
+  for (let i = 1; i < points.length; i++) {
+    const [ta, ca] = points[i - 1];
+    const [tb, cb] = points[i];
+    if (t <= tb) return tb === ta ? cb : ca + ((cb - ca) * (t - ta)) / (tb - ta);
+  }
+  return m.count!;
+}
+
+async function throughput(label: string, nodes: number, slots: number, records: number, mode: string, operator: Operator = 'sum'): Promise<Measurement & { load: number; cpuUsPerRecord: number; steadyRecordsPerSecond: number }> {
   const c = await startCluster(nodes, slots);
   try {
     const load = os.loadavg()[0];
@@ -175,8 +197,14 @@ async function throughput(label: string, nodes: number, slots: number, records: 
     const expected = expectedOutputs(records, operator, mode === 'local' ? 'local' : 'spread');
     if (count !== expected) throw new Error(`${label}: the sinks saw ${count} records, expected ${expected}`);
     const busy = ends.filter((m) => m.count! > 0); // in mode `cross` sink subtask 0 sees nothing
-    const seconds = (Math.max(...busy.map((m) => m.end!)) - Math.min(...busy.map((m) => m.first))) / 1000;
-    return { label, records, seconds, recordsPerSecond: records / seconds, load, cpuUsPerRecord };
+    const t0 = Math.min(...busy.map((m) => m.first));
+    const t1 = Math.max(...busy.map((m) => m.end!));
+    const seconds = (t1 - t0) / 1000;
+    // After warm-up: the sinks' results in the last (1 - WARM_UP) of the run, as input records (results × records / all results).
+    const tw = t0 + WARM_UP * (t1 - t0);
+    const after = busy.reduce((n, m) => n + m.count! - countAt(m, tw), 0);
+    const steadyRecordsPerSecond = (after * (records / count)) / ((t1 - tw) / 1000);
+    return { label, records, seconds, recordsPerSecond: records / seconds, load, cpuUsPerRecord, steadyRecordsPerSecond };
   } finally {
     await c.stop();
   }
@@ -294,16 +322,20 @@ export async function run(): Promise<CaseResult> {
     const mid = (runs: typeof ones) => runs.find((m) => m.recordsPerSecond === median(runs.map((x) => x.recordsPerSecond)))!;
     measurements.push(mid(ones), mid(twos));
     const rates = ones.map((o, i) => twos[i].recordsPerSecond / o.recordsPerSecond);
+    const steady = ones.map((o, i) => twos[i].steadyRecordsPerSecond / o.steadyRecordsPerSecond);
     const cpus = ones.map((o, i) => twos[i].cpuUsPerRecord / o.cpuUsPerRecord);
     const list = (xs: number[], digits = 2) => xs.map((x) => x.toFixed(digits)).join(', ');
-    notes.push(`${name} ${sides[1]} / ${sides[0]} per pair: ${list(rates)}; load average at the starts: ${list(ones.map((o) => o.load))} (${sides[0]}), ${list(twos.map((t) => t.load))} (${sides[1]})`);
+    const perSecond = (xs: number[]) => xs.map((x) => `${(x / 1e6).toFixed(2)}M/s`).join(', ');
+    notes.push(`${name} ${sides[1]} / ${sides[0]} per pair: ${list(rates)}; after warm-up: ${list(steady)}; load average at the starts: ${list(ones.map((o) => o.load))} (${sides[0]}), ${list(twos.map((t) => t.load))} (${sides[1]})`);
+    notes.push(`${name} rates after warm-up: ${perSecond(ones.map((o) => o.steadyRecordsPerSecond))} (${sides[0]}), ${perSecond(twos.map((t) => t.steadyRecordsPerSecond))} (${sides[1]})`);
     notes.push(`${name} CPU of the node processes per record: ${list(ones.map((o) => o.cpuUsPerRecord))} µs (${sides[0]}), ${list(twos.map((t) => t.cpuUsPerRecord))} µs (${sides[1]})`);
-    return { rate: median(rates), cpu: median(cpus) };
+    return { rate: median(rates), steady: median(steady), cpu: median(cpus) };
   };
 
   if (only.includes('1')) {
     const spread = await onOneAndTwoNodes('case 1, sum:', ['keyed sum, p=2, 1 node × 2 slots', 'keyed sum, p=2, 2 nodes × 1 slot'], 'spread', ['1 node', '2 nodes']);
     ratios['2 nodes / 1 node, keyed sum'] = spread.rate;
+    ratios['2 nodes / 1 node, keyed sum, after warm-up'] = spread.steady;
     ratios['CPU per record: 2 nodes / 1 node, keyed sum'] = spread.cpu;
     // The same work with no record crossing between nodes: what two node processes can reach on this machine.
     const local = await onOneAndTwoNodes(
@@ -313,6 +345,7 @@ export async function run(): Promise<CaseResult> {
       ['1 node', '2 nodes'],
     );
     ratios['2 nodes / 1 node, keyed sum, no record crossing nodes'] = local.rate;
+    ratios['2 nodes / 1 node, keyed sum, no record crossing nodes, after warm-up'] = local.steady;
     // Heavier keyed work per record, the same records crossing: event-time windows; each also with no crossing.
     const windows: [Operator, string, number][] = [
       ['tumbling', 'tumbling 1 s window sums', records / 2],
@@ -321,14 +354,17 @@ export async function run(): Promise<CaseResult> {
     for (const [operator, what, n] of windows) {
       const crossing = await onOneAndTwoNodes(`case 1, ${operator}:`, [`${what}, p=2, 1 node × 2 slots`, `${what}, p=2, 2 nodes × 1 slot`], 'spread', ['1 node', '2 nodes'], operator, n);
       ratios[`2 nodes / 1 node, ${what}`] = crossing.rate;
+      ratios[`2 nodes / 1 node, ${what}, after warm-up`] = crossing.steady;
       ratios[`CPU per record: 2 nodes / 1 node, ${what}`] = crossing.cpu;
       const none = await onOneAndTwoNodes(`case 1, ${operator}, no crossing:`, [`${what}, no crossing, 1 node × 2 slots`, `${what}, no crossing, 2 nodes × 1 slot`], 'local', ['1 node', '2 nodes'], operator, n);
       ratios[`2 nodes / 1 node, ${what}, no record crossing nodes`] = none.rate;
+      ratios[`2 nodes / 1 node, ${what}, no record crossing nodes, after warm-up`] = none.steady;
     }
   }
   if (only.includes('2')) {
     const channel = await onOneAndTwoNodes('case 2:', ['all records slot 0 → slot 1, one node (local channel)', 'all records slot 0 → slot 1, two nodes (TCP)'], 'cross', ['local', 'TCP']);
     ratios['cross-process / in-process channel'] = channel.rate;
+    ratios['cross-process / in-process channel, after warm-up'] = channel.steady;
     ratios['CPU per record: TCP / local channel'] = channel.cpu;
   }
   if (only.includes('3')) {

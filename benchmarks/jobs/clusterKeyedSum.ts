@@ -59,7 +59,12 @@ export interface Marker {
   readonly first: number;
   readonly end?: number;
   readonly count?: number;
+  /** On the end marker: [time (ms), records seen] every PROGRESS_EVERY records, for rates after a warm-up. */
+  readonly progress?: readonly (readonly [number, number])[];
 }
+
+/** The sink writers note the time every this many records (a power of two: a mask test per record). */
+const PROGRESS_EVERY = 1 << 16;
 
 const KEYS = 10_000;
 
@@ -115,16 +120,18 @@ class MarkerSink implements Sink<unknown> {
     const writer = `${process.pid}-${ctx.indexOfSubtask}-${Math.random().toString(36).slice(2, 8)}`;
     let count = 0;
     let first = 0;
+    const progress: [number, number][] = [];
     return {
       write() {
         if (count++ === 0) {
           first = Date.now();
           fs.appendFileSync(file, `${JSON.stringify({ writer, subtask: ctx.indexOfSubtask, pid: process.pid, first } satisfies Marker)}\n`);
-        }
+        } else if ((count & (PROGRESS_EVERY - 1)) === 0) progress.push([Date.now(), count]);
       },
       flush(endOfInput) {
         if (!endOfInput) return;
-        fs.appendFileSync(file, `${JSON.stringify({ writer, subtask: ctx.indexOfSubtask, pid: process.pid, first, end: Date.now(), count } satisfies Marker)}\n`);
+        const end = Date.now();
+        fs.appendFileSync(file, `${JSON.stringify({ writer, subtask: ctx.indexOfSubtask, pid: process.pid, first, end, count, progress } satisfies Marker)}\n`);
       },
     };
   }
