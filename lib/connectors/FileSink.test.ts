@@ -72,7 +72,7 @@ describe('writer and pre-commit', () => {
     w.write('a', W);
     w.write('b', W);
     const cs = w.prepareCommit(1);
-    expect(cs).toEqual([{ pending: `.part-0-${RUN_A}-1-0.inprogress`, final: `part-0-${RUN_A}-1-0` }]);
+    expect(cs).toEqual([{ pending: `.part-0-${RUN_A}-1-0.inprogress`, final: `part-0-${RUN_A}-1-0`, directory: path.resolve(dir) }]);
     expect(fs.readFileSync(at(cs[0].pending), 'utf8')).toBe('a\nb\n');
     expect(fs.existsSync(at(cs[0].final))).toBe(false);
     expect(readCommittedLines(dir)).toEqual([]);
@@ -282,6 +282,42 @@ describe('committables are untrusted', () => {
       expect(listDir()).toEqual([]);
     } finally {
       fs.rmSync(victim, { recursive: true, force: true });
+    }
+  });
+
+  test('a crafted directory is refused, and names in a real one must still be part files', () => {
+    const victim = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-victim-'));
+    try {
+      fs.writeFileSync(path.join(victim, 'secret.txt'), 'secret');
+      const committer = new FileSink<string>(dir).createCommitter();
+      const crafted = [
+        { pending: '.part-0-aa-1-0.inprogress', final: 'part-0-aa-1-0', directory: 'relative/dir' },
+        { pending: '.part-0-aa-1-0.inprogress', final: 'part-0-aa-1-0', directory: 7 },
+        { pending: 'secret.txt', final: 'part-0-aa-1-0', directory: victim },
+        { pending: '.part-0-aa-1-0.inprogress', final: 'secret.txt', directory: victim },
+      ] as unknown as FileCommittable[];
+      for (const c of crafted) expect(() => committer.commit([c])).toThrow(CorruptStateError);
+      expect(fs.readdirSync(victim)).toEqual(['secret.txt']);
+    } finally {
+      fs.rmSync(victim, { recursive: true, force: true });
+    }
+  });
+
+  test('a job resumed with another output directory commits its predecessor\'s last transaction where it was written', () => {
+    const before = new FileSink<string>(dir);
+    const w = before.createWriter(ctx());
+    w.write('old', W);
+    const restored = w.prepareCommit(1);
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-filesink-new-'));
+    try {
+      // The resumed job's sink writes to `elsewhere` and re-commits the restored committables on restore.
+      const after = new FileSink<string>(elsewhere);
+      after.createWriter({ ...ctx(), restoredCommittables: restored });
+      after.createCommitter().commit(restored);
+      expect(readCommittedLines(dir)).toEqual(['old']);
+      expect(readCommittedLines(elsewhere)).toEqual([]);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 

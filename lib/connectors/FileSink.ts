@@ -10,9 +10,14 @@
  * disk) deletes its own, so readers of the directory see each record once and
  * nothing is left behind.
  *
- * Committables name files relatively (plain names, checked on commit): a
- * committable read back from a checkpoint can only ever rename a FileSink
- * in-progress file of this sink's own directory.
+ * Committables name files by their part-file names (checked on commit) and
+ * the absolute directory the writer wrote them in: a committable read back
+ * from a checkpoint can only ever rename a FileSink in-progress file to its
+ * own part name, in that directory. A job resumed with another output
+ * directory thus commits its predecessor's last transaction where it was
+ * written (as Flink's FileSink commits at the recorded path) and writes
+ * anew in its own; committables of older checkpoints, which name no
+ * directory, commit in the sink's directory.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,12 +25,14 @@ import { CorruptStateError } from '../errors';
 import { formatRecord } from './PrintSink';
 import type { Committer, PrecommittingSinkWriter, TwoPhaseCommitSink, TwoPhaseCommitSinkInitContext } from './TwoPhaseCommitSink';
 
-/** A pre-committed part file: names inside the sink's directory. */
+/** A pre-committed part file: names inside the directory it was written in. */
 export interface FileCommittable {
   /** `.part-<subtask>-<run>-<attempt>-<n>.inprogress` */
   readonly pending: string;
   /** `part-<subtask>-<run>-<attempt>-<n>` */
   readonly final: string;
+  /** The absolute directory of both files (absent in older checkpoints: the sink's directory). */
+  readonly directory?: string;
 }
 
 export interface FileSinkOptions<T> {
@@ -51,7 +58,7 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileCommittable> {
       write(record) {
         if (fd === undefined) {
           const name = `part-${ctx.indexOfSubtask}-${runOf(ctx)}-${ctx.attemptNumber}-${seq++}`;
-          current = { pending: `.${name}.inprogress`, final: name };
+          current = { pending: `.${name}.inprogress`, final: name, directory: path.resolve(dir) };
           fd = fs.openSync(path.join(dir, current.pending), 'w');
         }
         fs.writeSync(fd, `${format(record)}\n`);
@@ -90,7 +97,9 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileCommittable> {
 
   /** In-progress files of earlier runs not restored for commit: their data will be written again. */
   private deleteLeftovers(ctx: TwoPhaseCommitSinkInitContext): void {
-    const keep = new Set((ctx.restoredCommittables as FileCommittable[]).map((c) => path.basename(String(c?.pending))));
+    const here = path.resolve(this.directory);
+    const ofThisDirectory = (c: FileCommittable) => c?.directory === undefined || path.resolve(String(c.directory)) === here;
+    const keep = new Set((ctx.restoredCommittables as FileCommittable[]).filter(ofThisDirectory).map((c) => path.basename(String(c?.pending))));
     for (const name of fs.readdirSync(this.directory)) {
       const m = IN_PROGRESS.exec(name);
       const earlier = m && (m[2] !== runOf(ctx) || Number(m[3]) < ctx.attemptNumber);
@@ -100,13 +109,18 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileCommittable> {
 }
 
 /**
- * The paths of a committable inside `directory`. Both names must be the
- * sink's own part-file names (absolute paths written by earlier versions
- * are accepted inside the directory only); anything else is a
- * CorruptStateError, never a rename elsewhere.
+ * The paths of a committable: in the directory it names (an absolute path),
+ * else in the sink's `directory`. Both names must be the sink's own
+ * part-file names (absolute paths written by earlier versions are accepted
+ * inside that directory only); anything else is a CorruptStateError, never
+ * a rename of another file.
  */
 function confine(directory: string, c: FileCommittable): { pending: string; final: string } {
-  const dir = path.resolve(directory);
+  const recorded: unknown = c?.directory;
+  if (recorded !== undefined && (typeof recorded !== 'string' || !path.isAbsolute(recorded))) {
+    throw new CorruptStateError(`FileSink committable ${JSON.stringify(c)}: the directory is not an absolute path`);
+  }
+  const dir = path.resolve(recorded ?? directory);
   const nameOf = (p: unknown, pattern: RegExp, what: string): string => {
     const name = typeof p === 'string' && path.isAbsolute(p) && path.dirname(p) === dir ? path.basename(p) : p;
     if (typeof name !== 'string' || !pattern.test(name)) {
