@@ -37,6 +37,7 @@ import { ClusterClient } from '../actors/cluster/ClusterClient';
 import { JobCheckpoints, type CheckpointHost } from '../actors/JobCheckpoints';
 import { resolveCheckpointConfig, resolveConfig, type EnvironmentConfig } from '../lib/api/EnvironmentConfig';
 import type { SubtaskAck } from '../lib/checkpoint/CheckpointCoordinator';
+import type { PlainData } from '../lib/cluster/WireMessages';
 import type { JobGraph } from '../lib/graph/JobGraph';
 import { createDefaultLogger } from '../lib/monitoring/Logger';
 import type { Clock } from '../lib/time/Clock';
@@ -56,7 +57,6 @@ interface Proc {
 
 function startProc(args: string[], logLevel = 'warn'): Proc {
   // WEIR_BENCH_NODE_ARGS: Node options for the children, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them.
-  // (WEIR_BENCH_CLUSTER_CONFIG: JSON of job configuration to try, e.g. '{"channelCredits":32}'.)
   const nodeArgs = (process.env.WEIR_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
   const child = spawn(process.execPath, [...nodeArgs, WEIR, ...args, '--json'], {
     env: { ...process.env, WEIR_CLUSTER_SECRET: SECRET, WEIR_LOG_LEVEL: logLevel },
@@ -128,7 +128,8 @@ async function submit(c: Cluster, args: string[], parallelism: number): Promise<
       jobArgs: [args[0], markers, ...args.slice(1)],
       parallelism,
       restore: undefined,
-      config: { checkpointDir: path.join(c.dir, 'checkpoints'), checkpointIntervalMs: 1000, ...(JSON.parse(process.env.WEIR_BENCH_CLUSTER_CONFIG ?? '{}') as Record<string, number>) },
+      // WEIR_BENCH_CLUSTER_CONFIG: JSON of job configuration to try, e.g. '{"channelCredits":32}'.
+      config: { checkpointDir: path.join(c.dir, 'checkpoints'), checkpointIntervalMs: 1000, ...(JSON.parse(process.env.WEIR_BENCH_CLUSTER_CONFIG ?? '{}') as Record<string, PlainData>) },
     },
     60_000,
   );

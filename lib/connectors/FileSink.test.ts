@@ -262,10 +262,19 @@ describe('readCommittedLines', () => {
   });
 });
 
+/** Runs `use` with a fresh temporary directory, removed afterwards. */
+function withTempDir(prefix: string, use: (d: string) => void): void {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  try {
+    use(d);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+}
+
 describe('committables are untrusted', () => {
   test('a crafted committable can rename nothing outside the sink directory', () => {
-    const victim = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-victim-'));
-    try {
+    withTempDir('weir-victim-', (victim) => {
       fs.writeFileSync(path.join(victim, 'secret.txt'), 'secret');
       const committer = new FileSink<string>(dir).createCommitter();
       const crafted: FileCommittable[] = [
@@ -280,14 +289,11 @@ describe('committables are untrusted', () => {
       }
       expect(fs.readFileSync(path.join(victim, 'secret.txt'), 'utf8')).toBe('secret');
       expect(listDir()).toEqual([]);
-    } finally {
-      fs.rmSync(victim, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a crafted directory is refused, and names in a real one must still be part files', () => {
-    const victim = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-victim-'));
-    try {
+    withTempDir('weir-victim-', (victim) => {
       fs.writeFileSync(path.join(victim, 'secret.txt'), 'secret');
       const committer = new FileSink<string>(dir).createCommitter();
       const crafted = [
@@ -298,9 +304,7 @@ describe('committables are untrusted', () => {
       ] as unknown as FileCommittable[];
       for (const c of crafted) expect(() => committer.commit([c])).toThrow(CorruptStateError);
       expect(fs.readdirSync(victim)).toEqual(['secret.txt']);
-    } finally {
-      fs.rmSync(victim, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a job resumed with another output directory commits its predecessor\'s last transaction where it was written', () => {
@@ -308,17 +312,14 @@ describe('committables are untrusted', () => {
     const w = before.createWriter(ctx());
     w.write('old', W);
     const restored = w.prepareCommit(1);
-    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-filesink-new-'));
-    try {
+    withTempDir('weir-filesink-new-', (elsewhere) => {
       // The resumed job's sink writes to `elsewhere` and re-commits the restored committables on restore.
       const after = new FileSink<string>(elsewhere);
       after.createWriter({ ...ctx(), restoredCommittables: restored });
       after.createCommitter().commit(restored);
       expect(readCommittedLines(dir)).toEqual(['old']);
       expect(readCommittedLines(elsewhere)).toEqual([]);
-    } finally {
-      fs.rmSync(elsewhere, { recursive: true, force: true });
-    }
+    });
   });
 
   test('absolute paths inside the sink directory (older checkpoints) still commit', () => {
